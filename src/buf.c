@@ -1,0 +1,118 @@
+#include "buf.h"
+
+#include <string.h>
+
+#include "mem.h"
+
+void vl_buf_init(vl_buf *b, size_t max) {
+  memset(b, 0, sizeof *b);
+  b->max = max;
+}
+
+static int grow(vl_buf *b, size_t need) {
+  if (b->failed) return 0;
+  if (b->max && need > b->max) {
+    b->failed = 1;
+    b->why = VL_ERR_LIMIT;
+    return 0;
+  }
+  if (need <= b->cap) return 1;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+  if (b->max && cap > b->max) cap = b->max;
+  uint8_t *p = vl_realloc(b->p, cap); /* wipes the old block */
+  if (!p) {
+    b->failed = 1;
+    b->why = VL_ERR_NOMEM;
+    return 0;
+  }
+  b->p = p;
+  b->cap = cap;
+  return 1;
+}
+
+void vl_buf_put(vl_buf *b, const void *p, size_t n) {
+  if (n == 0 || !grow(b, b->len + n)) return;
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+}
+
+void vl_buf_put_u32(vl_buf *b, uint32_t v) {
+  uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+  vl_buf_put(b, le, 4);
+}
+
+void vl_buf_put_str(vl_buf *b, const char *s) { vl_buf_put(b, s, strlen(s)); }
+
+size_t vl_utf8_seq(const uint8_t *s, size_t n) {
+  uint8_t c = s[0];
+  if (c < 0x80) return 1;
+  size_t len;
+  uint32_t min, cp;
+  if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; cp = c & 0x1F; }
+  else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; cp = c & 0x0F; }
+  else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; cp = c & 0x07; }
+  else return 0;
+  if (n < len) return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (s[i] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+int vl_utf8_valid(const uint8_t *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    if (s[i] < 0x80) { i++; continue; }
+    size_t k = vl_utf8_seq(s + i, n - i);
+    if (!k) return 0;
+    i += k;
+  }
+  return 1;
+}
+
+void vl_buf_put_json_str(vl_buf *b, const uint8_t *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i = 0;
+  while (i < n) {
+    uint8_t c = s[i];
+    if (c == '"' || c == '\\') {
+      uint8_t e[2] = {'\\', c};
+      vl_buf_put(b, e, 2);
+      i++;
+    } else if (c < 0x20 || c == 0x7F) {
+      char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      vl_buf_put(b, e, 6);
+      i++;
+    } else if (c < 0x80) {
+      vl_buf_put(b, &c, 1);
+      i++;
+    } else {
+      size_t k = vl_utf8_seq(s + i, n - i);
+      if (k) {
+        vl_buf_put(b, s + i, k);
+        i += k;
+      } else {
+        vl_buf_put_str(b, "\\ufffd");
+        i++;
+      }
+    }
+  }
+}
+
+uint8_t *vl_buf_take(vl_buf *b, size_t *len) {
+  uint8_t *p = b->p;
+  if (!p) p = vl_alloc(1);
+  *len = b->len;
+  b->p = NULL;
+  b->len = b->cap = 0;
+  return p;
+}
+
+void vl_buf_free(vl_buf *b) {
+  vl_free(b->p); /* wipes */
+  b->p = NULL;
+  b->len = b->cap = 0;
+}

@@ -1,0 +1,34 @@
+/* A growable byte buffer whose old storage is wiped whenever it moves and
+ * whose free wipes: safe for secret bytes. */
+#ifndef VL_BUF_H
+#define VL_BUF_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vaultlink.h"
+
+typedef struct {
+  uint8_t *p;
+  size_t len, cap;
+  size_t max;  /* hard limit on len; 0 = none */
+  int failed;  /* sticky: set when an append ran out of memory or hit max */
+  vl_status why;
+} vl_buf;
+
+void vl_buf_init(vl_buf *b, size_t max);
+/* Appends; on failure marks the buffer failed (checked once at the end). */
+void vl_buf_put(vl_buf *b, const void *p, size_t n);
+void vl_buf_put_u32(vl_buf *b, uint32_t v);
+void vl_buf_put_str(vl_buf *b, const char *s);
+/* Appends s as the inside of a JSON string (escaped; invalid UTF-8 → U+FFFD). */
+void vl_buf_put_json_str(vl_buf *b, const uint8_t *s, size_t n);
+/* Hands the bytes to the caller (who vl_free()s them) and resets the buffer. */
+uint8_t *vl_buf_take(vl_buf *b, size_t *len);
+/* Wipes and frees. */
+void vl_buf_free(vl_buf *b);
+
+/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+int vl_utf8_valid(const uint8_t *s, size_t n);
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 if invalid. */
+size_t vl_utf8_seq(const uint8_t *s, size_t n);
+#endif

@@ -1,0 +1,54 @@
+/* Internal structures of the vault engine (links and resolves). */
+#ifndef VL_ENGINE_H
+#define VL_ENGINE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "reqcodec.h"
+#include "vaultlink.h"
+
+typedef enum {
+  VL_PROVIDER_LOCAL = 0,
+  VL_PROVIDER_AWS,
+  VL_PROVIDER_AZURE,
+  VL_PROVIDER_1PASSWORD,
+  VL_PROVIDER_HASHICORP,
+  VL_PROVIDER_GCP,
+  VL_PROVIDER_SEALED,
+  VL_PROVIDER_COUNT
+} vl_provider_id;
+
+const char *vl_provider_name(vl_provider_id id);
+/* Looks a provider up by its Postman name ("aws", "1password", …); -1 if none. */
+int vl_provider_lookup(const char *name);
+
+typedef struct {
+  uint8_t *name;
+  size_t name_len;
+  char *def_json;  /* canonical, non-secret: {"name","source","domains","enabled"} */
+  vl_provider_id provider;
+  vl_domain *domains;
+  size_t domain_count;
+  int enabled;
+  uint8_t *value;  /* provider "local": the value (wiped on free) */
+  size_t value_len;
+  int value_is_utf8;
+} vl_link;
+
+struct vl_vault {
+  vl_link *links; /* sorted by name (bytewise) */
+  size_t link_count, link_cap;
+  vl_options opts;
+  char err[256];
+};
+
+/* Finds the link NAME, or NULL. */
+const vl_link *vl_vault_find(const vl_vault *v, const uint8_t *name, size_t name_len);
+
+void vl_set_error(vl_vault *v, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+#endif

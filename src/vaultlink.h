@@ -1,0 +1,181 @@
+/*
+ * vaultlink — the public C API of the core.
+ *
+ * The core is a sans-I/O state machine: the caller hands it bytes and the time
+ * (milliseconds since the Unix epoch, from the caller's clock), it hands back
+ * bytes and HTTP jobs. It never reads a clock, opens a socket or touches a file.
+ * Every buffer that held secret bytes is wiped before it is freed (see mem.h).
+ *
+ * Resolving a request:
+ *
+ *   vl_resolve *r;
+ *   vl_resolve_begin(v, req, req_len, flags, now_ms, &r);   // plan
+ *   while (vl_resolve_next_job(r, &job) == VL_OK) {         // fetch (by the caller)
+ *       ... perform job.request ...
+ *       vl_resolve_job_done(r, job.id, http_status, resp, resp_len, now_ms);  // ingest
+ *   }
+ *   vl_resolve_render(r, now_ms, &out, &report);            // render
+ *   vl_resolve_free(r);
+ *
+ * Requests, jobs and responses travel in the wire format of reqcodec.h.
+ */
+#ifndef VAULTLINK_H
+#define VAULTLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One status enum for the whole core; vl_strerror() names each. A function that
+ * fails leaves no partial output behind. */
+typedef enum {
+  VL_OK = 0,
+  VL_ERR_NOMEM = 1,      /* allocation failed */
+  VL_ERR_ARG = 2,        /* a parameter is invalid (NULL, wrong type, out of range) */
+  VL_ERR_LIMIT = 3,      /* an input exceeds a limit in limits.h */
+  VL_ERR_FORMAT = 4,     /* malformed input (encoding, JSON, wire format) */
+  VL_ERR_REFERENCE = 5,  /* a link's external reference does not parse */
+  VL_ERR_STATE = 6,      /* call out of order (e.g. job done twice) */
+  VL_ERR_NOT_FOUND = 7,  /* no such link, job or entry */
+  VL_ERR_CRYPTO = 8,     /* a cryptographic operation failed */
+  VL_ERR_AUTH = 9,       /* authentication failed (AEAD tag, signature) */
+  VL_ERR_EXPIRED = 10,   /* an envelope, credential or entry is past its expiry */
+  VL_ERR_UNSUPPORTED = 11, /* a provider or feature this build does not have */
+  VL_ERR_DONE = 12       /* iteration finished (no more jobs) — not a failure */
+} vl_status;
+
+/* A static, human-readable name for a status. Never NULL. */
+const char *vl_strerror(vl_status status);
+
+/* Why a {{vault:NAME}} token was left literal (Postman's troubleshooting list). */
+typedef enum {
+  VL_REASON_NONE = 0,
+  VL_REASON_UNKNOWN = 1,            /* no secret with that name ("empty" in Postman) */
+  VL_REASON_DISABLED = 2,           /* the secret is disabled */
+  VL_REASON_DOMAIN_NOT_ALLOWED = 3, /* the request's URL is outside its allowed domains */
+  VL_REASON_NOT_CONNECTED = 4,      /* its provider has no credentials */
+  VL_REASON_REAUTH_REQUIRED = 5,    /* credentials expired or revoked */
+  VL_REASON_PERMISSION_DENIED = 6,  /* the provider refused access */
+  VL_REASON_NOT_FOUND = 7,          /* the external secret (or key in it) does not exist */
+  VL_REASON_DISABLED_AT_PROVIDER = 8, /* disabled, deleted or destroyed at the provider */
+  VL_REASON_THROTTLED = 9,          /* the provider rate-limited us */
+  VL_REASON_UNREACHABLE = 10,       /* network, CORS or TLS failure */
+  VL_REASON_MALFORMED_RESPONSE = 11,/* the provider's answer could not be understood */
+  VL_REASON_MISCONFIGURED = 12,     /* the link itself cannot be used (bad reference, provider) */
+  VL_REASON_BINARY_VALUE = 13,      /* a non-UTF-8 value cannot go into a text field */
+  VL_REASON_COUNT = 14
+} vl_reason;
+
+/* A stable snake_case code ("domain_not_allowed") and a sentence for a reason. */
+const char *vl_reason_code(vl_reason reason);
+const char *vl_reason_message(vl_reason reason);
+
+/* ---------------------------------------------------------------- the vault */
+
+typedef struct vl_vault vl_vault;
+
+typedef struct {
+  uint32_t cache_ttl_minutes; /* 0 means the default, 60 (as Postman) */
+} vl_options;
+
+/* Creates an empty vault. opts may be NULL. Returns NULL only when out of memory. */
+vl_vault *vl_vault_new(const vl_options *opts);
+
+/* Wipes every secret, credential and link, then frees the vault. NULL is a no-op. */
+void vl_vault_free(vl_vault *v);
+
+/* The detail of the last failure on this vault: names the input, field and byte
+ * position that were wrong; never contains a secret. Never NULL (may be ""). */
+const char *vl_vault_last_error(const vl_vault *v);
+
+/*
+ * Defines (or replaces) the secret NAME.
+ *
+ * def is JSON, not secret:
+ *   {"source": {"provider": "local"} | a Postman Variable.source object | "shorthand",
+ *    "domains": ["example.com", "*.example.org", "http://host:8080/path"],   // optional
+ *    "enabled": true}                                                        // optional
+ * value/value_len carry the secret value for provider "local" (copied; the caller
+ * wipes its copy) and must be NULL/0 for other providers.
+ *
+ * Fails with VL_ERR_ARG (bad name), VL_ERR_FORMAT (bad JSON, a field of the
+ * wrong type), VL_ERR_REFERENCE (a reference that does not parse),
+ * VL_ERR_LIMIT (too long, too many domains). On failure the previous
+ * definition of NAME, if any, is unchanged. Replacing a link drops its cached
+ * value.
+ */
+vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const uint8_t *def,
+                        size_t def_len, const uint8_t *value, size_t value_len);
+
+/* Removes NAME and wipes its value. VL_ERR_NOT_FOUND if there is none. */
+vl_status vl_vault_unlink(vl_vault *v, const uint8_t *name, size_t name_len);
+
+/* Enables or disables NAME. VL_ERR_NOT_FOUND if there is none. */
+vl_status vl_vault_set_enabled(vl_vault *v, const uint8_t *name, size_t name_len, int enabled);
+
+/* Writes a JSON list of links ([{name, source, domains, enabled}], never values)
+ * into a new buffer the caller frees with vl_free(). */
+vl_status vl_vault_list(const vl_vault *v, uint8_t **out, size_t *out_len);
+
+/* ---------------------------------------------------------------- resolve */
+
+typedef struct vl_resolve vl_resolve;
+
+enum {
+  /* Postman's repeated passes: a substituted value is expanded again, up to 19
+   * passes. Off by default: a secret value is never re-expanded. */
+  VL_RESOLVE_POSTMAN_COMPAT = 1u << 0
+};
+
+/* One HTTP job for the caller to perform. request is in the reqcodec wire
+ * format and stays valid until the job is done or the resolve is freed. */
+typedef struct {
+  uint32_t id;
+  const uint8_t *request;
+  size_t request_len;
+} vl_job;
+
+/*
+ * Plan: copies the request (reqcodec wire format) into the core, finds the
+ * {{vault:NAME}} tokens, applies the allowed-domain rules and queues a job for
+ * every external secret that is missing from the cache. Fails without side
+ * effects on a malformed request (VL_ERR_FORMAT) or one over the limits
+ * (VL_ERR_LIMIT); the detail names the field.
+ */
+vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags,
+                           uint64_t now_ms, vl_resolve **out);
+
+/* The next job not yet handed out; VL_ERR_DONE when there is none right now. */
+vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job);
+
+/* Ingest: the response to job id (reqcodec response format). http_status 0
+ * means the transport failed (network, CORS, timeout). May queue follow-up jobs. */
+vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status,
+                              const uint8_t *resp, size_t resp_len, uint64_t now_ms);
+
+/*
+ * Render: writes the substituted request (reqcodec wire format) and the JSON
+ * report of unresolved tokens ([{token, name, where, reason, message}]) into new
+ * buffers. The request buffer holds secrets: free it with vl_free(), which
+ * wipes. Jobs still outstanding count as "provider unreachable".
+ */
+vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_t *out_len,
+                            uint8_t **report, size_t *report_len);
+
+/* Wipes and frees a resolve. NULL is a no-op. */
+void vl_resolve_free(vl_resolve *r);
+
+/* ---------------------------------------------------------------- memory */
+
+/* The core's allocator: size-prefixed, zero-filled on free. Everything the
+ * core returns is freed with vl_free(). */
+void *vl_alloc(size_t n);
+void vl_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
