@@ -42,17 +42,29 @@ void vl_buf_put_u32(vl_buf *b, uint32_t v) {
   vl_buf_put(b, le, 4);
 }
 
-void vl_buf_put_str(vl_buf *b, const char *s) { vl_buf_put(b, s, strlen(s)); }
+void vl_buf_put_str(vl_buf *b, const char *s) {
+  vl_buf_put(b, s, strlen(s));
+}
 
 size_t vl_utf8_seq(const uint8_t *s, size_t n) {
   uint8_t c = s[0];
   if (c < 0x80) return 1;
   size_t len;
   uint32_t min, cp;
-  if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; cp = c & 0x1F; }
-  else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; cp = c & 0x0F; }
-  else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; cp = c & 0x07; }
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    min = 0x80;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    min = 0x800;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    min = 0x10000;
+    cp = c & 0x07;
+  } else
+    return 0;
   if (n < len) return 0;
   for (size_t i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
@@ -65,7 +77,10 @@ size_t vl_utf8_seq(const uint8_t *s, size_t n) {
 int vl_utf8_valid(const uint8_t *s, size_t n) {
   size_t i = 0;
   while (i < n) {
-    if (s[i] < 0x80) { i++; continue; }
+    if (s[i] < 0x80) {
+      i++;
+      continue;
+    }
     size_t k = vl_utf8_seq(s + i, n - i);
     if (!k) return 0;
     i += k;

@@ -10,8 +10,8 @@
 typedef struct {
   uint8_t *p;
   size_t len, cap;
-  size_t max;  /* hard limit on len; 0 = none */
-  int failed;  /* sticky: set when an append ran out of memory or hit max */
+  size_t max; /* hard limit on len; 0 = none */
+  int failed; /* sticky: set when an append ran out of memory or hit max */
   vl_status why;
 } vl_buf;
 

@@ -26,12 +26,12 @@ int vl_provider_lookup(const char *name);
 typedef struct {
   uint8_t *name;
   size_t name_len;
-  char *def_json;  /* canonical, non-secret: {"name","source","domains","enabled"} */
+  char *def_json; /* canonical, non-secret: {"name","source","domains","enabled"} */
   vl_provider_id provider;
   vl_domain *domains;
   size_t domain_count;
   int enabled;
-  uint8_t *value;  /* provider "local": the value (wiped on free) */
+  uint8_t *value; /* provider "local": the value (wiped on free) */
   size_t value_len;
   int value_is_utf8;
 } vl_link;

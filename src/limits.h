@@ -3,21 +3,21 @@
 #ifndef VL_LIMITS_H
 #define VL_LIMITS_H
 
-#define VL_MAX_BODY_BYTES (16u * 1024u * 1024u) /* request body */
-#define VL_MAX_URL_BYTES (64u * 1024u)          /* request URL */
+#define VL_MAX_BODY_BYTES ((size_t)16 * 1024 * 1024) /* request body */
+#define VL_MAX_URL_BYTES ((size_t)64 * 1024)         /* request URL */
 #define VL_MAX_METHOD_BYTES 32u
-#define VL_MAX_HEADERS 256u                     /* header count */
-#define VL_MAX_HEADER_BYTES (64u * 1024u)       /* one header name or value */
-#define VL_MAX_TOKENS 4096u                     /* {{vault:…}} tokens in one request */
-#define VL_MAX_NAME_BYTES 256u                  /* secret name */
-#define VL_MAX_SECRET_BYTES (256u * 1024u)      /* one secret value */
-#define VL_MAX_OUTPUT_BYTES (64u * 1024u * 1024u) /* rendered request */
+#define VL_MAX_HEADERS 256u                            /* header count */
+#define VL_MAX_HEADER_BYTES ((size_t)64 * 1024)        /* one header name or value */
+#define VL_MAX_TOKENS 4096u                            /* {{vault:…}} tokens in one request */
+#define VL_MAX_NAME_BYTES 256u                         /* secret name */
+#define VL_MAX_SECRET_BYTES ((size_t)256 * 1024)       /* one secret value */
+#define VL_MAX_OUTPUT_BYTES ((size_t)64 * 1024 * 1024) /* rendered request */
 #define VL_MAX_LINKS 10000u
-#define VL_MAX_DOMAINS 64u                      /* allowed domains per secret */
+#define VL_MAX_DOMAINS 64u /* allowed domains per secret */
 #define VL_MAX_DOMAIN_BYTES 253u
-#define VL_MAX_DEF_BYTES (64u * 1024u)          /* one link definition (JSON) */
-#define VL_MAX_JSON_DEPTH 32                    /* nesting in any JSON the core parses */
-#define VL_MAX_RESPONSE_BYTES (4u * 1024u * 1024u) /* one provider response */
-#define VL_POSTMAN_PASS_LIMIT 19                /* postman-collection VARS_SUBREPLACE_LIMIT */
+#define VL_MAX_DEF_BYTES ((size_t)64 * 1024)            /* one link definition (JSON) */
+#define VL_MAX_JSON_DEPTH 32                            /* nesting in any JSON the core parses */
+#define VL_MAX_RESPONSE_BYTES ((size_t)4 * 1024 * 1024) /* one provider response */
+#define VL_POSTMAN_PASS_LIMIT 19                        /* postman-collection VARS_SUBREPLACE_LIMIT */
 
 #endif

@@ -29,11 +29,13 @@ int vl_provider_lookup(const char *name) {
 void vl_set_error(vl_vault *v, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(v->err, sizeof v->err, fmt, ap);
+  vsnprintf(v->err, sizeof v->err, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
   va_end(ap);
 }
 
-const char *vl_vault_last_error(const vl_vault *v) { return v ? v->err : "no vault"; }
+const char *vl_vault_last_error(const vl_vault *v) {
+  return v ? v->err : "no vault";
+}
 
 vl_vault *vl_vault_new(const vl_options *opts) {
   vl_mem_install_cjson_hooks();
@@ -75,8 +77,10 @@ static size_t find_index(const vl_vault *v, const uint8_t *name, size_t n, int *
       *found = 1;
       return mid;
     }
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   *found = 0;
   return lo;
@@ -103,8 +107,8 @@ static vl_status check_name(vl_vault *v, const uint8_t *name, size_t n) {
       return VL_ERR_ARG;
     }
     if (name[i] == '{' || name[i] == '}') {
-      vl_set_error(v, "link: the secret name contains '%c' at byte %zu ({{vault:NAME}} cannot hold braces)",
-                   name[i], i);
+      vl_set_error(v, "link: the secret name contains '%c' at byte %zu ({{vault:NAME}} cannot hold braces)", name[i],
+                   i);
       return VL_ERR_ARG;
     }
   }
@@ -132,8 +136,10 @@ static vl_status parse_source(vl_vault *v, const cJSON *src, vl_provider_id *out
   }
   int id = vl_provider_lookup(prov->valuestring);
   if (id < 0) {
-    vl_set_error(v, "link: unknown provider \"%.40s\" (expected local, aws, azure, 1password, hashicorp, gcp, "
-                 "sealed)", prov->valuestring);
+    vl_set_error(v,
+                 "link: unknown provider \"%.40s\" (expected local, aws, azure, 1password, hashicorp, gcp, "
+                 "sealed)",
+                 prov->valuestring);
     return VL_ERR_REFERENCE;
   }
   if (id != VL_PROVIDER_LOCAL && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(src, prov->valuestring))) {
@@ -166,8 +172,8 @@ static vl_status parse_domains(vl_vault *v, const cJSON *arr, vl_link *l) {
       return VL_ERR_FORMAT;
     }
     char err[160];
-    vl_status st = vl_domain_parse((const uint8_t *)d->valuestring, strlen(d->valuestring), &l->domains[i], err,
-                                   sizeof err);
+    vl_status st =
+        vl_domain_parse((const uint8_t *)d->valuestring, strlen(d->valuestring), &l->domains[i], err, sizeof err);
     if (st) {
       vl_set_error(v, "link: domains[%d] \"%.80s\": %s", i, d->valuestring, err);
       return st;
@@ -220,7 +226,10 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
     l.value = vl_memdup(value ? value : (const uint8_t *)"", value_len);
     l.value_len = value_len;
     l.value_is_utf8 = vl_utf8_valid(l.value, value_len);
-    if (!l.value) { st = VL_ERR_NOMEM; goto fail; }
+    if (!l.value) {
+      st = VL_ERR_NOMEM;
+      goto fail;
+    }
   } else if (value_len) {
     vl_set_error(v, "link: a value can only be given for provider \"local\"");
     st = VL_ERR_ARG;
@@ -233,12 +242,15 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   cJSON_AddItemToObject(canon, "name", cJSON_CreateString((const char *)l.name));
   cJSON_AddItemToObject(canon, "source", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(root, "source"), 1));
   const cJSON *domains = cJSON_GetObjectItemCaseSensitive(root, "domains");
-  cJSON_AddItemToObject(canon, "domains", domains && !cJSON_IsNull(domains) ? cJSON_Duplicate(domains, 1)
-                                                                           : cJSON_CreateArray());
+  cJSON_AddItemToObject(canon, "domains",
+                        domains && !cJSON_IsNull(domains) ? cJSON_Duplicate(domains, 1) : cJSON_CreateArray());
   cJSON_AddBoolToObject(canon, "enabled", l.enabled);
   l.def_json = cJSON_PrintUnformatted(canon);
   cJSON_Delete(canon);
-  if (!l.name || !l.def_json) { st = VL_ERR_NOMEM; goto fail; }
+  if (!l.name || !l.def_json) {
+    st = VL_ERR_NOMEM;
+    goto fail;
+  }
   cJSON_Delete(root);
 
   int found;
@@ -251,7 +263,10 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   if (v->link_count == v->link_cap) {
     size_t cap = v->link_cap ? v->link_cap * 2 : 16;
     vl_link *links = vl_realloc(v->links, cap * sizeof *links);
-    if (!links) { link_clear(&l); return VL_ERR_NOMEM; }
+    if (!links) {
+      link_clear(&l);
+      return VL_ERR_NOMEM;
+    }
     v->links = links;
     v->link_cap = cap;
   }

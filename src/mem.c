@@ -66,9 +66,13 @@ void *vl_memdup(const void *p, size_t n) {
   return q;
 }
 
-size_t vl_mem_in_use(void) { return mem_in_use; }
+size_t vl_mem_in_use(void) {
+  return mem_in_use;
+}
 
-static void *cjson_malloc(size_t n) { return vl_alloc(n); }
+static void *cjson_malloc(size_t n) {
+  return vl_alloc(n);
+}
 
 void vl_mem_install_cjson_hooks(void) {
   static int installed;

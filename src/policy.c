@@ -5,13 +5,17 @@
 
 #include "template.h"
 
-static uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
+static uint8_t lower(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
 
 static int is_host_char(uint8_t c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
-static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static int is_digit(uint8_t c) {
+  return c >= '0' && c <= '9';
+}
 
 /* Canonical dotted-quad: four decimal parts 0..255 without leading zeros. */
 static int is_canonical_ipv4(const char *h, size_t n) {
@@ -161,7 +165,7 @@ vl_status vl_domain_parse(const uint8_t *s, size_t n, vl_domain *out, char *err,
     auth -= 2;
     off += 2;
   }
-  size_t host_len, port_len;
+  size_t host_len = 0, port_len = 0;
   const uint8_t *port;
   if (!split_host_port(p, auth, &host_len, &port, &port_len) || !parse_port(port, port_len, &out->port) ||
       (port_len == 0 && host_len < auth)) {
@@ -169,8 +173,10 @@ vl_status vl_domain_parse(const uint8_t *s, size_t n, vl_domain *out, char *err,
     return VL_ERR_FORMAT;
   }
   if (!normalize_host(p, host_len, out->host, &out->host_len)) {
-    snprintf(err, errlen, "domain entry: invalid host at byte %zu (use a DNS name, *.name, an IPv4 or [IPv6] "
-             "address; non-ASCII names as punycode)", off);
+    snprintf(err, errlen,
+             "domain entry: invalid host at byte %zu (use a DNS name, *.name, an IPv4 or [IPv6] "
+             "address; non-ASCII names as punycode)",
+             off);
     return VL_ERR_FORMAT;
   }
   return VL_OK;
@@ -220,14 +226,14 @@ void vl_origin_parse(const uint8_t *url, size_t n, vl_origin *o) {
   /* Refuse anything a browser could read as another host. */
   for (size_t k = a; k < e; k++) {
     uint8_t c = url[k];
-    if (c <= 0x20 || c >= 0x7F || c == '@' || c == '%' || c == '{' || c == '}' || c == '"' || c == '<' ||
-        c == '>' || c == '^' || c == '|' || c == '`')
+    if (c <= 0x20 || c >= 0x7F || c == '@' || c == '%' || c == '{' || c == '}' || c == '"' || c == '<' || c == '>' ||
+        c == '^' || c == '|' || c == '`')
       return;
   }
   /* A tab or newline anywhere is dropped by the URL parser and can join parts. */
   for (size_t k = 0; k < n; k++)
     if (url[k] == '\t' || url[k] == '\n' || url[k] == '\r') return;
-  size_t host_len, port_len;
+  size_t host_len = 0, port_len = 0;
   const uint8_t *port;
   if (!split_host_port(url + a, e - a, &host_len, &port, &port_len)) return;
   if (!parse_port(port, port_len, &o->port)) return;

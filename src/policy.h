@@ -33,9 +33,9 @@ typedef struct {
 } vl_domain;
 
 typedef struct {
-  int determined;   /* 0: the host cannot be trusted; no restricted secret may go */
+  int determined; /* 0: the host cannot be trusted; no restricted secret may go */
   uint8_t scheme;
-  int32_t port;     /* -1 = default for the scheme */
+  int32_t port; /* -1 = default for the scheme */
   size_t host_len;
   char host[VL_MAX_DOMAIN_BYTES + 3];
 } vl_origin;

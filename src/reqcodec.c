@@ -31,15 +31,15 @@ static int read_field(reader *r, vl_slice *s, size_t max) {
   return 1;
 }
 
-#define FAIL(st, ...)                       \
-  do {                                      \
-    snprintf(err, errlen, __VA_ARGS__);     \
-    vl_request_clear(out);                  \
-    return (st);                            \
+#define FAIL(st, ...)                   \
+  do {                                  \
+    snprintf(err, errlen, __VA_ARGS__); \
+    vl_request_clear(out);              \
+    return (st);                        \
   } while (0)
 
-static vl_status field(reader *r, vl_slice *s, size_t max, const char *what, vl_request *out,
-                       char *err, size_t errlen) {
+static vl_status field(reader *r, vl_slice *s, size_t max, const char *what, vl_request *out, char *err,
+                       size_t errlen) {
   size_t at = r->off;
   int k = read_field(r, s, max);
   if (k == 0) FAIL(VL_ERR_FORMAT, "request: %s truncated at byte %zu", what, at);

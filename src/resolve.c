@@ -43,8 +43,10 @@ static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, con
   vl_buf_put_json_str(b, s + t->name_off, t->name_len);
   vl_buf_put_str(b, "\",\"where\":\"");
   char where[48];
-  if (w->index >= 0) snprintf(where, sizeof where, "%s[%ld].%s", w->kind, w->index, w->part);
-  else snprintf(where, sizeof where, "%s", w->kind);
+  if (w->index >= 0)
+    snprintf(where, sizeof where, "%s[%ld].%s", w->kind, w->index, w->part);
+  else
+    snprintf(where, sizeof where, "%s", w->kind);
   vl_buf_put_str(b, where);
   char tail[64];
   snprintf(tail, sizeof tail, "\",\"offset\":%zu,\"reason\":\"", t->start);
@@ -56,8 +58,8 @@ static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, con
 }
 
 /* Decides one token: the value to substitute, or why not. */
-static vl_reason decide(const vl_vault *v, const uint8_t *s, const vl_token *t, int in_origin,
-                        const vl_origin *origin, int text_field, const uint8_t **val, size_t *val_len) {
+static vl_reason decide(const vl_vault *v, const uint8_t *s, const vl_token *t, int in_origin, const vl_origin *origin,
+                        int text_field, const uint8_t **val, size_t *val_len) {
   const vl_link *l = vl_vault_find(v, s + t->name_off, t->name_len);
   if (!l) return VL_REASON_UNKNOWN;
   if (!l->enabled) return VL_REASON_DISABLED;
@@ -118,18 +120,20 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
   return matches;
 }
 
-static void put_field(vl_buf *dst, const vl_buf *src) { vl_wire_put_field(dst, src->p, src->len); }
+static void put_field(vl_buf *dst, const vl_buf *src) {
+  vl_wire_put_field(dst, src->p, src->len);
+}
 
 /* Runs Postman's repeated passes over one field: pass 1 on the template, then
  * again on the result while the previous pass saw any {{…}} match, at most
  * VL_POSTMAN_PASS_LIMIT passes in all (postman-collection Substitutor.parse). */
-static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_url, int text_field,
-                              const vl_where *w, vl_origin *origin, vl_buf *out) {
+static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_url, int text_field, const vl_where *w,
+                              vl_origin *origin, vl_buf *out) {
   int compat = (c->r->flags & VL_RESOLVE_POSTMAN_COMPAT) != 0;
   vl_buf cur, next;
   vl_buf_init(&cur, VL_MAX_OUTPUT_BYTES);
-  size_t matches = is_url ? render_url_pass(c, s, n, origin, &cur)
-                          : render_span(c, s, n, 0, n, 0, origin, text_field, w, &cur);
+  size_t matches =
+      is_url ? render_url_pass(c, s, n, origin, &cur) : render_span(c, s, n, 0, n, 0, origin, text_field, w, &cur);
   if (compat) {
     int saved = c->collect;
     c->collect = 0;
@@ -143,8 +147,10 @@ static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_
     c->collect = saved;
   }
   vl_status st = VL_OK;
-  if (cur.failed) st = cur.why;
-  else put_field(out, &cur);
+  if (cur.failed)
+    st = cur.why;
+  else
+    put_field(out, &cur);
   vl_buf_free(&cur);
   return st;
 }
@@ -202,8 +208,8 @@ vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job) {
   return VL_ERR_DONE; /* local secrets need no fetch; providers queue jobs here */
 }
 
-vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_t *resp,
-                              size_t resp_len, uint64_t now_ms) {
+vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t resp_len,
+                              uint64_t now_ms) {
   (void)http_status, (void)resp, (void)resp_len, (void)now_ms;
   if (!r) return VL_ERR_ARG;
   vl_set_error(r->v, "resolve: no job %u is outstanding", (unsigned)id);
@@ -245,8 +251,9 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   if (!st && o.failed) st = o.why;
   if (!st && c.report.failed) st = c.report.why;
   if (st) {
-    vl_set_error(r->v, st == VL_ERR_LIMIT ? "resolve: the rendered request would exceed %u bytes"
-                                          : "resolve: out of memory while rendering (limit %u bytes)",
+    vl_set_error(r->v,
+                 st == VL_ERR_LIMIT ? "resolve: the rendered request would exceed %u bytes"
+                                    : "resolve: out of memory while rendering (limit %u bytes)",
                  VL_MAX_OUTPUT_BYTES);
     vl_buf_free(&o);
     vl_buf_free(&c.report);

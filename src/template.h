@@ -10,9 +10,9 @@
 #define VL_VAULT_PREFIX_LEN 6
 
 typedef struct {
-  size_t start, end;       /* the whole match s[start..end), braces included */
+  size_t start, end;         /* the whole match s[start..end), braces included */
   size_t name_off, name_len; /* for vault tokens: NAME in {{vault:NAME}} */
-  int is_vault;            /* the content starts with "vault:" */
+  int is_vault;              /* the content starts with "vault:" */
 } vl_token;
 
 /* Finds the first match at or after *pos. Returns 1 and advances *pos past the

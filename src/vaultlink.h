@@ -33,18 +33,18 @@ extern "C" {
  * fails leaves no partial output behind. */
 typedef enum {
   VL_OK = 0,
-  VL_ERR_NOMEM = 1,      /* allocation failed */
-  VL_ERR_ARG = 2,        /* a parameter is invalid (NULL, wrong type, out of range) */
-  VL_ERR_LIMIT = 3,      /* an input exceeds a limit in limits.h */
-  VL_ERR_FORMAT = 4,     /* malformed input (encoding, JSON, wire format) */
-  VL_ERR_REFERENCE = 5,  /* a link's external reference does not parse */
-  VL_ERR_STATE = 6,      /* call out of order (e.g. job done twice) */
-  VL_ERR_NOT_FOUND = 7,  /* no such link, job or entry */
-  VL_ERR_CRYPTO = 8,     /* a cryptographic operation failed */
-  VL_ERR_AUTH = 9,       /* authentication failed (AEAD tag, signature) */
-  VL_ERR_EXPIRED = 10,   /* an envelope, credential or entry is past its expiry */
+  VL_ERR_NOMEM = 1,        /* allocation failed */
+  VL_ERR_ARG = 2,          /* a parameter is invalid (NULL, wrong type, out of range) */
+  VL_ERR_LIMIT = 3,        /* an input exceeds a limit in limits.h */
+  VL_ERR_FORMAT = 4,       /* malformed input (encoding, JSON, wire format) */
+  VL_ERR_REFERENCE = 5,    /* a link's external reference does not parse */
+  VL_ERR_STATE = 6,        /* call out of order (e.g. job done twice) */
+  VL_ERR_NOT_FOUND = 7,    /* no such link, job or entry */
+  VL_ERR_CRYPTO = 8,       /* a cryptographic operation failed */
+  VL_ERR_AUTH = 9,         /* authentication failed (AEAD tag, signature) */
+  VL_ERR_EXPIRED = 10,     /* an envelope, credential or entry is past its expiry */
   VL_ERR_UNSUPPORTED = 11, /* a provider or feature this build does not have */
-  VL_ERR_DONE = 12       /* iteration finished (no more jobs) — not a failure */
+  VL_ERR_DONE = 12         /* iteration finished (no more jobs) — not a failure */
 } vl_status;
 
 /* A static, human-readable name for a status. Never NULL. */
@@ -53,19 +53,19 @@ const char *vl_strerror(vl_status status);
 /* Why a {{vault:NAME}} token was left literal (Postman's troubleshooting list). */
 typedef enum {
   VL_REASON_NONE = 0,
-  VL_REASON_UNKNOWN = 1,            /* no secret with that name ("empty" in Postman) */
-  VL_REASON_DISABLED = 2,           /* the secret is disabled */
-  VL_REASON_DOMAIN_NOT_ALLOWED = 3, /* the request's URL is outside its allowed domains */
-  VL_REASON_NOT_CONNECTED = 4,      /* its provider has no credentials */
-  VL_REASON_REAUTH_REQUIRED = 5,    /* credentials expired or revoked */
-  VL_REASON_PERMISSION_DENIED = 6,  /* the provider refused access */
-  VL_REASON_NOT_FOUND = 7,          /* the external secret (or key in it) does not exist */
+  VL_REASON_UNKNOWN = 1,              /* no secret with that name ("empty" in Postman) */
+  VL_REASON_DISABLED = 2,             /* the secret is disabled */
+  VL_REASON_DOMAIN_NOT_ALLOWED = 3,   /* the request's URL is outside its allowed domains */
+  VL_REASON_NOT_CONNECTED = 4,        /* its provider has no credentials */
+  VL_REASON_REAUTH_REQUIRED = 5,      /* credentials expired or revoked */
+  VL_REASON_PERMISSION_DENIED = 6,    /* the provider refused access */
+  VL_REASON_NOT_FOUND = 7,            /* the external secret (or key in it) does not exist */
   VL_REASON_DISABLED_AT_PROVIDER = 8, /* disabled, deleted or destroyed at the provider */
-  VL_REASON_THROTTLED = 9,          /* the provider rate-limited us */
-  VL_REASON_UNREACHABLE = 10,       /* network, CORS or TLS failure */
-  VL_REASON_MALFORMED_RESPONSE = 11,/* the provider's answer could not be understood */
-  VL_REASON_MISCONFIGURED = 12,     /* the link itself cannot be used (bad reference, provider) */
-  VL_REASON_BINARY_VALUE = 13,      /* a non-UTF-8 value cannot go into a text field */
+  VL_REASON_THROTTLED = 9,            /* the provider rate-limited us */
+  VL_REASON_UNREACHABLE = 10,         /* network, CORS or TLS failure */
+  VL_REASON_MALFORMED_RESPONSE = 11,  /* the provider's answer could not be understood */
+  VL_REASON_MISCONFIGURED = 12,       /* the link itself cannot be used (bad reference, provider) */
+  VL_REASON_BINARY_VALUE = 13,        /* a non-UTF-8 value cannot go into a text field */
   VL_REASON_COUNT = 14
 } vl_reason;
 
@@ -107,8 +107,8 @@ const char *vl_vault_last_error(const vl_vault *v);
  * definition of NAME, if any, is unchanged. Replacing a link drops its cached
  * value.
  */
-vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const uint8_t *def,
-                        size_t def_len, const uint8_t *value, size_t value_len);
+vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const uint8_t *def, size_t def_len,
+                        const uint8_t *value, size_t value_len);
 
 /* Removes NAME and wipes its value. VL_ERR_NOT_FOUND if there is none. */
 vl_status vl_vault_unlink(vl_vault *v, const uint8_t *name, size_t name_len);
@@ -145,16 +145,16 @@ typedef struct {
  * effects on a malformed request (VL_ERR_FORMAT) or one over the limits
  * (VL_ERR_LIMIT); the detail names the field.
  */
-vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags,
-                           uint64_t now_ms, vl_resolve **out);
+vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
+                           vl_resolve **out);
 
 /* The next job not yet handed out; VL_ERR_DONE when there is none right now. */
 vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job);
 
 /* Ingest: the response to job id (reqcodec response format). http_status 0
  * means the transport failed (network, CORS, timeout). May queue follow-up jobs. */
-vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status,
-                              const uint8_t *resp, size_t resp_len, uint64_t now_ms);
+vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t resp_len,
+                              uint64_t now_ms);
 
 /*
  * Render: writes the substituted request (reqcodec wire format) and the JSON
@@ -162,8 +162,8 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status,
  * buffers. The request buffer holds secrets: free it with vl_free(), which
  * wipes. Jobs still outstanding count as "provider unreachable".
  */
-vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_t *out_len,
-                            uint8_t **report, size_t *report_len);
+vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_t *out_len, uint8_t **report,
+                            size_t *report_len);
 
 /* Wipes and frees a resolve. NULL is a no-op. */
 void vl_resolve_free(vl_resolve *r);

@@ -12,7 +12,9 @@
 
 static uintptr_t outbox[4];
 
-static uint64_t ms(double now) { return now > 0 ? (uint64_t)now : 0; }
+static uint64_t ms(double now) {
+  return now > 0 ? (uint64_t)now : 0;
+}
 
 /* Zeroes the stack below the current frame. No address-taken locals. */
 __attribute__((noinline)) static void scrub_stack(void) {
@@ -21,9 +23,13 @@ __attribute__((noinline)) static void scrub_stack(void) {
   for (volatile uint8_t *p = lo; p < hi; p++) *p = 0;
 }
 
-uintptr_t *vl_w_outbox(void) { return outbox; }
+uintptr_t *vl_w_outbox(void) {
+  return outbox;
+}
 
-void vl_w_scrub_stack(void) { scrub_stack(); }
+void vl_w_scrub_stack(void) {
+  scrub_stack();
+}
 
 vl_vault *vl_w_vault_new(uint32_t cache_ttl_minutes) {
   vl_options o = {cache_ttl_minutes};

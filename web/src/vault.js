@@ -1,0 +1,227 @@
+// vaultlink — the public JS API.
+//
+//   const vault = await createVault();
+//   vault.link('stripe-key', { provider: 'local', value: 'sk_test_…' }, { domains: ['api.stripe.com'] });
+//   const { url, headers, body, unresolved } = await vault.resolve({ method, url, headers, body });
+//   vault.wipe();
+//
+// The shim owns I/O and lifecycle; the core (wasm) owns every secret byte.
+
+import { loadCore } from './bridge.js';
+import { VaultError, STATUS_CODES } from './errors.js';
+import { encodeRequest, decodeRequest, shapeHeaders } from './wire.js';
+import { fetchTransport } from './transports/fetch.js';
+
+export { VaultError } from './errors.js';
+
+const enc = new TextEncoder();
+const FLAG_POSTMAN_COMPAT = 1;
+const VL_OK = 0;
+const VL_DONE = 12;
+
+/**
+ * Creates a vault: a fresh wasm instance with its own memory.
+ * @param {import('./vault').VaultOptions} [options]
+ */
+export async function createVault(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new VaultError('bad_argument', 'createVault(options): options must be an object');
+  }
+  const core = await loadCore(options.wasm);
+  return new Vault(core, options);
+}
+
+export class Vault {
+  #core;
+  #v = 0;
+  #options;
+  #transport;
+  #onLeave = null;
+
+  constructor(core, options) {
+    const ttl = options.cacheTtlMinutes ?? 60;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 525600) {
+      throw new VaultError('bad_argument', 'options.cacheTtlMinutes must be an integer from 1 to 525600');
+    }
+    this.#core = core;
+    this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
+    this.#transport = options.transport ?? fetchTransport();
+    this.#v = core.x.vl_w_vault_new(ttl) >>> 0;
+    if (!this.#v) throw new VaultError('nomem', 'out of memory creating the vault');
+    this.#installLifecycle();
+  }
+
+  /** True once wipe() ran (or the page was left): every other call then throws. */
+  get wiped() {
+    return this.#v === 0;
+  }
+
+  #x() {
+    if (!this.#v) {
+      throw new VaultError('wiped', 'vault wiped: create a new vault with createVault()');
+    }
+    return this.#core.x;
+  }
+
+  #fail(status, what) {
+    const detail = this.#core.cstr(this.#core.x.vl_vault_last_error(this.#v));
+    const code = STATUS_CODES[status] ?? 'error';
+    throw new VaultError(code, detail || `${what} failed (${code})`);
+  }
+
+  /** Copies bytes in, calls fn(ptr, len), then wipes and frees the copy. */
+  #withBytes(bytes, fn) {
+    const ptr = this.#core.put(bytes);
+    try {
+      return fn(ptr, bytes.length);
+    } finally {
+      this.#core.release(ptr, bytes.length);
+    }
+  }
+
+  /**
+   * Defines (or replaces) the secret `name`.
+   * @param {string} name  referenced as {{vault:name}}
+   * @param {object|string} source  {provider:'local', value} or a Postman Variable.source object
+   * @param {{domains?: string[]|string, enabled?: boolean}} [opts]
+   */
+  link(name, source, opts = {}) {
+    const x = this.#x();
+    if (typeof name !== 'string') throw new VaultError('bad_argument', 'link(name): name must be a string');
+    if (source === null || (typeof source !== 'object' && typeof source !== 'string')) {
+      throw new VaultError('bad_argument', `link("${name}"): source must be an object or a reference string`);
+    }
+    let domains = opts.domains ?? [];
+    if (typeof domains === 'string') domains = domains.split(',').map((d) => d.trim()).filter(Boolean);
+    if (!Array.isArray(domains)) {
+      throw new VaultError('bad_argument', `link("${name}"): domains must be an array or a comma-separated string`);
+    }
+    let value = new Uint8Array(0);
+    let ownsValue = false;
+    let def = source;
+    if (typeof source === 'object' && source.provider === 'local') {
+      const v = source.value;
+      if (typeof v === 'string') {
+        value = enc.encode(v);
+        ownsValue = true;
+      } else if (v instanceof Uint8Array) value = v;
+      else throw new VaultError('bad_argument', `link("${name}"): a local secret needs a string or Uint8Array value`);
+      def = { provider: 'local' }; // the value goes into wasm, never into the definition
+    }
+    const json = enc.encode(JSON.stringify({ source: def, domains, enabled: opts.enabled ?? true }));
+    const nameBytes = enc.encode(name);
+    const st = this.#withBytes(nameBytes, (np, nl) =>
+      this.#withBytes(json, (dp, dl) => this.#withBytes(value, (vp, vl) => x.vl_w_link(this.#v, np, nl, dp, dl, vp, vl))),
+    );
+    if (ownsValue) value.fill(0); // our encoded copy of a string value
+    if (st !== VL_OK) this.#fail(st, 'link');
+  }
+
+  /** Removes the secret `name` and wipes its value. */
+  unlink(name) {
+    const x = this.#x();
+    const st = this.#withBytes(enc.encode(String(name)), (p, n) => x.vl_vault_unlink(this.#v, p, n));
+    if (st !== VL_OK) this.#fail(st, 'unlink');
+  }
+
+  /** Enables or disables the secret `name`. */
+  setEnabled(name, enabled) {
+    const x = this.#x();
+    const st = this.#withBytes(enc.encode(String(name)), (p, n) => x.vl_vault_set_enabled(this.#v, p, n, enabled ? 1 : 0));
+    if (st !== VL_OK) this.#fail(st, 'setEnabled');
+  }
+
+  /** The link definitions (never values): [{name, source, domains, enabled}]. */
+  links() {
+    const x = this.#x();
+    const st = x.vl_w_list(this.#v);
+    if (st !== VL_OK) this.#fail(st, 'links');
+    const bytes = this.#core.take(this.#core.out(0), this.#core.out(1));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  /**
+   * Resolves {{vault:NAME}} tokens in a request.
+   * @returns {Promise<{method:string,url:string,headers:any,body:any,unresolved:object[]}>}
+   */
+  async resolve(request, opts = {}) {
+    let x = this.#x();
+    const compat = opts.postmanCompat ?? this.#options.postmanCompat;
+    const { bytes, shape } = encodeRequest(request);
+    const core = this.#core;
+    const r = this.#withBytes(bytes, (p, n) =>
+      x.vl_w_resolve_begin(this.#v, p, n, compat ? FLAG_POSTMAN_COMPAT : 0, Date.now()),
+    ) >>> 0;
+    if (!r) this.#fail(core.out(0), 'resolve');
+    try {
+      await this.#runJobs(r);
+      x = this.#x(); // the vault may have been wiped while jobs ran
+      const st = x.vl_w_render(r, Date.now());
+      if (st !== VL_OK) this.#fail(st, 'resolve');
+      const outPtr = core.out(0), outLen = core.out(1), repPtr = core.out(2), repLen = core.out(3);
+      let out;
+      try {
+        out = decodeRequest(core.u8().subarray(outPtr, outPtr + outLen));
+      } finally {
+        core.release(outPtr, outLen);
+      }
+      const unresolved = JSON.parse(new TextDecoder().decode(core.take(repPtr, repLen)));
+      const result = { method: out.method, url: out.url, headers: shapeHeaders(shape, out.headers), unresolved };
+      if (out.body !== undefined) result.body = out.body;
+      return result;
+    } finally {
+      if (this.#v) x.vl_w_resolve_free(r);
+    }
+  }
+
+  /** fetch: runs the core's HTTP jobs until it has none left. */
+  async #runJobs(r) {
+    const core = this.#core;
+    for (;;) {
+      const jobs = [];
+      for (;;) {
+        const st = this.#x().vl_w_next_job(r);
+        if (st === VL_DONE) break;
+        if (st !== VL_OK) this.#fail(st, 'resolve');
+        const id = core.out(0);
+        const req = decodeRequest(core.u8().subarray(core.out(1), core.out(1) + core.out(2)));
+        jobs.push({ id, req });
+      }
+      if (!jobs.length) return;
+      await Promise.all(
+        jobs.map(async ({ id, req }) => {
+          const res = await this.#transport.perform(req);
+          const frame = encodeRequest({ method: '', url: '', headers: res.headers, body: res.body }).bytes;
+          if (!this.#v) return;
+          this.#withBytes(frame, (p, n) => this.#x().vl_w_job_done(r, id, res.status, p, n, Date.now()));
+          frame.fill(0);
+        }),
+      );
+    }
+  }
+
+  /**
+   * Wipes everything: the core zeroes its state, then the whole wasm memory is
+   * zero-filled and the instance dropped. Every later call throws 'vault wiped'.
+   */
+  wipe() {
+    if (this.#v) {
+      this.#core.x.vl_w_vault_free(this.#v);
+      this.#v = 0;
+    }
+    this.#core.destroy();
+    if (this.#onLeave && typeof removeEventListener === 'function') {
+      removeEventListener('pagehide', this.#onLeave);
+      if (typeof document !== 'undefined') document.removeEventListener('freeze', this.#onLeave);
+    }
+    this.#onLeave = null;
+  }
+
+  #installLifecycle() {
+    if (!this.#options.wipeOnLeave || typeof addEventListener !== 'function' || typeof window === 'undefined') return;
+    // pagehide fires on navigation, close and bfcache entry; freeze on discard.
+    this.#onLeave = () => this.wipe();
+    addEventListener('pagehide', this.#onLeave);
+    if (typeof document !== 'undefined') document.addEventListener('freeze', this.#onLeave);
+  }
+}
