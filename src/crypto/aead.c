@@ -7,12 +7,9 @@
 #include "mem.h"
 
 size_t vl_aead_key_len(uint16_t aead_id) {
-  switch (aead_id) {
-    case VL_AEAD_AES128GCM: return 16;
-    case VL_AEAD_AES256GCM: return 32;
-    case VL_AEAD_CHACHA20POLY1305: return 32;
-    default: return 0;
-  }
+  if (aead_id == VL_AEAD_AES128GCM) return 16;
+  if (aead_id == VL_AEAD_AES256GCM || aead_id == VL_AEAD_CHACHA20POLY1305) return 32;
+  return 0;
 }
 
 static int bad_args(const uint8_t *key, const uint8_t *nonce, size_t nonce_len, const uint8_t *aad, size_t aad_len,
@@ -43,19 +40,23 @@ static vl_status gcm_run(const uint8_t *key, size_t key_len, const uint8_t *nonc
   return st;
 }
 
-static int gcm_key_len_ok(size_t key_len) { return key_len == 16 || key_len == 24 || key_len == 32; }
+static int gcm_key_len_ok(size_t key_len) {
+  return key_len == 16 || key_len == 24 || key_len == 32;
+}
 
 vl_status vl_aes_gcm_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
                           const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len, uint8_t *out) {
-  if (bad_args(key, nonce, nonce_len, aad, aad_len, pt, pt_len, out, pt_len + VL_AEAD_TAG_LEN) || !gcm_key_len_ok(key_len)) return VL_ERR_ARG;
+  if (bad_args(key, nonce, nonce_len, aad, aad_len, pt, pt_len, out, pt_len + VL_AEAD_TAG_LEN) ||
+      !gcm_key_len_ok(key_len))
+    return VL_ERR_ARG;
   if (pt_len) memmove(out, pt, pt_len);
   return gcm_run(key, key_len, nonce, aad, aad_len, out, pt_len, out + pt_len, 1);
 }
 
 vl_status vl_aes_gcm_open(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
                           const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out) {
-  if (bad_args(key, nonce, nonce_len, aad, aad_len, ct, ct_len, out, ct_len - VL_AEAD_TAG_LEN) || !gcm_key_len_ok(key_len) ||
-      ct_len < VL_AEAD_TAG_LEN)
+  if (bad_args(key, nonce, nonce_len, aad, aad_len, ct, ct_len, out, ct_len - VL_AEAD_TAG_LEN) ||
+      !gcm_key_len_ok(key_len) || ct_len < VL_AEAD_TAG_LEN)
     return VL_ERR_ARG;
   size_t n = ct_len - VL_AEAD_TAG_LEN;
   uint8_t tag[VL_AEAD_TAG_LEN];
@@ -67,18 +68,18 @@ vl_status vl_aes_gcm_open(const uint8_t *key, size_t key_len, const uint8_t *non
 }
 
 vl_status vl_chacha20poly1305_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
-                                   uint8_t *out) {
-  if (bad_args(key, nonce, nonce_len, aad, aad_len, pt, pt_len, out, pt_len + VL_AEAD_TAG_LEN) || key_len != 32) return VL_ERR_ARG;
+                                   const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len, uint8_t *out) {
+  if (bad_args(key, nonce, nonce_len, aad, aad_len, pt, pt_len, out, pt_len + VL_AEAD_TAG_LEN) || key_len != 32)
+    return VL_ERR_ARG;
   if (pt_len) memmove(out, pt, pt_len);
   br_poly1305_ctmul_run(key, nonce, out, pt_len, aad, aad_len, out + pt_len, br_chacha20_ct_run, 1);
   return VL_OK;
 }
 
 vl_status vl_chacha20poly1305_open(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
-                                   uint8_t *out) {
-  if (bad_args(key, nonce, nonce_len, aad, aad_len, ct, ct_len, out, ct_len - VL_AEAD_TAG_LEN) || key_len != 32 || ct_len < VL_AEAD_TAG_LEN)
+                                   const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out) {
+  if (bad_args(key, nonce, nonce_len, aad, aad_len, ct, ct_len, out, ct_len - VL_AEAD_TAG_LEN) || key_len != 32 ||
+      ct_len < VL_AEAD_TAG_LEN)
     return VL_ERR_ARG;
   size_t n = ct_len - VL_AEAD_TAG_LEN;
   uint8_t tag[VL_AEAD_TAG_LEN], calc[VL_AEAD_TAG_LEN];

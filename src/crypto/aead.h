@@ -41,11 +41,9 @@ vl_status vl_aes_gcm_open(const uint8_t *key, size_t key_len, const uint8_t *non
 
 /* ChaCha20-Poly1305 (RFC 8439), 32-byte key; same conventions as AES-GCM. */
 vl_status vl_chacha20poly1305_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
-                                   uint8_t *out);
+                                   const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len, uint8_t *out);
 vl_status vl_chacha20poly1305_open(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-                                   const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
-                                   uint8_t *out);
+                                   const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out);
 
 /*
  * Dispatch on an HPKE AEAD id (1, 2 or 3); key_len must equal

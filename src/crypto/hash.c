@@ -14,8 +14,7 @@ void vl_sha256(const void *data, size_t len, uint8_t out[VL_SHA256_LEN]) {
   vl_wipe(&sc, sizeof sc);
 }
 
-void vl_hmac_sha256_v(const void *key, size_t key_len, const vl_iov *parts, size_t count,
-                      uint8_t out[VL_SHA256_LEN]) {
+void vl_hmac_sha256_v(const void *key, size_t key_len, const vl_iov *parts, size_t count, uint8_t out[VL_SHA256_LEN]) {
   br_hmac_key_context kc;
   br_hmac_context hc;
   br_hmac_key_init(&kc, &br_sha256_vtable, key, key_len);

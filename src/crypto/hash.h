@@ -12,7 +12,7 @@
 #include "vaultlink.h"
 
 #define VL_SHA256_LEN 32u
-#define VL_HKDF_SHA256_MAX_OKM (255u * 32u) /* RFC 5869: L <= 255 * HashLen */
+#define VL_HKDF_SHA256_MAX_OKM ((size_t)255 * 32) /* RFC 5869: L <= 255 * HashLen */
 
 /* One piece of a message given as several parts (HPKE's labeled inputs). */
 typedef struct {
@@ -24,8 +24,7 @@ typedef struct {
 void vl_sha256(const void *data, size_t len, uint8_t out[VL_SHA256_LEN]);
 
 /* out = HMAC-SHA256(key, parts[0] ‖ … ‖ parts[count-1]). key may be NULL/0. */
-void vl_hmac_sha256_v(const void *key, size_t key_len, const vl_iov *parts, size_t count,
-                      uint8_t out[VL_SHA256_LEN]);
+void vl_hmac_sha256_v(const void *key, size_t key_len, const vl_iov *parts, size_t count, uint8_t out[VL_SHA256_LEN]);
 
 /* out = HMAC-SHA256(key, msg). */
 void vl_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len, uint8_t out[VL_SHA256_LEN]);

@@ -24,8 +24,7 @@ static void labeled_extract(const uint8_t *suite, size_t suite_len, const uint8_
 
 /* LabeledExpand(prk, label, info, L) = HKDF-Expand(prk, I2OSP(L,2) ‖ "HPKE-v1" ‖ suite_id ‖ label ‖ info, L) */
 static vl_status labeled_expand(const uint8_t *suite, size_t suite_len, const uint8_t prk[VL_SHA256_LEN],
-                                const char *label, const uint8_t *info, size_t info_len, uint8_t *out,
-                                size_t out_len) {
+                                const char *label, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len) {
   if (out_len > VL_HKDF_SHA256_MAX_OKM) return VL_ERR_LIMIT;
   uint8_t l2[2] = {(uint8_t)(out_len >> 8), (uint8_t)out_len};
   vl_iov parts[5] = {{l2, 2}, str_iov(hpke_v1), {suite, suite_len}, str_iov(label), {info, info_len}};
@@ -90,14 +89,17 @@ static vl_status encap(uint8_t ss[VL_HPKE_NENC], uint8_t enc[VL_HPKE_NENC], cons
 }
 
 /* KeySchedule (§5.1), mode_base: default psk and psk_id are empty. */
-static vl_status key_schedule(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t ss[VL_HPKE_NENC],
-                              const uint8_t *info, size_t info_len) {
+static vl_status key_schedule(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t ss[VL_HPKE_NENC], const uint8_t *info,
+                              size_t info_len) {
   uint8_t *suite = ctx->suite_id;
   const size_t slen = sizeof ctx->suite_id;
   memcpy(suite, "HPKE", 4);
-  suite[4] = 0x00, suite[5] = 0x20; /* kem */
-  suite[6] = 0x00, suite[7] = 0x01; /* kdf */
-  suite[8] = (uint8_t)(aead_id >> 8), suite[9] = (uint8_t)aead_id;
+  suite[4] = 0x00; /* kem_id 0x0020 */
+  suite[5] = 0x20;
+  suite[6] = 0x00; /* kdf_id 0x0001 */
+  suite[7] = 0x01;
+  suite[8] = (uint8_t)(aead_id >> 8);
+  suite[9] = (uint8_t)aead_id;
   ctx->aead_id = aead_id;
   ctx->seq = 0;
 
@@ -164,8 +166,8 @@ vl_status vl_hpke_setup_base_s_derand(vl_hpke_ctx *ctx, uint16_t aead_id, const 
   return st;
 }
 
-vl_status vl_hpke_setup_base_s(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t pkR[VL_HPKE_NENC],
-                               const uint8_t *info, size_t info_len, uint8_t enc[VL_HPKE_NENC]) {
+vl_status vl_hpke_setup_base_s(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t pkR[VL_HPKE_NENC], const uint8_t *info,
+                               size_t info_len, uint8_t enc[VL_HPKE_NENC]) {
   uint8_t skE[VL_HPKE_NENC];
   vl_status st = vl_random(skE, sizeof skE);
   if (st == VL_OK) st = vl_hpke_setup_base_s_derand(ctx, aead_id, pkR, info, info_len, skE, enc);
@@ -220,8 +222,8 @@ vl_status vl_hpke_export(const vl_hpke_ctx *ctx, const uint8_t *exp_ctx, size_t 
 }
 
 vl_status vl_hpke_open_base(uint16_t aead_id, const uint8_t skR[VL_HPKE_NENC], const uint8_t *pkR,
-                            const uint8_t enc[VL_HPKE_NENC], const uint8_t *info, size_t info_len,
-                            const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out) {
+                            const uint8_t enc[VL_HPKE_NENC], const uint8_t *info, size_t info_len, const uint8_t *aad,
+                            size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out) {
   vl_hpke_ctx ctx;
   vl_status st = vl_hpke_setup_base_r(&ctx, aead_id, enc, skR, pkR, info, info_len);
   if (st == VL_OK) st = vl_hpke_open(&ctx, aad, aad_len, ct, ct_len, out);

@@ -18,8 +18,8 @@
 #define VL_HPKE_KEM_X25519_SHA256 0x0020u
 #define VL_HPKE_KDF_HKDF_SHA256 0x0001u
 #define VL_HPKE_NENC 32u /* enc, pk, sk and shared secret lengths */
-#define VL_HPKE_MAX_INFO (64u * 1024u)
-#define VL_HPKE_MAX_EXPORT (255u * 32u)
+#define VL_HPKE_MAX_INFO ((size_t)64 * 1024)
+#define VL_HPKE_MAX_EXPORT ((size_t)255 * 32)
 
 /* An encryption context (RFC 9180 §5.2). Fields are internal. */
 typedef struct {
@@ -56,8 +56,8 @@ vl_status vl_hpke_setup_base_r(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t
                                size_t info_len);
 
 /* SetupBaseS with a fresh ephemeral key from vl_random(); writes enc. */
-vl_status vl_hpke_setup_base_s(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t pkR[VL_HPKE_NENC],
-                               const uint8_t *info, size_t info_len, uint8_t enc[VL_HPKE_NENC]);
+vl_status vl_hpke_setup_base_s(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t pkR[VL_HPKE_NENC], const uint8_t *info,
+                               size_t info_len, uint8_t enc[VL_HPKE_NENC]);
 
 /* SetupBaseS with a caller-chosen ephemeral secret key skE (vectors only). */
 vl_status vl_hpke_setup_base_s_derand(vl_hpke_ctx *ctx, uint16_t aead_id, const uint8_t pkR[VL_HPKE_NENC],
@@ -84,8 +84,8 @@ void vl_hpke_ctx_wipe(vl_hpke_ctx *ctx);
 
 /* Single-shot open (SetupBaseR + Open); nothing but VL_OK leaves bytes in out. */
 vl_status vl_hpke_open_base(uint16_t aead_id, const uint8_t skR[VL_HPKE_NENC], const uint8_t *pkR,
-                            const uint8_t enc[VL_HPKE_NENC], const uint8_t *info, size_t info_len,
-                            const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out);
+                            const uint8_t enc[VL_HPKE_NENC], const uint8_t *info, size_t info_len, const uint8_t *aad,
+                            size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out);
 
 /* Single-shot seal with a fresh ephemeral key; writes enc and pt_len + 16 bytes. */
 vl_status vl_hpke_seal_base(uint16_t aead_id, const uint8_t pkR[VL_HPKE_NENC], const uint8_t *info, size_t info_len,
