@@ -15,6 +15,8 @@ const char *vl_strerror(vl_status status) {
     case VL_ERR_EXPIRED: return "expired";
     case VL_ERR_UNSUPPORTED: return "not supported";
     case VL_ERR_DONE: return "no more items";
+    case VL_ERR_WRONG_RECIPIENT: return "sealed to a different recipient key";
+    case VL_ERR_REF_MISMATCH: return "bound to a different reference";
   }
   return "unknown status";
 }

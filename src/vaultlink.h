@@ -33,18 +33,20 @@ extern "C" {
  * fails leaves no partial output behind. */
 typedef enum {
   VL_OK = 0,
-  VL_ERR_NOMEM = 1,        /* allocation failed */
-  VL_ERR_ARG = 2,          /* a parameter is invalid (NULL, wrong type, out of range) */
-  VL_ERR_LIMIT = 3,        /* an input exceeds a limit in limits.h */
-  VL_ERR_FORMAT = 4,       /* malformed input (encoding, JSON, wire format) */
-  VL_ERR_REFERENCE = 5,    /* a link's external reference does not parse */
-  VL_ERR_STATE = 6,        /* call out of order (e.g. job done twice) */
-  VL_ERR_NOT_FOUND = 7,    /* no such link, job or entry */
-  VL_ERR_CRYPTO = 8,       /* a cryptographic operation failed */
-  VL_ERR_AUTH = 9,         /* authentication failed (AEAD tag, signature) */
-  VL_ERR_EXPIRED = 10,     /* an envelope, credential or entry is past its expiry */
-  VL_ERR_UNSUPPORTED = 11, /* a provider or feature this build does not have */
-  VL_ERR_DONE = 12         /* iteration finished (no more jobs) — not a failure */
+  VL_ERR_NOMEM = 1,            /* allocation failed */
+  VL_ERR_ARG = 2,              /* a parameter is invalid (NULL, wrong type, out of range) */
+  VL_ERR_LIMIT = 3,            /* an input exceeds a limit in limits.h */
+  VL_ERR_FORMAT = 4,           /* malformed input (encoding, JSON, wire format) */
+  VL_ERR_REFERENCE = 5,        /* a link's external reference does not parse */
+  VL_ERR_STATE = 6,            /* call out of order (e.g. job done twice) */
+  VL_ERR_NOT_FOUND = 7,        /* no such link, job or entry */
+  VL_ERR_CRYPTO = 8,           /* a cryptographic operation failed */
+  VL_ERR_AUTH = 9,             /* authentication failed (AEAD tag, signature) */
+  VL_ERR_EXPIRED = 10,         /* an envelope, credential or entry is past its expiry */
+  VL_ERR_UNSUPPORTED = 11,     /* a provider or feature this build does not have */
+  VL_ERR_DONE = 12,            /* iteration finished (no more jobs) — not a failure */
+  VL_ERR_WRONG_RECIPIENT = 13, /* an envelope is sealed to a different key */
+  VL_ERR_REF_MISMATCH = 14     /* an envelope is bound to a different external reference */
 } vl_status;
 
 /* A static, human-readable name for a status. Never NULL. */
