@@ -223,7 +223,7 @@ vl_status vl_sigv4_amz_date(uint64_t now_ms, char out[17]) {
   uint64_t d = doy - (153 * mp + 2) / 5 + 1;
   uint64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) y++;
-  unsigned v[6] = {(unsigned)y, (unsigned)m, (unsigned)d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+  unsigned v[6] = {(unsigned)y,         (unsigned)m, (unsigned)d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
                    (unsigned)(rem % 60)};
   char *p = out;
   for (int k = 0; k < 4; k++) p[3 - k] = (char)('0' + (v[0] / (k == 0 ? 1 : k == 1 ? 10 : k == 2 ? 100 : 1000)) % 10);
@@ -245,7 +245,9 @@ static int is_tchar(uint8_t c) {
   return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
+static uint8_t lower(uint8_t c) {
+  return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
 
 static int name_is(const uint8_t *s, size_t n, const char *lit) {
   size_t m = strlen(lit);
@@ -266,10 +268,10 @@ static int name_has_prefix(const uint8_t *s, size_t n, const char *lit) {
 /* The headers @smithy/signature-v4 never signs (constants.ts): hop-by-hop,
  * browser-controlled or rewritten by proxies. */
 static int is_unsignable(const uint8_t *s, size_t n) {
-  static const char *const names[] = {"cache-control", "connection",        "expect",  "from",
-                                      "keep-alive",    "max-forwards",      "pragma",  "referer",
-                                      "te",            "trailer",           "transfer-encoding",
-                                      "upgrade",       "user-agent",        "x-amzn-trace-id"};
+  static const char *const names[] = {
+      "cache-control", "connection",     "expect", "from",    "keep-alive",        "max-forwards",
+      "pragma",        "referer",        "te",     "trailer", "transfer-encoding", "upgrade",
+      "user-agent",    "x-amzn-trace-id"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (name_is(s, n, names[i])) return 1;
   return name_has_prefix(s, n, "proxy-") || name_has_prefix(s, n, "sec-");
