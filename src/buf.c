@@ -119,7 +119,10 @@ void vl_buf_put_json_str(vl_buf *b, const uint8_t *s, size_t n) {
 
 uint8_t *vl_buf_take(vl_buf *b, size_t *len) {
   uint8_t *p = b->p;
-  if (!p) p = vl_alloc(1);
+  /* Always NUL-terminated (the NUL is not counted): reports are C strings. */
+  if (!p || b->cap == b->len) p = vl_realloc(p, b->len + 1);
+  if (!p) return NULL;
+  p[b->len] = 0;
   *len = b->len;
   b->p = NULL;
   b->len = b->cap = 0;

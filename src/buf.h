@@ -22,7 +22,8 @@ void vl_buf_put_u32(vl_buf *b, uint32_t v);
 void vl_buf_put_str(vl_buf *b, const char *s);
 /* Appends s as the inside of a JSON string (escaped; invalid UTF-8 → U+FFFD). */
 void vl_buf_put_json_str(vl_buf *b, const uint8_t *s, size_t n);
-/* Hands the bytes to the caller (who vl_free()s them) and resets the buffer. */
+/* Hands the bytes to the caller (who vl_free()s them), NUL-terminated but the
+ * NUL not counted, and resets the buffer. NULL when out of memory. */
 uint8_t *vl_buf_take(vl_buf *b, size_t *len);
 /* Wipes and frees. */
 void vl_buf_free(vl_buf *b);

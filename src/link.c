@@ -195,7 +195,7 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
     return def_len ? VL_ERR_LIMIT : VL_ERR_ARG;
   }
   if (value_len > VL_MAX_SECRET_BYTES) {
-    vl_set_error(v, "link: secret value is %zu bytes, limit is %u", value_len, VL_MAX_SECRET_BYTES);
+    vl_set_error(v, "link: secret value is %zu bytes, limit is %zu", value_len, VL_MAX_SECRET_BYTES);
     return VL_ERR_LIMIT;
   }
   if (v->link_count >= VL_MAX_LINKS && !vl_vault_find(v, name, name_len)) {
@@ -333,5 +333,5 @@ vl_status vl_vault_list(const vl_vault *v, uint8_t **out, size_t *out_len) {
     return st;
   }
   *out = vl_buf_take(&b, out_len);
-  return VL_OK;
+  return *out ? VL_OK : VL_ERR_NOMEM;
 }

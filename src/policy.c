@@ -230,9 +230,10 @@ void vl_origin_parse(const uint8_t *url, size_t n, vl_origin *o) {
         c == '^' || c == '|' || c == '`')
       return;
   }
-  /* A tab or newline anywhere is dropped by the URL parser and can join parts. */
+  /* A tab or newline anywhere is dropped by the URL parser and can join parts;
+   * a backslash is a path separator to browsers but not to every client. */
   for (size_t k = 0; k < n; k++)
-    if (url[k] == '\t' || url[k] == '\n' || url[k] == '\r') return;
+    if (url[k] == '\t' || url[k] == '\n' || url[k] == '\r' || url[k] == '\\') return;
   size_t host_len = 0, port_len = 0;
   const uint8_t *port;
   if (!split_host_port(url + a, e - a, &host_len, &port, &port_len)) return;

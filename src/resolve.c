@@ -252,8 +252,8 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   if (!st && c.report.failed) st = c.report.why;
   if (st) {
     vl_set_error(r->v,
-                 st == VL_ERR_LIMIT ? "resolve: the rendered request would exceed %u bytes"
-                                    : "resolve: out of memory while rendering (limit %u bytes)",
+                 st == VL_ERR_LIMIT ? "resolve: the rendered request would exceed %zu bytes"
+                                    : "resolve: out of memory while rendering (limit %zu bytes)",
                  VL_MAX_OUTPUT_BYTES);
     vl_buf_free(&o);
     vl_buf_free(&c.report);
@@ -261,6 +261,14 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   }
   *out = vl_buf_take(&o, out_len);
   *report = vl_buf_take(&c.report, report_len);
+  if (!*out || !*report) {
+    vl_free(*out);
+    vl_free(*report);
+    vl_buf_free(&o);
+    vl_buf_free(&c.report);
+    *out = *report = NULL;
+    return VL_ERR_NOMEM;
+  }
   r->rendered = 1;
   return VL_OK;
 }

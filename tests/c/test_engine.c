@@ -1,0 +1,245 @@
+/* The vault engine end to end through the C API: links, plan, render, report. */
+#include <cJSON.h>
+
+#include "limits.h"
+#include "reqhelp.h"
+#include "vltest.h"
+
+static const char *LOCAL = "{\"source\":{\"provider\":\"local\"}}";
+
+/* Parses the report and returns the reason code of entry i ("" if none). */
+static const char *reason_at(const char *report, int i, char *buf, size_t buflen) {
+  cJSON *j = cJSON_Parse(report);
+  const cJSON *e = cJSON_GetArrayItem(j, i);
+  const cJSON *r = cJSON_GetObjectItem(e, "reason");
+  snprintf(buf, buflen, "%s", cJSON_IsString(r) ? r->valuestring : "");
+  cJSON_Delete(j);
+  return buf;
+}
+
+static int report_count(const char *report) {
+  cJSON *j = cJSON_Parse(report);
+  int n = cJSON_IsArray(j) ? cJSON_GetArraySize(j) : -1;
+  cJSON_Delete(j);
+  return n;
+}
+
+static void test_substitutes_everywhere(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "k", LOCAL, "S3CRET"), VL_OK);
+  treq t = {.method = "POST",
+            .url = "https://api.example.com/{{vault:k}}?q={{vault:k}}",
+            .headers = {{"X-{{vault:k}}", "Bearer {{vault:k}}"}, {"Plain", "{{env}} {{vault:k}"}},
+            .header_count = 2,
+            .body = "{\"a\":\"{{vault:k}}\",\"b\":\"{{other}}\"}"};
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.method, "POST"));
+  CHECK(slice_eq(out.url, "https://api.example.com/S3CRET?q=S3CRET"));
+  CHECK(slice_eq(out.headers[0].name, "X-S3CRET"));
+  CHECK(slice_eq(out.headers[0].value, "Bearer S3CRET"));
+  CHECK(slice_eq(out.headers[1].value, "{{env}} {{vault:k}"));
+  CHECK(slice_eq(out.body, "{\"a\":\"S3CRET\",\"b\":\"{{other}}\"}"));
+  CHECK_EQ_INT(out.body_kind, VL_BODY_TEXT);
+  CHECK_EQ_STR(rep, "[]");
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+}
+
+static void test_unresolved_reasons(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "off", "{\"source\":{\"provider\":\"local\"},\"enabled\":false}", "x"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "dom", "{\"source\":{\"provider\":\"local\"},\"domains\":[\"good.com\"]}", "x"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "aws", "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"arn\"}}}", NULL), VL_OK);
+  treq t = {.url = "https://evil.com/?a={{vault:nope}}&b={{vault:off}}&c={{vault:dom}}&d={{vault:aws}}"};
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, t.url)); /* every token stays literal */
+  char b[64];
+  CHECK_EQ_INT(report_count(rep), 4);
+  CHECK_EQ_STR(reason_at(rep, 0, b, sizeof b), "unknown");
+  CHECK_EQ_STR(reason_at(rep, 1, b, sizeof b), "disabled");
+  CHECK_EQ_STR(reason_at(rep, 2, b, sizeof b), "domain_not_allowed");
+  CHECK_EQ_STR(reason_at(rep, 3, b, sizeof b), "not_connected");
+  CHECK(strstr(rep, "\"where\":\"url\"") != NULL);
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  /* Enabling it resolves it. */
+  CHECK_EQ_INT(vl_vault_set_enabled(v, (const uint8_t *)"off", 3, 1), VL_OK);
+  treq t2 = {.url = "https://evil.com/?b={{vault:off}}"};
+  CHECK_EQ_INT(tresolve(v, &t2, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://evil.com/?b=x"));
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+}
+
+static void test_domains_and_host_tokens(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "key", "{\"source\":{\"provider\":\"local\"},\"domains\":[\"*.good.com\"]}", "K"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "host", LOCAL, "api.good.com"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "evilhost", LOCAL, "good.com.evil.com"), VL_OK);
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  /* An unrestricted secret may set the host; the restricted one is checked against the result. */
+  treq t = {.url = "https://{{vault:host}}/x?k={{vault:key}}", .headers = {{"A", "{{vault:key}}"}}, .header_count = 1};
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://api.good.com/x?k=K"));
+  CHECK(slice_eq(out.headers[0].value, "K"));
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  treq t2 = {.url = "https://{{vault:evilhost}}/x?k={{vault:key}}", .body = "{{vault:key}}"};
+  CHECK_EQ_INT(tresolve(v, &t2, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://good.com.evil.com/x?k={{vault:key}}"));
+  CHECK(slice_eq(out.body, "{{vault:key}}"));
+  CHECK_EQ_INT(report_count(rep), 2);
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  /* A restricted secret never goes into the authority itself. */
+  treq t3 = {.url = "https://{{vault:key}}.good.com/"};
+  CHECK_EQ_INT(tresolve(v, &t3, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, t3.url));
+  char b[64];
+  CHECK_EQ_STR(reason_at(rep, 0, b, sizeof b), "domain_not_allowed");
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+}
+
+static void test_no_reexpansion_unless_compat(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "a", LOCAL, "<{{vault:b}}>"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "b", LOCAL, "B"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "loop", LOCAL, "x{{vault:loop}}"), VL_OK);
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  treq t = {.url = "https://h.com/{{vault:a}}", .body = "{{vault:loop}}"};
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://h.com/<{{vault:b}}>"));
+  CHECK(slice_eq(out.body, "x{{vault:loop}}"));
+  CHECK_EQ_STR(rep, "[]"); /* tokens that came from values are not reported */
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  CHECK_EQ_INT(tresolve(v, &t, VL_RESOLVE_POSTMAN_COMPAT, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://h.com/<B>"));
+  /* 19 passes, as postman-collection's VARS_SUBREPLACE_LIMIT */
+  CHECK(slice_eq(out.body, "xxxxxxxxxxxxxxxxxxx{{vault:loop}}"));
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+}
+
+static void test_binary_values(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  const uint8_t bin[] = {0xff, 0x00, 0xfe};
+  CHECK_EQ_INT(vl_vault_link(v, (const uint8_t *)"bin", 3, (const uint8_t *)LOCAL, strlen(LOCAL), bin, 3), VL_OK);
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  treq t = {.url = "https://h.com/?{{vault:bin}}", .body = "[{{vault:bin}}]", .body_kind = VL_BODY_BYTES};
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://h.com/?{{vault:bin}}"));
+  CHECK_EQ_MEM(out.body.p, out.body.n, "[\xff\x00\xfe]", 5);
+  char b[64];
+  CHECK_EQ_STR(reason_at(rep, 0, b, sizeof b), "binary_value");
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+}
+
+static void test_link_errors_name_the_problem(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "k", LOCAL, "v1"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "k", "{\"source\":", NULL), VL_ERR_FORMAT);
+  CHECK(strstr(vl_vault_last_error(v), "byte") != NULL);
+  CHECK_EQ_INT(tlink(v, "k", "{\"source\":{\"provider\":\"keeper\"}}", NULL), VL_ERR_REFERENCE);
+  CHECK(strstr(vl_vault_last_error(v), "keeper") != NULL);
+  CHECK_EQ_INT(tlink(v, "k", "{\"source\":{\"provider\":\"local\"},\"domains\":[\"ok.com\",\"bad host\"]}", "v2"),
+               VL_ERR_FORMAT);
+  CHECK(strstr(vl_vault_last_error(v), "domains[1]") != NULL);
+  CHECK(strstr(vl_vault_last_error(v), "v2") == NULL); /* never the value */
+  CHECK_EQ_INT(tlink(v, "k", "{\"source\":{\"provider\":\"local\"},\"enabled\":\"yes\"}", "v2"), VL_ERR_FORMAT);
+  CHECK_EQ_INT(tlink(v, "a{b", LOCAL, "x"), VL_ERR_ARG);
+  CHECK_EQ_INT(tlink(v, "", LOCAL, "x"), VL_ERR_ARG);
+  CHECK_EQ_INT(tlink(v, "aws", "{\"source\":{\"provider\":\"aws\"}}", NULL), VL_ERR_REFERENCE);
+  CHECK_EQ_INT(tlink(v, "x", "{\"source\":{\"provider\":\"aws\",\"aws\":{}}}", "value"), VL_ERR_ARG);
+  /* The failed relinks left the old definition in place. */
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  treq t = {.url = "https://h.com/{{vault:k}}"};
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://h.com/v1"));
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  /* Relink replaces; unlink removes. */
+  CHECK_EQ_INT(tlink(v, "k", LOCAL, "v3"), VL_OK);
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://h.com/v3"));
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  CHECK_EQ_INT(vl_vault_unlink(v, (const uint8_t *)"k", 1), VL_OK);
+  CHECK_EQ_INT(vl_vault_unlink(v, (const uint8_t *)"k", 1), VL_ERR_NOT_FOUND);
+  uint8_t *list;
+  size_t list_len;
+  CHECK_EQ_INT(vl_vault_list(v, &list, &list_len), VL_OK);
+  CHECK_EQ_MEM(list, list_len, "[]", 2);
+  vl_free(list);
+  vl_vault_free(v);
+}
+
+static void test_report_is_valid_json_for_odd_names(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  treq t = {.url = "https://h.com/", .body = "{{vault:a\"b\\c\x01\xff}}", .body_kind = VL_BODY_BYTES};
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  cJSON *j = cJSON_Parse(rep);
+  CHECK(cJSON_IsArray(j) && cJSON_GetArraySize(j) == 1);
+  const cJSON *name = cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "name");
+  CHECK(cJSON_IsString(name) && strcmp(name->valuestring, "a\"b\\c\x01\xef\xbf\xbd") == 0);
+  cJSON_Delete(j);
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+}
+
+static void test_no_leaks(void) {
+  size_t before = vl_mem_in_use();
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "k", LOCAL, "value"), VL_OK);
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  treq t = {.url = "https://h.com/{{vault:k}}{{vault:z}}"};
+  CHECK_EQ_INT(tresolve(v, &t, 0, &out, &o, &rep), VL_OK);
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+  CHECK_EQ_INT(vl_mem_in_use(), before);
+}
+
+VLT_MAIN(TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons), TEST(test_domains_and_host_tokens),
+         TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values), TEST(test_link_errors_name_the_problem),
+         TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks))
