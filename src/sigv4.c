@@ -44,7 +44,7 @@ static void put_uri_encoded(vl_buf *b, const uint8_t *s, size_t n, int keep_slas
     uint8_t esc[3] = {'%', (uint8_t)hexupper[c >> 4], (uint8_t)hexupper[c & 15]};
     vl_buf_put(b, esc, 3);
   }
-  vl_buf_put(b, s + n - run, run);
+  if (run) vl_buf_put(b, s + n - run, run);
 }
 
 /* Decodes %XX escapes into b, then encodes the result: the canonical form of
@@ -188,14 +188,16 @@ vl_status vl_sigv4_canonical_query(const uint8_t *query, size_t n, vl_buf *out) 
     st = enc.why;
     goto done;
   }
-  qsort_ctx ctx = {params, enc.p};
+  /* enc.p is NULL when every key and value is empty ("=&=") */
+  const uint8_t *base = enc.p ? enc.p : (const uint8_t *)"";
+  qsort_ctx ctx = {params, base};
   merge_sort(idx, tmp, used, cmp_qparam, &ctx);
   for (size_t k = 0; k < used; k++) {
     const qparam *p = &params[idx[k]];
     if (k) vl_buf_put(out, "&", 1);
-    vl_buf_put(out, enc.p + p->key_off, p->key_len);
+    vl_buf_put(out, base + p->key_off, p->key_len);
     vl_buf_put(out, "=", 1);
-    vl_buf_put(out, enc.p + p->val_off, p->val_len);
+    vl_buf_put(out, base + p->val_off, p->val_len);
   }
   if (out->failed) st = out->why;
 done:
