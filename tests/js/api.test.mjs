@@ -1,0 +1,157 @@
+// The JS API on the wasm build under Node: the same scenarios as the C engine
+// tests, plus argument checking, shapes and the wiped state.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createVault, VaultError } from 'vaultlink';
+
+const local = (value) => ({ provider: 'local', value });
+
+test('substitutes in URL, header names and values, string and byte bodies', async () => {
+  const v = await createVault();
+  v.link('k', local('S3CRET'));
+  const r = await v.resolve({
+    method: 'POST',
+    url: 'https://api.example.com/{{vault:k}}?q={{vault:k}}',
+    headers: { 'X-{{vault:k}}': 'Bearer {{vault:k}}', Plain: '{{env}}' },
+    body: '{"a":"{{vault:k}}","b":"{{other}}"}',
+  });
+  assert.equal(r.method, 'POST');
+  assert.equal(r.url, 'https://api.example.com/S3CRET?q=S3CRET');
+  assert.deepEqual(r.headers, { 'X-S3CRET': 'Bearer S3CRET', Plain: '{{env}}' });
+  assert.equal(r.body, '{"a":"S3CRET","b":"{{other}}"}');
+  assert.deepEqual(r.unresolved, []);
+  const bytes = await v.resolve({ url: 'https://h.com/', body: new TextEncoder().encode('[{{vault:k}}]') });
+  assert.ok(bytes.body instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(bytes.body), '[S3CRET]');
+  v.wipe();
+});
+
+test('header shapes round-trip: object, pairs, {key,value}, Headers', async () => {
+  const v = await createVault();
+  v.link('k', local('V'));
+  const url = 'https://h.com/';
+  assert.deepEqual((await v.resolve({ url, headers: [['A', '{{vault:k}}'], ['A', '2']] })).headers, [['A', 'V'], ['A', '2']]);
+  assert.deepEqual((await v.resolve({ url, headers: [{ key: 'A', value: '{{vault:k}}' }] })).headers, [{ key: 'A', value: 'V' }]);
+  const h = (await v.resolve({ url, headers: new Headers({ a: '{{vault:k}}' }) })).headers;
+  assert.ok(h instanceof Headers);
+  assert.equal(h.get('a'), 'V');
+  v.wipe();
+});
+
+test('every unresolved token stays literal with its reason and place', async () => {
+  const v = await createVault();
+  v.link('off', local('x'), { enabled: false });
+  v.link('dom', local('x'), { domains: 'good.com, *.good.org' });
+  v.link('aws', { provider: 'aws', aws: { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:demo' } });
+  const url = 'https://evil.com/?a={{vault:nope}}&b={{vault:off}}&c={{vault:dom}}&d={{vault:aws}}';
+  const r = await v.resolve({ url, headers: [['H', '{{vault:dom}}']] });
+  assert.equal(r.url, url);
+  assert.deepEqual(
+    r.unresolved.map((u) => [u.name, u.where, u.reason]),
+    [
+      ['nope', 'url', 'unknown'],
+      ['off', 'url', 'disabled'],
+      ['dom', 'url', 'domain_not_allowed'],
+      ['aws', 'url', 'not_connected'],
+      ['dom', 'headers[0].value', 'domain_not_allowed'],
+    ],
+  );
+  assert.equal(r.unresolved[0].token, '{{vault:nope}}');
+  assert.equal(r.unresolved[0].offset, url.indexOf('{{vault:nope}}'));
+  assert.ok(r.unresolved.every((u) => typeof u.message === 'string' && u.message.length > 10));
+  // Allowed: exact host and wildcard subdomain.
+  assert.equal((await v.resolve({ url: 'https://good.com/{{vault:dom}}' })).url, 'https://good.com/x');
+  assert.equal((await v.resolve({ url: 'https://a.good.org:8443/{{vault:dom}}' })).url, 'https://a.good.org:8443/x');
+  v.setEnabled('off', true);
+  assert.equal((await v.resolve({ url: 'https://evil.com/{{vault:off}}' })).url, 'https://evil.com/x');
+  v.wipe();
+});
+
+test('values are not re-expanded unless postmanCompat', async () => {
+  const v = await createVault();
+  v.link('a', local('<{{vault:b}}>'));
+  v.link('b', local('B'));
+  assert.equal((await v.resolve({ url: 'https://h.com/{{vault:a}}' })).url, 'https://h.com/<{{vault:b}}>');
+  assert.equal((await v.resolve({ url: 'https://h.com/{{vault:a}}' }, { postmanCompat: true })).url, 'https://h.com/<B>');
+  const compat = await createVault({ postmanCompat: true });
+  compat.link('a', local('<{{vault:b}}>'));
+  compat.link('b', local('B'));
+  assert.equal((await compat.resolve({ url: 'https://h.com/{{vault:a}}' })).url, 'https://h.com/<B>');
+  v.wipe();
+  compat.wipe();
+});
+
+test('links() lists definitions and never values', async () => {
+  const v = await createVault();
+  v.link('k', local('TOPSECRET-VALUE'), { domains: ['a.com'] });
+  const list = v.links();
+  assert.deepEqual(list, [{ name: 'k', source: { provider: 'local' }, domains: ['a.com'], enabled: true }]);
+  assert.ok(!JSON.stringify(list).includes('TOPSECRET'));
+  v.unlink('k');
+  assert.deepEqual(v.links(), []);
+  v.wipe();
+});
+
+test('bad input gets clear errors that never contain the value', async () => {
+  const v = await createVault();
+  const bad = [
+    [() => v.link(42, local('x')), /name must be a string/],
+    [() => v.link('k', null), /source must be/],
+    [() => v.link('k', local(12)), /string or Uint8Array/],
+    [() => v.link('k', local('PRIVATE-1'), { domains: ['good.com', 'bad host'] }), /domains\[1\]/],
+    [() => v.link('a{b', local('PRIVATE-2')), /brace|'\{'/],
+    [() => v.link('k', { provider: 'keeper', keeper: {} }), /unknown provider "keeper"/],
+    [() => v.unlink('missing'), /no secret/],
+  ];
+  for (const [fn, re] of bad) {
+    assert.throws(fn, (e) => e instanceof VaultError && re.test(e.message) && !/PRIVATE/.test(e.message));
+  }
+  const badReq = [
+    [{ url: 42 }, /request\.url must be a string/],
+    [{ url: 'https://h/', headers: 'x' }, /request\.headers must be/],
+    [{ url: 'https://h/', headers: [['a']] }, /request\.headers\[0\]/],
+    [{ url: 'https://h/', body: 12 }, /request\.body must be a string or bytes/],
+    [{ url: 'https://h/', body: 'x\uD800y' }, /request\.body is not well-formed/],
+    [null, /request must be an object/],
+  ];
+  for (const [req, re] of badReq) {
+    await assert.rejects(v.resolve(req), (e) => e instanceof VaultError && re.test(e.message));
+  }
+  await assert.rejects(createVault({ cacheTtlMinutes: 0 }), /cacheTtlMinutes/);
+  v.wipe();
+});
+
+test('limits: oversized input is refused whole, nothing partial', async () => {
+  const v = await createVault();
+  v.link('k', local('v'));
+  const body = 'x'.repeat(16 * 1024 * 1024 + 1);
+  await assert.rejects(v.resolve({ url: 'https://h/', body }), (e) => e.code === 'limit' && /body/.test(e.message));
+  const many = '{{vault:k}}'.repeat(4097);
+  await assert.rejects(v.resolve({ url: 'https://h/', body: many }), (e) => e.code === 'limit' && /tokens/.test(e.message));
+  const headers = Array.from({ length: 257 }, (_, i) => [`h${i}`, 'v']);
+  await assert.rejects(v.resolve({ url: 'https://h/', headers }), (e) => e.code === 'limit' && /headers/.test(e.message));
+  assert.throws(() => v.link('n'.repeat(257), local('x')), (e) => e.code === 'limit');
+  // The vault still works afterwards.
+  assert.equal((await v.resolve({ url: 'https://h/{{vault:k}}' })).url, 'https://h/v');
+  v.wipe();
+});
+
+test('NUL bytes, unbalanced braces and unicode pass through untouched', async () => {
+  const v = await createVault();
+  v.link('ключ', local('значение🔑'));
+  const body = '\u0000{{vault:ключ}}{{{{vault:ключ}}}}}{ {{ }} 🙂 {{vault:ключ';
+  const r = await v.resolve({ url: 'https://h/', body });
+  assert.equal(r.body, '\u0000значение🔑{{значение🔑}}}{ {{ }} 🙂 {{vault:ключ');
+  v.wipe();
+});
+
+test('wipe(): every later call fails with "vault wiped"', async () => {
+  const v = await createVault();
+  v.link('k', local('v'));
+  v.wipe();
+  assert.equal(v.wiped, true);
+  assert.throws(() => v.link('k', local('v')), (e) => e.code === 'wiped' && /vault wiped/.test(e.message));
+  await assert.rejects(v.resolve({ url: 'https://h/' }), (e) => e.code === 'wiped');
+  assert.throws(() => v.links(), (e) => e.code === 'wiped');
+  v.wipe(); // idempotent
+});
