@@ -31,6 +31,11 @@ static int grow(vl_buf *b, size_t need) {
   return 1;
 }
 
+void vl_buf_reserve(vl_buf *b, size_t n) {
+  if (b->max && n > b->max) n = b->max;
+  (void)grow(b, n);
+}
+
 void vl_buf_put(vl_buf *b, const void *p, size_t n) {
   if (n == 0 || !grow(b, b->len + n)) return;
   memcpy(b->p + b->len, p, n);

@@ -16,6 +16,8 @@ typedef struct {
 } vl_buf;
 
 void vl_buf_init(vl_buf *b, size_t max);
+/* Makes room for n bytes in total (a hint: failure is only recorded). */
+void vl_buf_reserve(vl_buf *b, size_t n);
 /* Appends; on failure marks the buffer failed (checked once at the end). */
 void vl_buf_put(vl_buf *b, const void *p, size_t n);
 void vl_buf_put_u32(vl_buf *b, uint32_t v);

@@ -104,76 +104,97 @@ static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from
 }
 
 /* Renders the URL once: the scheme+authority first (unrestricted secrets only),
- * then the origin of that result decides the rest. */
+ * then the origin of that result decides the rest. Appends to out. */
 static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_origin *origin, vl_buf *out) {
   static const vl_where w = {"url", -1, ""};
   size_t region = vl_origin_region_end(s, n);
+  size_t field_start = out->len;
   vl_origin none;
   memset(&none, 0, sizeof none);
   size_t matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
   size_t head = out->len;
   vl_buf_put(out, s + region, n - region); /* tail still literal: parse the host */
   if (out->failed) return matches;
-  vl_origin_parse(out->p, out->len, origin);
+  vl_origin_parse(out->p + field_start, out->len - field_start, origin);
   out->len = head;
   matches += render_span(c, s, n, region, n, 0, origin, 1, &w, out);
   return matches;
 }
 
-static void put_field(vl_buf *dst, const vl_buf *src) {
-  vl_wire_put_field(dst, src->p, src->len);
-}
-
-/* Runs Postman's repeated passes over one field: pass 1 on the template, then
- * again on the result while the previous pass saw any {{…}} match, at most
- * VL_POSTMAN_PASS_LIMIT passes in all (postman-collection Substitutor.parse). */
+/* Runs one field. Default mode renders straight into out. Postman mode runs
+ * the repeated passes: pass 1 on the template, then again on the result while
+ * the previous pass saw any {{…}} match, at most VL_POSTMAN_PASS_LIMIT passes
+ * in all (postman-collection Substitutor.parse). */
 static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_url, int text_field, const vl_where *w,
                               vl_origin *origin, vl_buf *out) {
-  int compat = (c->r->flags & VL_RESOLVE_POSTMAN_COMPAT) != 0;
+  if (!(c->r->flags & VL_RESOLVE_POSTMAN_COMPAT)) {
+    size_t at = out->len;
+    vl_buf_put_u32(out, 0); /* length, patched below */
+    if (is_url)
+      render_url_pass(c, s, n, origin, out);
+    else
+      render_span(c, s, n, 0, n, 0, origin, text_field, w, out);
+    if (out->failed) return out->why;
+    size_t len = out->len - at - 4;
+    if (len > UINT32_MAX) return VL_ERR_LIMIT;
+    uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24)};
+    memcpy(out->p + at, le, 4);
+    return VL_OK;
+  }
   vl_buf cur, next;
   vl_buf_init(&cur, VL_MAX_OUTPUT_BYTES);
   size_t matches =
       is_url ? render_url_pass(c, s, n, origin, &cur) : render_span(c, s, n, 0, n, 0, origin, text_field, w, &cur);
-  if (compat) {
-    int saved = c->collect;
-    c->collect = 0;
-    for (int pass = 2; pass <= VL_POSTMAN_PASS_LIMIT && matches && !cur.failed; pass++) {
-      vl_buf_init(&next, VL_MAX_OUTPUT_BYTES);
-      matches = is_url ? render_url_pass(c, cur.p, cur.len, origin, &next)
-                       : render_span(c, cur.p, cur.len, 0, cur.len, 0, origin, text_field, w, &next);
-      vl_buf_free(&cur);
-      cur = next;
-    }
-    c->collect = saved;
+  int saved = c->collect;
+  c->collect = 0;
+  for (int pass = 2; pass <= VL_POSTMAN_PASS_LIMIT && matches && !cur.failed; pass++) {
+    vl_buf_init(&next, VL_MAX_OUTPUT_BYTES);
+    matches = is_url ? render_url_pass(c, cur.p, cur.len, origin, &next)
+                     : render_span(c, cur.p, cur.len, 0, cur.len, 0, origin, text_field, w, &next);
+    vl_buf_free(&cur);
+    cur = next;
   }
+  c->collect = saved;
   vl_status st = VL_OK;
   if (cur.failed)
     st = cur.why;
   else
-    put_field(out, &cur);
+    vl_wire_put_field(out, cur.p, cur.len);
   vl_buf_free(&cur);
   return st;
 }
 
 vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
                            vl_resolve **out) {
-  (void)now_ms;
   if (!v || !out) return VL_ERR_ARG;
+  *out = NULL;
+  uint8_t *copy = vl_memdup(req ? req : (const uint8_t *)"", req_len);
+  if (!copy) return VL_ERR_NOMEM;
+  return vl_resolve_begin_owned(v, copy, req_len, flags, now_ms, out);
+}
+
+vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
+                                 vl_resolve **out) {
+  (void)now_ms;
+  if (!v || !out) {
+    vl_free(req);
+    return VL_ERR_ARG;
+  }
   *out = NULL;
   if (flags & ~(uint32_t)VL_RESOLVE_POSTMAN_COMPAT) {
     vl_set_error(v, "resolve: unknown flags 0x%x", (unsigned)flags);
+    vl_free(req);
     return VL_ERR_ARG;
   }
   vl_resolve *r = vl_calloc(sizeof *r);
-  if (!r) return VL_ERR_NOMEM;
-  r->v = v;
-  r->flags = flags;
-  r->input = vl_memdup(req ? req : (const uint8_t *)"", req_len);
-  r->input_len = req_len;
-  if (!r->input) {
-    vl_resolve_free(r);
+  if (!r) {
+    vl_free(req);
     return VL_ERR_NOMEM;
   }
+  r->v = v;
+  r->flags = flags;
+  r->input = req;
+  r->input_len = req_len;
   vl_status st = vl_request_decode(r->input, r->input_len, &r->req, v->err, sizeof v->err);
   if (st) {
     vl_resolve_free(r);
@@ -230,6 +251,7 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   vl_buf_put_str(&c.report, "[");
   vl_buf o;
   vl_buf_init(&o, VL_MAX_OUTPUT_BYTES);
+  vl_buf_reserve(&o, r->input_len + 1024);
   vl_buf_put(&o, "VLR1", 4);
   vl_wire_put_field(&o, r->req.method.p, r->req.method.n);
   vl_origin origin;

@@ -150,6 +150,11 @@ typedef struct {
 vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
                            vl_resolve **out);
 
+/* Like vl_resolve_begin, but takes ownership of req, which must come from
+ * vl_alloc(): no copy is made, and req is freed (wiped) in every case. */
+vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
+                                 vl_resolve **out);
+
 /* The next job not yet handed out; VL_ERR_DONE when there is none right now. */
 vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job);
 

@@ -5,9 +5,9 @@
  * bytes scrubs the unused stack before it returns (BearSSL and the core leave
  * temporaries there; see ../shared/reference/crypto-notes.md §5).
  */
-#include <emscripten/stack.h>
 #include <stdint.h>
 
+#include "scrub.h"
 #include "vaultlink.h"
 
 static uintptr_t outbox[4];
@@ -16,19 +16,12 @@ static uint64_t ms(double now) {
   return now > 0 ? (uint64_t)now : 0;
 }
 
-/* Zeroes the stack below the current frame. No address-taken locals. */
-__attribute__((noinline)) static void scrub_stack(void) {
-  volatile uint8_t *lo = (volatile uint8_t *)emscripten_stack_get_end();
-  volatile uint8_t *hi = (volatile uint8_t *)emscripten_stack_get_current();
-  for (volatile uint8_t *p = lo; p < hi; p++) *p = 0;
-}
-
 uintptr_t *vl_w_outbox(void) {
   return outbox;
 }
 
 void vl_w_scrub_stack(void) {
-  scrub_stack();
+  vl_scrub_stack();
 }
 
 vl_vault *vl_w_vault_new(uint32_t cache_ttl_minutes) {
@@ -38,13 +31,13 @@ vl_vault *vl_w_vault_new(uint32_t cache_ttl_minutes) {
 
 void vl_w_vault_free(vl_vault *v) {
   vl_vault_free(v);
-  scrub_stack();
+  vl_scrub_stack();
 }
 
 int vl_w_link(vl_vault *v, const uint8_t *name, size_t name_len, const uint8_t *def, size_t def_len,
               const uint8_t *value, size_t value_len) {
   int st = vl_vault_link(v, name, name_len, def, def_len, value, value_len);
-  scrub_stack();
+  vl_scrub_stack();
   return st;
 }
 
@@ -57,10 +50,10 @@ int vl_w_list(const vl_vault *v) {
   return st;
 }
 
-vl_resolve *vl_w_resolve_begin(vl_vault *v, const uint8_t *req, size_t len, uint32_t flags, double now) {
+/* Takes ownership of req (allocated with vl_alloc by the bridge): no copy. */
+vl_resolve *vl_w_resolve_begin(vl_vault *v, uint8_t *req, size_t len, uint32_t flags, double now) {
   vl_resolve *r = 0;
-  outbox[0] = (uintptr_t)vl_resolve_begin(v, req, len, flags, ms(now), &r);
-  scrub_stack();
+  outbox[0] = (uintptr_t)vl_resolve_begin_owned(v, req, len, flags, ms(now), &r);
   return r;
 }
 
@@ -75,7 +68,7 @@ int vl_w_next_job(vl_resolve *r) {
 
 int vl_w_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t len, double now) {
   int st = vl_resolve_job_done(r, id, http_status, resp, len, ms(now));
-  scrub_stack();
+  vl_scrub_stack();
   return st;
 }
 
@@ -87,11 +80,10 @@ int vl_w_render(vl_resolve *r, double now) {
   outbox[1] = out_len;
   outbox[2] = (uintptr_t)report;
   outbox[3] = report_len;
-  scrub_stack();
+  vl_scrub_stack();
   return st;
 }
 
 void vl_w_resolve_free(vl_resolve *r) {
-  vl_resolve_free(r);
-  scrub_stack();
+  vl_resolve_free(r); /* heap only: vl_free wipes */
 }

@@ -74,11 +74,11 @@ export class Core {
     return ptr;
   }
 
-  /** Zero-fills and frees an allocation made by put() or returned by the core. */
-  release(ptr, len) {
-    if (!ptr) return;
-    this.u8().fill(0, ptr, ptr + len);
-    this.x.vl_free(ptr);
+  /** Frees an allocation made by put() or returned by the core. vl_free()
+   * zero-fills the whole block before releasing it (the core's allocator is
+   * size-prefixed for exactly this), so no byte survives in the heap. */
+  release(ptr) {
+    if (ptr) this.x.vl_free(ptr);
   }
 
   /** Copies len bytes out of the core, then wipes and frees them. */

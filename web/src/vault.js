@@ -9,7 +9,7 @@
 
 import { loadCore } from './bridge.js';
 import { VaultError, STATUS_CODES } from './errors.js';
-import { encodeRequest, decodeRequest, shapeHeaders } from './wire.js';
+import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
 
 export { VaultError } from './errors.js';
@@ -147,15 +147,21 @@ export class Vault {
   async resolve(request, opts = {}) {
     let x = this.#x();
     const compat = opts.postmanCompat ?? this.#options.postmanCompat;
-    const { bytes, shape } = encodeRequest(request);
     const core = this.#core;
-    const r = this.#withBytes(bytes, (p, n) =>
-      x.vl_w_resolve_begin(this.#v, p, n, compat ? FLAG_POSTMAN_COMPAT : 0, Date.now()),
-    ) >>> 0;
+    // Encoded straight into wasm memory; the core takes ownership of the buffer.
+    const { ptr, len, shape } = encodeRequestInto(request, (size) => {
+      const p = x.vl_alloc(size) >>> 0;
+      if (!p) throw new VaultError('nomem', 'out of memory in the core');
+      return { u8: core.u8(), ptr: p };
+    });
+    const r = x.vl_w_resolve_begin(this.#v, ptr, len, compat ? FLAG_POSTMAN_COMPAT : 0, Date.now()) >>> 0;
     if (!r) this.#fail(core.out(0), 'resolve');
     try {
-      await this.#runJobs(r);
-      x = this.#x(); // the vault may have been wiped while jobs ran
+      // Local and cached secrets need no fetch: render without yielding.
+      if (x.vl_w_next_job(r) !== VL_DONE) {
+        await this.#runJobs(r, true);
+        x = this.#x(); // the vault may have been wiped while jobs ran
+      }
       const st = x.vl_w_render(r, Date.now());
       if (st !== VL_OK) this.#fail(st, 'resolve');
       const outPtr = core.out(0), outLen = core.out(1), repPtr = core.out(2), repLen = core.out(3);
@@ -163,9 +169,10 @@ export class Vault {
       try {
         out = decodeRequest(core.u8().subarray(outPtr, outPtr + outLen));
       } finally {
-        core.release(outPtr, outLen);
+        x.vl_free(outPtr); // wipes the rendered request
       }
-      const unresolved = JSON.parse(new TextDecoder().decode(core.take(repPtr, repLen)));
+      const unresolved = repLen === 2 ? [] : JSON.parse(new TextDecoder().decode(core.u8().subarray(repPtr, repPtr + repLen)));
+      x.vl_free(repPtr); // the report names tokens, never values
       const result = { method: out.method, url: out.url, headers: shapeHeaders(shape, out.headers), unresolved };
       if (out.body !== undefined) result.body = out.body;
       return result;
@@ -174,13 +181,15 @@ export class Vault {
     }
   }
 
-  /** fetch: runs the core's HTTP jobs until it has none left. */
-  async #runJobs(r) {
+  /** fetch: runs the core's HTTP jobs until it has none left. `pending`: the
+   * caller's vl_w_next_job() already returned the first job (in the outbox). */
+  async #runJobs(r, pending) {
     const core = this.#core;
     for (;;) {
       const jobs = [];
       for (;;) {
-        const st = this.#x().vl_w_next_job(r);
+        const st = pending ? VL_OK : this.#x().vl_w_next_job(r);
+        pending = false;
         if (st === VL_DONE) break;
         if (st !== VL_OK) this.#fail(st, 'resolve');
         const id = core.out(0);
@@ -191,8 +200,8 @@ export class Vault {
       await Promise.all(
         jobs.map(async ({ id, req }) => {
           const res = await this.#transport.perform(req);
-          const frame = encodeRequest({ method: '', url: '', headers: res.headers, body: res.body }).bytes;
           if (!this.#v) return;
+          const frame = encodeRequest({ method: '', url: '', headers: res.headers, body: res.body }).bytes;
           this.#withBytes(frame, (p, n) => this.#x().vl_w_job_done(r, id, res.status, p, n, Date.now()));
           frame.fill(0);
         }),

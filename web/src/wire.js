@@ -15,16 +15,6 @@ const wellFormed =
     ? (s) => s.isWellFormed()
     : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/.test(s);
 
-function text(value, where) {
-  if (typeof value !== 'string') {
-    throw new VaultError('bad_request', `request.${where} must be a string, got ${describe(value)}`);
-  }
-  if (!wellFormed(value)) {
-    throw new VaultError('bad_request', `request.${where} is not well-formed UTF-16 (lone surrogate)`);
-  }
-  return enc.encode(value);
-}
-
 function describe(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -67,18 +57,25 @@ export function shapeHeaders(shape, list) {
   }
 }
 
-/** Encodes {method, url, headers, body} into the wire format. */
-export function encodeRequest(req) {
+/** Validates a request and returns its parts, strings still as strings. */
+function parts(req) {
   if (!req || typeof req !== 'object') throw new VaultError('bad_request', 'request must be an object');
-  const method = text(req.method ?? 'GET', 'method');
-  const url = text(req.url ?? '', 'url');
+  const method = req.method ?? 'GET';
+  const url = req.url ?? '';
+  check(method, 'method');
+  check(url, 'url');
   const { shape, list } = normalizeHeaders(req.headers);
-  const hs = list.map(([n, v], i) => [text(n, `headers[${i}].name`), text(String(v ?? ''), `headers[${i}].value`)]);
+  for (let i = 0; i < list.length; i++) {
+    check(list[i][0], `headers[${i}].name`);
+    if (typeof list[i][1] !== 'string') list[i][1] = String(list[i][1] ?? '');
+    check(list[i][1], `headers[${i}].value`);
+  }
   let kind = BODY_NONE;
-  let body = new Uint8Array(0);
+  let body = null;
   if (typeof req.body === 'string') {
     kind = BODY_TEXT;
-    body = text(req.body, 'body');
+    check(req.body, 'body');
+    body = req.body;
   } else if (req.body instanceof ArrayBuffer) {
     kind = BODY_BYTES;
     body = new Uint8Array(req.body);
@@ -88,31 +85,82 @@ export function encodeRequest(req) {
   } else if (req.body !== undefined && req.body !== null) {
     throw new VaultError('bad_request', `request.body must be a string or bytes, got ${describe(req.body)}`);
   }
-  let size = 4 + 4 + method.length + 4 + url.length + 4 + 8 + body.length;
-  for (const [n, v] of hs) size += 8 + n.length + v.length;
-  const out = new Uint8Array(size);
-  const dv = new DataView(out.buffer);
-  let o = 0;
-  const field = (b) => {
-    dv.setUint32(o, b.length, true);
-    out.set(b, o + 4);
-    o += 4 + b.length;
-  };
-  out.set([0x56, 0x4c, 0x52, 0x31], 0); // "VLR1"
-  o = 4;
-  field(method);
-  field(url);
-  dv.setUint32(o, hs.length, true);
-  o += 4;
-  for (const [n, v] of hs) {
-    field(n);
-    field(v);
-  }
-  dv.setUint32(o, kind, true);
-  o += 4;
-  field(body);
-  return { bytes: out, shape, bodyKind: kind };
+  return { method, url, list, shape, kind, body };
 }
+
+function check(value, where) {
+  if (typeof value !== 'string') {
+    throw new VaultError('bad_request', `request.${where} must be a string, got ${describe(value)}`);
+  }
+  if (!wellFormed(value)) {
+    throw new VaultError('bad_request', `request.${where} is not well-formed UTF-16 (lone surrogate)`);
+  }
+}
+
+/**
+ * Encodes a request straight into memory obtained from alloc(size) → {u8, ptr}
+ * (the wasm heap): one allocation, no intermediate copies of a large body.
+ * Returns {ptr, len, shape, bodyKind}.
+ */
+export function encodeRequestInto(req, alloc) {
+  const p = parts(req);
+  // Upper bound: UTF-16 code units encode to at most 3 UTF-8 bytes each.
+  let bound = 4 + 4 + p.method.length * 3 + 4 + p.url.length * 3 + 4 + 8;
+  for (const [n, v] of p.list) bound += 8 + (n.length + v.length) * 3;
+  bound += p.kind === BODY_TEXT ? p.body.length * 3 : p.body ? p.body.length : 0;
+  const { u8, ptr } = alloc(bound);
+  const dv = new DataView(u8.buffer);
+  let o = ptr + 4;
+  const str = (s) => {
+    let n;
+    if (s.length < 48 && /^[\x00-\x7f]*$/.test(s)) {
+      n = s.length;
+      for (let i = 0; i < n; i++) u8[o + 4 + i] = s.charCodeAt(i);
+    } else {
+      n = enc.encodeInto(s, u8.subarray(o + 4, ptr + bound)).written;
+    }
+    dv.setUint32(o, n, true);
+    o += 4 + n;
+  };
+  u8[ptr] = 0x56; // "VLR1"
+  u8[ptr + 1] = 0x4c;
+  u8[ptr + 2] = 0x52;
+  u8[ptr + 3] = 0x31;
+  str(p.method);
+  str(p.url);
+  dv.setUint32(o, p.list.length, true);
+  o += 4;
+  for (const [n, v] of p.list) {
+    str(n);
+    str(v);
+  }
+  dv.setUint32(o, p.kind, true);
+  o += 4;
+  if (p.kind === BODY_TEXT) str(p.body);
+  else {
+    const b = p.body || new Uint8Array(0);
+    dv.setUint32(o, b.length, true);
+    u8.set(b, o + 4);
+    o += 4 + b.length;
+  }
+  return { ptr, len: o - ptr, shape: p.shape, bodyKind: p.kind };
+}
+
+/** Encodes {method, url, headers, body} into a fresh Uint8Array. */
+export function encodeRequest(req) {
+  let buf;
+  const r = encodeRequestInto(req, (size) => {
+    buf = new Uint8Array(size);
+    return { u8: buf, ptr: 0 };
+  });
+  return { bytes: buf.subarray(0, r.len), shape: r.shape, bodyKind: r.bodyKind };
+}
+
+const shortAscii = (b) => {
+  for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) return false;
+  return true;
+};
+const decodeText = (b) => (b.length < 48 && shortAscii(b) ? String.fromCharCode.apply(null, b) : dec.decode(b));
 
 /**
  * Decodes the wire format from `u8` (a view into wasm memory). Strings are
@@ -127,12 +175,12 @@ export function decodeRequest(u8) {
     o += 4 + n;
     return s;
   };
-  const method = dec.decode(field());
-  const url = dec.decode(field());
+  const method = decodeText(field());
+  const url = decodeText(field());
   const count = dv.getUint32(o, true);
   o += 4;
   const headers = [];
-  for (let i = 0; i < count; i++) headers.push([dec.decode(field()), dec.decode(field())]);
+  for (let i = 0; i < count; i++) headers.push([decodeText(field()), decodeText(field())]);
   const kind = dv.getUint32(o, true);
   o += 4;
   const raw = field();

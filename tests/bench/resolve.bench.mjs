@@ -1,0 +1,62 @@
+// Benchmark (not a test): resolve throughput, vaultlink (wasm) vs
+// postman-collection's VariableScope.replaceIn, same process, same inputs.
+// Targets (issue "Foundation"): ≤ 0.5× postman's time on a 4 KB request with
+// 5 tokens; no slower on a 10 MB body with one token.
+import sdk from 'postman-collection';
+import { createVault } from 'vaultlink';
+
+function timeit(fn, minMs = 1500) {
+  for (let i = 0; i < 5; i++) fn(); // warm up
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < minMs) {
+    fn();
+    n++;
+    now = performance.now();
+  }
+  return (now - start) / n;
+}
+async function timeitAsync(fn, minMs = 1500) {
+  for (let i = 0; i < 5; i++) await fn();
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < minMs) {
+    await fn();
+    n++;
+    now = performance.now();
+  }
+  return (now - start) / n;
+}
+
+const names = ['stripe-key', 'db-pass', 'api-token', 'client-secret', 'hmac-key'];
+const vault = await createVault();
+const scope = new sdk.VariableScope({ values: names.map((n, i) => ({ key: `vault:${n}`, value: `value-${i}-`.repeat(4) })) });
+names.forEach((n, i) => vault.link(n, { provider: 'local', value: `value-${i}-`.repeat(4) }));
+
+// 4 KB request, 5 tokens: URL, two headers, body.
+const filler = 'lorem ipsum dolor sit amet '.repeat(140).slice(0, 3600);
+const small = {
+  method: 'POST',
+  url: 'https://api.example.com/v1/charges?key={{vault:stripe-key}}',
+  headers: { Authorization: 'Bearer {{vault:api-token}}', 'X-Client': '{{vault:client-secret}}', 'Content-Type': 'application/json' },
+  body: `{"pass":"{{vault:db-pass}}","sig":"{{vault:hmac-key}}","pad":"${filler}"}`,
+};
+const big = { method: 'POST', url: 'https://api.example.com/upload', headers: {}, body: 'x'.repeat(10 * 1024 * 1024 - 40) + '{{vault:stripe-key}}' };
+
+function check(a, b) {
+  if (a.url !== b.url || a.body !== b.body) throw new Error('outputs differ: benchmark is not comparing like with like');
+}
+check(await vault.resolve(small), scope.replaceIn({ url: small.url, headers: small.headers, body: small.body }));
+check(await vault.resolve(big), scope.replaceIn({ url: big.url, headers: big.headers, body: big.body }));
+
+const rows = [];
+for (const [label, req, ms] of [['4 KB request, 5 tokens', small, 1500], ['10 MB body, 1 token', big, 4000]]) {
+  const pm = timeit(() => scope.replaceIn({ url: req.url, headers: req.headers, body: req.body }), ms);
+  const vl = await timeitAsync(() => vault.resolve(req), ms);
+  rows.push({ label, vaultlink_ms: vl.toFixed(4), postman_ms: pm.toFixed(4), ratio: (vl / pm).toFixed(3) });
+}
+console.log('resolve: vaultlink (wasm, Node) vs postman-collection replaceIn — ratio = vaultlink / postman (lower is better)');
+console.table(rows);
+vault.wipe();
