@@ -1,0 +1,125 @@
+// Type declarations for vaultlink's JS API (web/src/vault.js).
+
+export type Provider = 'local' | 'aws' | 'azure' | '1password' | 'hashicorp' | 'gcp' | 'sealed';
+
+/** A local secret: the value moves into wasm; keep no copy of your own. */
+export interface LocalSource {
+  provider: 'local';
+  value: string | Uint8Array;
+}
+
+/** A Postman Collection `Variable.source` object (or vaultlink's gcp/sealed forms). */
+export interface ExternalSource {
+  provider: Exclude<Provider, 'local'>;
+  aws?: { secretArn: string; roleArn?: string; version?: string; format?: 'plaintext' | 'json'; key?: string };
+  azure?: { secretId: string };
+  '1password'?: { secretReference: string };
+  hashicorp?: { engine: string; path: string; key: string; version?: string };
+  gcp?: { name: string; key?: string };
+  sealed?: { url: string; reference: string };
+  [extra: string]: unknown;
+}
+
+export type Source = LocalSource | ExternalSource;
+
+export interface LinkOptions {
+  /** Allowed domains: `example.com`, `*.example.com`, `http://host:8080/path` (path ignored). */
+  domains?: string[] | string;
+  enabled?: boolean;
+}
+
+export interface LinkDefinition {
+  name: string;
+  source: Omit<Source, 'value'>;
+  domains: string[];
+  enabled: boolean;
+}
+
+export type HeadersInit =
+  | Record<string, string>
+  | Array<[string, string]>
+  | Array<{ key: string; value: string }>
+  | Headers;
+
+export interface VaultRequest {
+  method?: string;
+  url: string;
+  headers?: HeadersInit;
+  body?: string | Uint8Array | ArrayBuffer | ArrayBufferView | null;
+}
+
+export type UnresolvedReason =
+  | 'unknown'
+  | 'disabled'
+  | 'domain_not_allowed'
+  | 'not_connected'
+  | 'reauth_required'
+  | 'permission_denied'
+  | 'not_found'
+  | 'disabled_at_provider'
+  | 'throttled'
+  | 'unreachable'
+  | 'malformed_response'
+  | 'misconfigured'
+  | 'binary_value';
+
+export interface Unresolved {
+  /** The literal token, e.g. `{{vault:stripe-key}}`. */
+  token: string;
+  name: string;
+  /** `url`, `headers[i].name`, `headers[i].value` or `body`. */
+  where: string;
+  /** Byte offset of the token in that field (UTF-8). */
+  offset: number;
+  reason: UnresolvedReason;
+  message: string;
+}
+
+export interface ResolvedRequest {
+  method: string;
+  url: string;
+  /** Same shape as the request's headers. */
+  headers: HeadersInit;
+  /** A string for a string body, a Uint8Array for a byte body; absent if none. */
+  body?: string | Uint8Array;
+  unresolved: Unresolved[];
+}
+
+export interface Transport {
+  name: string;
+  perform(req: { method: string; url: string; headers: Array<[string, string]>; body?: string | Uint8Array }): Promise<{
+    status: number;
+    headers: Array<[string, string]>;
+    body: Uint8Array;
+  }>;
+}
+
+export interface VaultOptions {
+  /** Cache expiration in minutes (default 60, as Postman). */
+  cacheTtlMinutes?: number;
+  /** Re-expand substituted values up to 19 passes, as postman-collection does (default false). */
+  postmanCompat?: boolean;
+  /** Wipe on pagehide and freeze (default true in browsers). */
+  wipeOnLeave?: boolean;
+  /** The wasm module: a WebAssembly.Module, its bytes, or a URL (default: ../dist/vaultlink.wasm). */
+  wasm?: WebAssembly.Module | BufferSource | URL | string;
+  /** How provider jobs are performed (default: fetchTransport()). */
+  transport?: Transport;
+}
+
+export class VaultError extends Error {
+  /** Stable code: 'bad_request', 'bad_argument', 'limit', 'format', 'bad_reference', 'wiped', … */
+  code: string;
+}
+
+export class Vault {
+  readonly wiped: boolean;
+  link(name: string, source: Source | string, options?: LinkOptions): void;
+  unlink(name: string): void;
+  setEnabled(name: string, enabled: boolean): void;
+  links(): LinkDefinition[];
+  resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
+  wipe(): void;
+}
+
+export function createVault(options?: VaultOptions): Promise<Vault>;
