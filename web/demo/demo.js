@@ -337,7 +337,7 @@ function renderEcho() {
       : []),
     ...(r.body ? [el('div', { class: 'body' }, maskedText(r.body, values, reveal))] : []),
   );
-  $('#echo-hint').textContent = `HTTP ${echo.status} from ${new URL(last.out.url).host}`;
+  $('#echo-hint').textContent = `HTTP ${echo.status} from ${new URL(last.out.url, location.href).host}`;
 }
 
 async function send() {
@@ -513,6 +513,7 @@ function guard(fn) {
 }
 
 function init() {
+  $('#reveal').checked = false; // values start masked, whatever the browser restored
   const origin = location.protocol === 'file:' ? 'http://127.0.0.1:8787' : location.origin;
   $('#url').value = `${origin}/echo/v1/charges?user={{vault:api-user}}&key={{vault:stripe-key}}`;
   addHeaderRow('Authorization', 'Bearer {{vault:echo-token}}');
