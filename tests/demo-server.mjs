@@ -174,6 +174,13 @@ async function handleStatic(req, res, mounts, extraHeaders) {
   }
 }
 
+/**
+ * The services every demo start brings up, in order (provider emulators go
+ * here). Each entry: async ({host}) => ({name, url, close}). Their URLs are
+ * printed by `scripts/demo` and served to the page at /demo-services.json.
+ */
+export const demoServices = [];
+
 function listen(server, port) {
   return new Promise((ok, fail) => {
     const onError = (e) => {
@@ -200,8 +207,7 @@ function listen(server, port) {
  * @param {Record<string,string>} [opts.mounts]  extra URL-prefix → directory mappings
  *   (e.g. test fixtures); web/ is always mounted at '/'.
  * @param {Array<(ctx:{host:string}) => Promise<{name:string,url:string,close:()=>Promise<void>}>>} [opts.services]
- *   more services to start with the demo (provider emulators); their URLs are
- *   published to the page at /demo-services.json.
+ *   the services to start with the demo; default `demoServices`.
  * @returns {Promise<{url:string, origin:string, port:number, services:Record<string,string>, close:()=>Promise<void>}>}
  */
 export async function startDemo(opts = {}) {
@@ -218,7 +224,7 @@ export async function startDemo(opts = {}) {
     await Promise.allSettled(started.splice(0).map((s) => s.close()));
   };
   try {
-    for (const start of opts.services ?? []) {
+    for (const start of opts.services ?? demoServices) {
       const s = await start({ host: HOST });
       started.push(s);
       services[s.name] = s.url;
