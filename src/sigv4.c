@@ -228,8 +228,7 @@ vl_status vl_sigv4_amz_date(uint64_t now_ms, char out[17]) {
   unsigned v[6] = {(unsigned)y,         (unsigned)m, (unsigned)d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
                    (unsigned)(rem % 60)};
   char *p = out;
-  for (int k = 0; k < 4; k++) p[3 - k] = (char)('0' + (v[0] / (k == 0 ? 1 : k == 1 ? 10 : k == 2 ? 100 : 1000)) % 10);
-  p += 4;
+  for (unsigned div = 1000; div; div /= 10) *p++ = (char)('0' + v[0] / div % 10);
   for (int f = 1; f < 6; f++) {
     if (f == 3) *p++ = 'T';
     *p++ = (char)('0' + v[f] / 10);
@@ -464,7 +463,8 @@ static vl_status signing_key(vl_slice secret, const char *date8, const char *reg
                              uint8_t out[32]) {
   uint8_t *k0 = vl_alloc(4 + secret.n);
   if (!k0) return VL_ERR_NOMEM;
-  memcpy(k0, "AWS4", 4);
+  static const uint8_t aws4[4] = {'A', 'W', 'S', '4'};
+  memcpy(k0, aws4, sizeof aws4);
   memcpy(k0 + 4, secret.p, secret.n);
   uint8_t a[32], b[32];
   hmac_sha256(k0, 4 + secret.n, date8, 8, a);

@@ -50,7 +50,7 @@ enum {
 /* Longest access key id / secret key / session token accepted. */
 #define VL_SIGV4_MAX_KEY_ID 128u
 #define VL_SIGV4_MAX_SECRET 256u
-#define VL_SIGV4_MAX_TOKEN (16u * 1024u)
+#define VL_SIGV4_MAX_TOKEN ((size_t)16 * 1024)
 
 typedef struct {
   vl_slice method;          /* "GET", "POST", … (sent as given) */
