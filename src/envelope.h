@@ -70,7 +70,7 @@ vl_status vl_envelope_open(const uint8_t *env, size_t len, const uint8_t skR[32]
 
 /*
  * vl_envelope_open into a caller buffer of out_cap bytes (VL_ERR_LIMIT if the
- * value does not fit). On any failure out holds no plaintext: bytes written
+ * value does not fit; out must not overlap env). On any failure out holds no plaintext: bytes written
  * before the tag check are zeroed again, and *out_len is 0.
  */
 vl_status vl_envelope_open_buf(const uint8_t *env, size_t len, const uint8_t skR[32], const uint8_t *pkR,
