@@ -8,7 +8,7 @@ export NODE_PATH=/usr/share/nodejs  # emcc's -O2 link step needs acorn from Debi
 log() { printf '[vaultlink] %s\n' "$*" >&2; }
 
 APT_PACKAGES=(cmake make gcc clang libclang-rt-14-dev llvm emscripten chromium dpkg-dev
-              libcmocka-dev nodejs npm clang-format clang-tidy cppcheck xz-utils ca-certificates)
+              clang-format clang-tidy cppcheck xz-utils ca-certificates)
 
 ensure_apt() {
   local missing=() p
@@ -56,6 +56,8 @@ build_wasm() {
 
 ensure_all() {
   ensure_apt "${APT_PACKAGES[@]}"
+  # Node >= 20 may come from elsewhere than Debian (its npm conflicts with Debian's).
+  command -v node >/dev/null && command -v npm >/dev/null || ensure_apt nodejs npm
   ensure_deps
   ensure_npm
   build_native

@@ -1,9 +1,11 @@
 /* Internal structures of the vault engine (links and resolves). */
 #ifndef VL_ENGINE_H
 #define VL_ENGINE_H
+#include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "policy.h"
 #include "reqcodec.h"
 #include "vaultlink.h"
@@ -31,17 +33,33 @@ typedef struct {
   vl_domain *domains;
   size_t domain_count;
   int enabled;
-  uint8_t *value; /* provider "local": the value (wiped on free) */
-  size_t value_len;
+  uint8_t *sealed_value; /* provider "local": the value, sealed under the session key */
+  size_t sealed_len;
   int value_is_utf8;
+  cJSON *params;   /* external providers: the parsed reference */
+  char *canonical; /* external providers: canonical reference (not secret) */
+  char *cache_key; /* "provider|canonical" for external, "local|name" for local */
 } vl_link;
+
+struct vl_pstate;
 
 struct vl_vault {
   vl_link *links; /* sorted by name (bytewise) */
   size_t link_count, link_cap;
   vl_options opts;
+  vl_cache cache;
+  struct vl_pstate *providers; /* VL_PROVIDER_COUNT entries */
   char err[256];
 };
+
+/* Wipes expired credentials (their provider then reports reauth_required). */
+void vl_vault_check_credentials(vl_vault *v, uint64_t now_ms);
+
+/* Seals/opens a small blob (nonce ‖ ct ‖ tag) under the vault's session key. */
+vl_status vl_vault_seal(vl_vault *v, const char *aad, const uint8_t *value, size_t len, uint8_t **sealed,
+                        size_t *sealed_len);
+vl_status vl_vault_open(vl_vault *v, const char *aad, const uint8_t *sealed, size_t sealed_len, uint8_t **value,
+                        size_t *len);
 
 /* Finds the link NAME, or NULL. */
 const vl_link *vl_vault_find(const vl_vault *v, const uint8_t *name, size_t name_len);

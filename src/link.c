@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "limits.h"
 #include "mem.h"
+#include "providers/provider.h"
 
 static const char *const provider_names[VL_PROVIDER_COUNT] = {
     [VL_PROVIDER_LOCAL] = "local",         [VL_PROVIDER_AWS] = "aws",
@@ -43,6 +44,13 @@ vl_vault *vl_vault_new(const vl_options *opts) {
   if (!v) return NULL;
   if (opts) v->opts = *opts;
   if (!v->opts.cache_ttl_minutes) v->opts.cache_ttl_minutes = 60;
+  v->providers = vl_calloc(VL_PROVIDER_COUNT * sizeof *v->providers);
+  if (!v->providers || vl_cache_init(&v->cache) != VL_OK) {
+    vl_free(v->providers);
+    vl_free(v);
+    return NULL;
+  }
+  for (int i = 0; i < VL_PROVIDER_COUNT; i++) v->providers[i].id = (vl_provider_id)i;
   return v;
 }
 
@@ -50,7 +58,10 @@ static void link_clear(vl_link *l) {
   vl_free(l->name);
   vl_free(l->def_json);
   vl_free(l->domains);
-  vl_free(l->value); /* wipes the secret */
+  vl_free(l->sealed_value);
+  cJSON_Delete(l->params);
+  vl_free(l->canonical);
+  vl_free(l->cache_key);
   vl_wipe(l, sizeof *l);
 }
 
@@ -58,7 +69,44 @@ void vl_vault_free(vl_vault *v) {
   if (!v) return;
   for (size_t i = 0; i < v->link_count; i++) link_clear(&v->links[i]);
   vl_free(v->links);
+  for (int i = 0; i < VL_PROVIDER_COUNT; i++) {
+    cJSON_Delete(v->providers[i].creds);
+    cJSON_Delete(v->providers[i].scratch);
+  }
+  vl_free(v->providers);
+  vl_cache_free(&v->cache);
   vl_free(v);
+}
+
+vl_status vl_vault_seal(vl_vault *v, const char *aad, const uint8_t *value, size_t len, uint8_t **sealed,
+                        size_t *sealed_len) {
+  /* A one-entry use of the cache's sealing: same key, same AEAD. */
+  vl_cache tmp = v->cache;
+  tmp.entries = NULL;
+  tmp.count = tmp.cap = tmp.bytes = 0;
+  vl_status st = vl_cache_put(&tmp, aad, NULL, value, len, UINT64_MAX, 0);
+  v->cache.counter = tmp.counter;
+  if (st) return st;
+  *sealed = tmp.entries[0].sealed;
+  *sealed_len = tmp.entries[0].sealed_len;
+  tmp.entries[0].sealed = NULL;
+  tmp.entries[0].sealed_len = 0;
+  vl_free(tmp.entries[0].key);
+  vl_free(tmp.entries[0].name);
+  vl_free(tmp.entries);
+  vl_wipe(&tmp, sizeof tmp);
+  return VL_OK;
+}
+
+vl_status vl_vault_open(vl_vault *v, const char *aad, const uint8_t *sealed, size_t sealed_len, uint8_t **value,
+                        size_t *len) {
+  vl_cache_entry e = {(char *)aad, NULL, (uint8_t *)sealed, sealed_len, UINT64_MAX, 0};
+  vl_cache tmp = v->cache;
+  tmp.entries = &e;
+  tmp.count = tmp.cap = 1;
+  vl_status st = vl_cache_get(&tmp, aad, 0, value, len);
+  vl_wipe(&tmp, sizeof tmp);
+  return st;
 }
 
 static int name_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
@@ -120,10 +168,23 @@ static vl_status check_name(vl_vault *v, const uint8_t *name, size_t n) {
 }
 
 /* Parses the "source" member: {"provider": …} or a string shorthand. */
-static vl_status parse_source(vl_vault *v, const cJSON *src, vl_provider_id *out) {
+static vl_status parse_source(vl_vault *v, const cJSON *src, vl_link *l) {
   if (cJSON_IsString(src)) {
-    vl_set_error(v, "link: string shorthand sources need a provider build that parses them");
-    return VL_ERR_UNSUPPORTED;
+    /* Shorthand: the first provider whose grammar accepts it (arn:, https://…vault.azure.net, op://, …). */
+    char err[200] = "";
+    for (int id = 1; id < VL_PROVIDER_COUNT; id++) {
+      const vl_provider_ops *ops = vl_provider_ops_for((vl_provider_id)id);
+      if (!ops || !ops->parse) continue;
+      if (ops->parse(NULL, src->valuestring, &l->params, &l->canonical, err, sizeof err) == VL_OK) {
+        l->provider = (vl_provider_id)id;
+        return VL_OK;
+      }
+    }
+    vl_set_error(v,
+                 "link: \"%.80s\" is not a reference any provider recognises (an ARN, an Azure secret "
+                 "identifier, an op:// reference, a GCP secret version name)",
+                 src->valuestring);
+    return VL_ERR_REFERENCE;
   }
   if (!cJSON_IsObject(src)) {
     vl_set_error(v, "link: \"source\" must be an object with a \"provider\" or a reference string");
@@ -142,12 +203,24 @@ static vl_status parse_source(vl_vault *v, const cJSON *src, vl_provider_id *out
                  prov->valuestring);
     return VL_ERR_REFERENCE;
   }
-  if (id != VL_PROVIDER_LOCAL && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(src, prov->valuestring))) {
+  l->provider = (vl_provider_id)id;
+  if (id == VL_PROVIDER_LOCAL) return VL_OK;
+  const cJSON *member = cJSON_GetObjectItemCaseSensitive(src, prov->valuestring);
+  if (!cJSON_IsObject(member)) {
     vl_set_error(v, "link: source for provider \"%s\" needs a \"%s\" object", prov->valuestring, prov->valuestring);
     return VL_ERR_REFERENCE;
   }
-  *out = (vl_provider_id)id;
-  return VL_OK;
+  const vl_provider_ops *ops = vl_provider_ops_for((vl_provider_id)id);
+  if (!ops || !ops->parse) {
+    /* Known provider without support in this build: keep the link, it reports not_connected. */
+    l->params = cJSON_Duplicate(member, 1);
+    l->canonical = cJSON_PrintUnformatted(member);
+    return l->params && l->canonical ? VL_OK : VL_ERR_NOMEM;
+  }
+  char err[200] = "";
+  vl_status st = ops->parse(member, NULL, &l->params, &l->canonical, err, sizeof err);
+  if (st) vl_set_error(v, "link: %s source: %s", prov->valuestring, err);
+  return st;
 }
 
 static vl_status parse_domains(vl_vault *v, const cJSON *arr, vl_link *l) {
@@ -220,16 +293,23 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
     goto fail;
   }
   if (enabled) l.enabled = cJSON_IsTrue(enabled);
-  if ((st = parse_source(v, cJSON_GetObjectItemCaseSensitive(root, "source"), &l.provider))) goto fail;
+  if ((st = parse_source(v, cJSON_GetObjectItemCaseSensitive(root, "source"), &l))) goto fail;
   if ((st = parse_domains(v, cJSON_GetObjectItemCaseSensitive(root, "domains"), &l))) goto fail;
   if (l.provider == VL_PROVIDER_LOCAL) {
-    l.value = vl_memdup(value ? value : (const uint8_t *)"", value_len);
-    l.value_len = value_len;
-    l.value_is_utf8 = vl_utf8_valid(l.value, value_len);
-    if (!l.value) {
+    /* Sealed at rest under the session key, bound to the name (I3). */
+    vl_buf key;
+    vl_buf_init(&key, 0);
+    vl_buf_put_str(&key, "local|");
+    vl_buf_put(&key, name, name_len);
+    size_t klen;
+    l.cache_key = (char *)vl_buf_take(&key, &klen);
+    if (!l.cache_key) {
       st = VL_ERR_NOMEM;
       goto fail;
     }
+    l.value_is_utf8 = value ? vl_utf8_valid(value, value_len) : 1;
+    st = vl_vault_seal(v, l.cache_key, value ? value : (const uint8_t *)"", value_len, &l.sealed_value, &l.sealed_len);
+    if (st) goto fail;
   } else if (value_len) {
     vl_set_error(v, "link: a value can only be given for provider \"local\"");
     st = VL_ERR_ARG;
@@ -237,6 +317,19 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   }
   l.name = vl_memdup(name, name_len);
   l.name_len = name_len;
+  if (l.provider != VL_PROVIDER_LOCAL) {
+    vl_buf key;
+    vl_buf_init(&key, 0);
+    vl_buf_put_str(&key, vl_provider_name(l.provider));
+    vl_buf_put_str(&key, "|");
+    vl_buf_put_str(&key, l.canonical);
+    size_t klen;
+    l.cache_key = (char *)vl_buf_take(&key, &klen);
+    if (!l.cache_key) {
+      st = VL_ERR_NOMEM;
+      goto fail;
+    }
+  }
   /* Canonical, non-secret definition for listing and export. */
   cJSON *canon = cJSON_CreateObject();
   cJSON_AddItemToObject(canon, "name", cJSON_CreateString((const char *)l.name));
@@ -256,6 +349,8 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   int found;
   size_t at = find_index(v, name, name_len, &found);
   if (found) {
+    /* Relinking a name drops what was cached for its old reference. */
+    if (v->links[at].provider != VL_PROVIDER_LOCAL) vl_cache_drop(&v->cache, v->links[at].cache_key);
     link_clear(&v->links[at]);
     v->links[at] = l;
     return VL_OK;
@@ -288,6 +383,7 @@ vl_status vl_vault_unlink(vl_vault *v, const uint8_t *name, size_t name_len) {
     vl_set_error(v, "unlink: no secret with that name");
     return VL_ERR_NOT_FOUND;
   }
+  if (v->links[at].provider != VL_PROVIDER_LOCAL) vl_cache_drop(&v->cache, v->links[at].cache_key);
   link_clear(&v->links[at]);
   memmove(&v->links[at], &v->links[at + 1], (v->link_count - at - 1) * sizeof *v->links);
   v->link_count--;

@@ -3,21 +3,61 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "engine.h"
 #include "limits.h"
 #include "mem.h"
 #include "policy.h"
+#include "providers/provider.h"
 #include "reqcodec.h"
 #include "template.h"
+
+/* One external secret this resolve needs (one per cache key, however many
+ * tokens use it). The reference is copied: links may change while jobs run. */
+typedef enum { TASK_PENDING = 0, TASK_DONE = 1, TASK_FAILED = 2 } task_state;
+typedef struct {
+  char *cache_key;
+  char *canonical;
+  cJSON *params;
+  char *name; /* the secret name, for status() */
+  vl_provider_id pid;
+  vl_fetch f;
+  task_state state;
+  vl_reason reason;
+  char detail[200];
+} vl_task;
+
+typedef struct {
+  uint32_t id;
+  size_t task;
+  uint8_t *req; /* reqcodec; may carry credentials (signatures, tokens): wiped */
+  size_t len;
+  int handed, done;
+} vl_jobrec;
+
+/* A value opened for this render only; wiped when the render ends. */
+typedef struct {
+  const char *key;
+  uint8_t *value;
+  size_t len;
+  int utf8;
+} vl_opened;
 
 struct vl_resolve {
   vl_vault *v;
   uint32_t flags;
-  uint8_t *input; /* a private copy of the request; wiped on free */
+  uint8_t *input; /* the request template; wiped on free */
   size_t input_len;
   vl_request req;
   size_t vault_tokens;
-  int rendered;
+  vl_task *tasks;
+  size_t ntasks;
+  vl_jobrec *jobs;
+  size_t njobs;
+  uint32_t next_id;
+  vl_opened *opened;
+  size_t nopened;
+  uint64_t now_ms;
 };
 
 /* Where a token sits, for the report. */
@@ -34,7 +74,8 @@ typedef struct {
   int collect; /* 0 while running later Postman passes (tokens from values are never reported) */
 } render_ctx;
 
-static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, const vl_where *w, vl_reason why) {
+static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, const vl_where *w, vl_reason why,
+                         const char *detail) {
   if (!c->collect) return;
   vl_buf *b = &c->report;
   vl_buf_put_str(b, c->reported++ ? ",{\"token\":\"" : "{\"token\":\"");
@@ -54,13 +95,68 @@ static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, con
   vl_buf_put_str(b, vl_reason_code(why));
   vl_buf_put_str(b, "\",\"message\":\"");
   vl_buf_put_str(b, vl_reason_message(why));
+  if (detail && *detail) {
+    vl_buf_put_str(b, "\",\"detail\":\"");
+    vl_buf_put_json_str(b, (const uint8_t *)detail, strlen(detail));
+  }
   vl_buf_put_str(b, "\"}");
 }
 
+static vl_task *find_task(vl_resolve *r, const char *key) {
+  for (size_t i = 0; i < r->ntasks; i++)
+    if (strcmp(r->tasks[i].cache_key, key) == 0) return &r->tasks[i];
+  return NULL;
+}
+
+/* Opens a value once per render: a local secret's sealed value or a cache entry. */
+static vl_status open_value(vl_resolve *r, const vl_link *l, const vl_opened **out) {
+  for (size_t i = 0; i < r->nopened; i++) {
+    if (strcmp(r->opened[i].key, l->cache_key) == 0) {
+      *out = &r->opened[i];
+      return VL_OK;
+    }
+  }
+  vl_opened o = {l->cache_key, NULL, 0, 0};
+  vl_status st = l->provider == VL_PROVIDER_LOCAL
+                     ? vl_vault_open(r->v, l->cache_key, l->sealed_value, l->sealed_len, &o.value, &o.len)
+                     : vl_cache_get(&r->v->cache, l->cache_key, r->now_ms, &o.value, &o.len);
+  if (st) return st;
+  o.utf8 = l->provider == VL_PROVIDER_LOCAL ? l->value_is_utf8 : vl_utf8_valid(o.value, o.len);
+  vl_opened *grown = vl_realloc(r->opened, (r->nopened + 1) * sizeof *grown);
+  if (!grown) {
+    vl_free(o.value);
+    return VL_ERR_NOMEM;
+  }
+  r->opened = grown;
+  r->opened[r->nopened] = o;
+  *out = &r->opened[r->nopened++];
+  return VL_OK;
+}
+
+static void close_values(vl_resolve *r) {
+  for (size_t i = 0; i < r->nopened; i++) vl_free(r->opened[i].value);
+  vl_free(r->opened);
+  r->opened = NULL;
+  r->nopened = 0;
+}
+
+/* Why an external secret has no value right now. */
+static vl_reason missing_reason(vl_resolve *r, const vl_link *l, const char **detail) {
+  const vl_task *t = find_task(r, l->cache_key);
+  if (t && t->state == TASK_FAILED) {
+    *detail = t->detail;
+    return t->reason;
+  }
+  if (t && t->state == TASK_PENDING) return VL_REASON_UNREACHABLE; /* no response arrived */
+  const vl_pstate *ps = &r->v->providers[l->provider];
+  if (ps->reauth) return VL_REASON_REAUTH_REQUIRED;
+  return VL_REASON_NOT_CONNECTED;
+}
+
 /* Decides one token: the value to substitute, or why not. */
-static vl_reason decide(const vl_vault *v, const uint8_t *s, const vl_token *t, int in_origin, const vl_origin *origin,
-                        int text_field, const uint8_t **val, size_t *val_len) {
-  const vl_link *l = vl_vault_find(v, s + t->name_off, t->name_len);
+static vl_reason decide(vl_resolve *r, const uint8_t *s, const vl_token *t, int in_origin, const vl_origin *origin,
+                        int text_field, const uint8_t **val, size_t *val_len, const char **detail) {
+  const vl_link *l = vl_vault_find(r->v, s + t->name_off, t->name_len);
   if (!l) return VL_REASON_UNKNOWN;
   if (!l->enabled) return VL_REASON_DISABLED;
   if (l->domain_count) {
@@ -71,10 +167,13 @@ static vl_reason decide(const vl_vault *v, const uint8_t *s, const vl_token *t, 
     for (size_t i = 0; i < l->domain_count && !ok; i++) ok = vl_domain_match(&l->domains[i], origin);
     if (!ok) return VL_REASON_DOMAIN_NOT_ALLOWED;
   }
-  if (l->provider != VL_PROVIDER_LOCAL) return VL_REASON_NOT_CONNECTED;
-  if (text_field && !l->value_is_utf8) return VL_REASON_BINARY_VALUE;
-  *val = l->value;
-  *val_len = l->value_len;
+  const vl_opened *o;
+  vl_status st = open_value(r, l, &o);
+  if (st == VL_ERR_NOT_FOUND || st == VL_ERR_EXPIRED) return missing_reason(r, l, detail);
+  if (st) return VL_REASON_MISCONFIGURED;
+  if (text_field && !o->utf8) return VL_REASON_BINARY_VALUE;
+  *val = o->value;
+  *val_len = o->len;
   return VL_REASON_NONE;
 }
 
@@ -89,9 +188,10 @@ static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from
     if (!t.is_vault) continue;
     const uint8_t *val = NULL;
     size_t val_len = 0;
-    vl_reason why = decide(c->r->v, s, &t, in_origin, origin, text_field, &val, &val_len);
+    const char *detail = NULL;
+    vl_reason why = decide(c->r, s, &t, in_origin, origin, text_field, &val, &val_len, &detail);
     if (why != VL_REASON_NONE) {
-      report_token(c, s, &t, w, why);
+      report_token(c, s, &t, w, why, detail);
       continue;
     }
     vl_buf_put(out, s + last, t.start - last);
@@ -164,6 +264,107 @@ static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_
   return st;
 }
 
+static void drop_credentials(vl_vault *v, vl_provider_id pid) {
+  vl_pstate *ps = &v->providers[pid];
+  cJSON_Delete(ps->creds);
+  cJSON_Delete(ps->scratch);
+  ps->creds = ps->scratch = NULL;
+  ps->connected = 0;
+  ps->reauth = 1;
+}
+
+/* Applies a provider step's outcome to task ti. */
+static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_out *o) {
+  vl_task *t = &r->tasks[ti];
+  if (kind == VL_STEP_JOB) {
+    vl_jobrec *grown = o->job.failed ? NULL : vl_realloc(r->jobs, (r->njobs + 1) * sizeof *grown);
+    if (!grown) {
+      t->state = TASK_FAILED;
+      t->reason = VL_REASON_MISCONFIGURED;
+      snprintf(t->detail, sizeof t->detail, "%s: could not build the request for %.120s", vl_provider_name(t->pid),
+               t->canonical);
+    } else {
+      r->jobs = grown;
+      vl_jobrec *j = &r->jobs[r->njobs++];
+      memset(j, 0, sizeof *j);
+      j->id = ++r->next_id;
+      j->task = ti;
+      j->req = vl_buf_take(&o->job, &j->len);
+      t->state = TASK_PENDING;
+    }
+  } else if (kind == VL_STEP_VALUE) {
+    uint64_t expiry = r->now_ms + (uint64_t)r->v->opts.cache_ttl_minutes * 60000u;
+    if (o->expires_ms && o->expires_ms < expiry) expiry = o->expires_ms; /* the shorter wins */
+    vl_status st = vl_cache_put(&r->v->cache, t->cache_key, t->name, o->value, o->value_len, expiry, r->now_ms);
+    vl_free(o->value); /* plaintext gone: it lives on only sealed */
+    o->value = NULL;
+    t->state = st ? TASK_FAILED : TASK_DONE;
+    if (st) {
+      t->reason = VL_REASON_MISCONFIGURED;
+      snprintf(t->detail, sizeof t->detail, "%s: value of %.120s could not be cached (%s)", vl_provider_name(t->pid),
+               t->canonical, vl_strerror(st));
+    } else if (expiry <= r->now_ms) {
+      t->state = TASK_FAILED;
+      t->reason = VL_REASON_DISABLED_AT_PROVIDER;
+      snprintf(t->detail, sizeof t->detail, "%s: %.120s has expired", vl_provider_name(t->pid), t->canonical);
+    }
+  } else {
+    t->state = TASK_FAILED;
+    t->reason = o->reason;
+    memcpy(t->detail, o->detail, sizeof t->detail);
+    if (o->reason == VL_REASON_REAUTH_REQUIRED) drop_credentials(r->v, t->pid);
+  }
+  vl_free(o->value);
+  vl_buf_free(&o->job);
+}
+
+/* Plans the fetch of one external secret, unless cached or already planned. */
+static void plan_link(vl_resolve *r, const vl_link *l, const vl_origin *template_origin) {
+  if (find_task(r, l->cache_key) || vl_cache_has(&r->v->cache, l->cache_key, r->now_ms)) return;
+  if (l->domain_count && template_origin->determined) {
+    /* The host is known and final: do not fetch what cannot be used. */
+    int ok = 0;
+    for (size_t i = 0; i < l->domain_count && !ok; i++) ok = vl_domain_match(&l->domains[i], template_origin);
+    if (!ok) return;
+  }
+  vl_task *grown = vl_realloc(r->tasks, (r->ntasks + 1) * sizeof *grown);
+  if (!grown) return; /* reported as not connected; nothing half-done */
+  r->tasks = grown;
+  vl_task *t = &r->tasks[r->ntasks];
+  memset(t, 0, sizeof *t);
+  t->cache_key = vl_memdup(l->cache_key, strlen(l->cache_key));
+  t->canonical = vl_memdup(l->canonical, strlen(l->canonical));
+  t->name = vl_memdup(l->name, l->name_len);
+  t->params = cJSON_Duplicate(l->params, 1);
+  t->pid = l->provider;
+  if (!t->cache_key || !t->canonical || !t->name || !t->params) {
+    vl_free(t->cache_key);
+    vl_free(t->canonical);
+    vl_free(t->name);
+    cJSON_Delete(t->params);
+    return;
+  }
+  t->f.cache_key = t->cache_key;
+  t->f.canonical = t->canonical;
+  t->f.params = t->params;
+  size_t ti = r->ntasks++;
+  vl_pstate *ps = &r->v->providers[t->pid];
+  const vl_provider_ops *ops = vl_provider_ops_for(t->pid);
+  if (!ops || !ps->connected) {
+    t->state = TASK_FAILED;
+    t->reason = ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED;
+    snprintf(t->detail, sizeof t->detail, "%s: %s", vl_provider_name(t->pid),
+             !ops         ? "not supported by this build"
+             : ps->reauth ? "credentials expired"
+                          : "not connected");
+    return;
+  }
+  vl_step_out o;
+  memset(&o, 0, sizeof o);
+  vl_buf_init(&o.job, VL_MAX_BODY_BYTES);
+  task_outcome(r, ti, ops->step(ps, &r->tasks[ti].f, 0, NULL, r->now_ms, &o), &o);
+}
+
 vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
                            vl_resolve **out) {
   if (!v || !out) return VL_ERR_ARG;
@@ -175,7 +376,6 @@ vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint
 
 vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
                                  vl_resolve **out) {
-  (void)now_ms;
   if (!v || !out) {
     vl_free(req);
     return VL_ERR_ARG;
@@ -220,29 +420,97 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
       }
     }
   }
+  r->now_ms = now_ms;
+  vl_vault_check_credentials(v, now_ms);
+  vl_origin template_origin;
+  vl_origin_parse(r->req.url.p, r->req.url.n, &template_origin);
+  for (size_t f = 0; f < nf; f++) {
+    size_t pos = 0;
+    vl_token t;
+    while (vl_template_next(fields[f]->p, fields[f]->n, &pos, &t)) {
+      if (!t.is_vault) continue;
+      const vl_link *l = vl_vault_find(v, fields[f]->p + t.name_off, t.name_len);
+      if (l && l->enabled && l->provider != VL_PROVIDER_LOCAL) plan_link(r, l, &template_origin);
+    }
+  }
   *out = r;
   return VL_OK;
 }
 
 vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job) {
   if (!r || !job) return VL_ERR_ARG;
-  return VL_ERR_DONE; /* local secrets need no fetch; providers queue jobs here */
+  for (size_t i = 0; i < r->njobs; i++) {
+    vl_jobrec *j = &r->jobs[i];
+    if (j->handed) continue;
+    j->handed = 1;
+    job->id = j->id;
+    job->request = j->req;
+    job->request_len = j->len;
+    return VL_OK;
+  }
+  return VL_ERR_DONE;
 }
 
 vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t resp_len,
                               uint64_t now_ms) {
-  (void)http_status, (void)resp, (void)resp_len, (void)now_ms;
   if (!r) return VL_ERR_ARG;
-  vl_set_error(r->v, "resolve: no job %u is outstanding", (unsigned)id);
-  return VL_ERR_NOT_FOUND;
+  vl_jobrec *j = NULL;
+  for (size_t i = 0; i < r->njobs && !j; i++)
+    if (r->jobs[i].id == id && r->jobs[i].handed && !r->jobs[i].done) j = &r->jobs[i];
+  if (!j) {
+    vl_set_error(r->v, "resolve: no job %u is outstanding", (unsigned)id);
+    return VL_ERR_NOT_FOUND;
+  }
+  j->done = 1;
+  vl_free(j->req);
+  j->req = NULL;
+  r->now_ms = now_ms;
+  size_t ti = j->task;
+  vl_task *t = &r->tasks[ti];
+  vl_step_out o;
+  memset(&o, 0, sizeof o);
+  vl_buf_init(&o.job, VL_MAX_BODY_BYTES);
+  vl_pstate *ps = &r->v->providers[t->pid];
+  const vl_provider_ops *ops = vl_provider_ops_for(t->pid);
+  vl_request resp_req;
+  char err[160];
+  vl_step_kind kind;
+  if (!ops || !ps->connected) {
+    kind = vl_step_fail(&o, ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED,
+                        "%s: disconnected while fetching %.120s", vl_provider_name(t->pid), t->canonical);
+  } else if (http_status == 0) {
+    const char *why = "network error, CORS refusal or timeout";
+    if (resp && vl_request_decode(resp, resp_len, &resp_req, err, sizeof err) == VL_OK) {
+      const vl_slice *e = vl_resp_header(&resp_req, "x-vaultlink-error");
+      if (e && e->n == 7 && memcmp(e->p, "timeout", 7) == 0)
+        why = "timed out";
+      else if (e && e->n == 4 && memcmp(e->p, "cors", 4) == 0)
+        why = "blocked by CORS (provider unreachable from this origin)";
+      vl_request_clear(&resp_req);
+    }
+    kind = vl_step_fail(&o, VL_REASON_UNREACHABLE, "%s: %s for %.120s", vl_provider_name(t->pid), why, t->canonical);
+  } else if (resp_len > VL_MAX_RESPONSE_BYTES) {
+    kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: response over %zu bytes (HTTP %u)",
+                        vl_provider_name(t->pid), VL_MAX_RESPONSE_BYTES, (unsigned)http_status);
+  } else if (vl_request_decode(resp, resp_len, &resp_req, err, sizeof err) != VL_OK) {
+    vl_set_error(r->v, "resolve: job %u response: %s", (unsigned)id, err);
+    kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: unreadable response (HTTP %u)", vl_provider_name(t->pid),
+                        (unsigned)http_status);
+  } else {
+    kind = ops->step(ps, &t->f, http_status, &resp_req, now_ms, &o);
+    vl_request_clear(&resp_req);
+  }
+  task_outcome(r, ti, kind, &o);
+  return VL_OK;
 }
 
 vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_t *out_len, uint8_t **report,
                             size_t *report_len) {
-  (void)now_ms;
   if (!r || !out || !out_len || !report || !report_len) return VL_ERR_ARG;
   *out = *report = NULL;
   *out_len = *report_len = 0;
+  r->now_ms = now_ms;
+  vl_vault_check_credentials(r->v, now_ms);
   render_ctx c;
   memset(&c, 0, sizeof c);
   c.r = r;
@@ -270,6 +538,7 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
     st = render_field(&c, r->req.body.p, r->req.body.n, 0, r->req.body_kind != VL_BODY_BYTES, &body_w, &origin, &o);
   }
   vl_buf_put_str(&c.report, "]");
+  close_values(r); /* plaintext values exist only during the render */
   if (!st && o.failed) st = o.why;
   if (!st && c.report.failed) st = c.report.why;
   if (st) {
@@ -291,12 +560,23 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
     *out = *report = NULL;
     return VL_ERR_NOMEM;
   }
-  r->rendered = 1;
   return VL_OK;
 }
 
 void vl_resolve_free(vl_resolve *r) {
   if (!r) return;
+  close_values(r);
+  for (size_t i = 0; i < r->ntasks; i++) {
+    vl_task *t = &r->tasks[i];
+    vl_free(t->cache_key);
+    vl_free(t->canonical);
+    vl_free(t->name);
+    cJSON_Delete(t->params);
+    cJSON_Delete(t->f.scratch);
+  }
+  vl_free(r->tasks);
+  for (size_t i = 0; i < r->njobs; i++) vl_free(r->jobs[i].req);
+  vl_free(r->jobs);
   vl_request_clear(&r->req);
   vl_free(r->input);
   vl_free(r);

@@ -122,6 +122,33 @@ vl_status vl_vault_set_enabled(vl_vault *v, const uint8_t *name, size_t name_len
  * into a new buffer the caller frees with vl_free(). */
 vl_status vl_vault_list(const vl_vault *v, uint8_t **out, size_t *out_len);
 
+/* ---------------------------------------------------------------- providers */
+
+/*
+ * Connects a provider ("aws", "hashicorp", "azure", "1password", "gcp"): the
+ * credentials (JSON, secret; the caller wipes its copy) move into the core.
+ * Each credential gets an expiry: creds "expiresAt" (ms since the epoch), a
+ * token response's lifetime, or the provider's default; at expiry it is wiped
+ * and the provider reports "reauth_required". Replaces earlier credentials.
+ */
+vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *creds, size_t creds_len, uint64_t now_ms);
+
+/* Wipes a provider's credentials and learned state; its links stay unresolved. */
+vl_status vl_vault_disconnect(vl_vault *v, const char *provider);
+
+/* JSON status, never values: {"providers":[{provider, connected, reauthRequired,
+ * expiresAt}], "cache":[{name, key, expiresAt}], "cacheTtlMinutes"}. */
+vl_status vl_vault_status(vl_vault *v, uint64_t now_ms, uint8_t **out, size_t *out_len);
+
+/* Wipes every cached value. */
+void vl_vault_reset_cache(vl_vault *v);
+
+/* Wipes expired cache entries and credentials; returns how many entries went. */
+size_t vl_vault_sweep(vl_vault *v, uint64_t now_ms);
+
+/* Sets the cache expiration (minutes, 1..525600) for values cached from now on. */
+vl_status vl_vault_set_cache_ttl(vl_vault *v, uint32_t minutes);
+
 /* ---------------------------------------------------------------- resolve */
 
 typedef struct vl_resolve vl_resolve;

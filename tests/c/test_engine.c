@@ -54,7 +54,11 @@ static void test_unresolved_reasons(void) {
   vl_vault *v = vl_vault_new(NULL);
   CHECK_EQ_INT(tlink(v, "off", "{\"source\":{\"provider\":\"local\"},\"enabled\":false}", "x"), VL_OK);
   CHECK_EQ_INT(tlink(v, "dom", "{\"source\":{\"provider\":\"local\"},\"domains\":[\"good.com\"]}", "x"), VL_OK);
-  CHECK_EQ_INT(tlink(v, "aws", "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"arn\"}}}", NULL), VL_OK);
+  CHECK_EQ_INT(tlink(v, "aws",
+                     "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":"
+                     "\"arn:aws:secretsmanager:us-east-1:123456789012:secret:demo-AbCdEf\"}}}",
+                     NULL),
+               VL_OK);
   treq t = {.url = "https://evil.com/?a={{vault:nope}}&b={{vault:off}}&c={{vault:dom}}&d={{vault:aws}}"};
   vl_request out;
   uint8_t *o;
@@ -178,7 +182,13 @@ static void test_link_errors_name_the_problem(void) {
   CHECK_EQ_INT(tlink(v, "a{b", LOCAL, "x"), VL_ERR_ARG);
   CHECK_EQ_INT(tlink(v, "", LOCAL, "x"), VL_ERR_ARG);
   CHECK_EQ_INT(tlink(v, "aws", "{\"source\":{\"provider\":\"aws\"}}", NULL), VL_ERR_REFERENCE);
-  CHECK_EQ_INT(tlink(v, "x", "{\"source\":{\"provider\":\"aws\",\"aws\":{}}}", "value"), VL_ERR_ARG);
+  CHECK_EQ_INT(tlink(v, "x", "{\"source\":{\"provider\":\"aws\",\"aws\":{}}}", NULL), VL_ERR_REFERENCE);
+  CHECK(strstr(vl_vault_last_error(v), "secretArn") != NULL);
+  CHECK_EQ_INT(tlink(v, "x", "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"arn:aws:s3:::b\"}}}", NULL),
+               VL_ERR_REFERENCE);
+  CHECK_EQ_INT(
+      tlink(v, "x", "{\"source\":\"arn:aws:secretsmanager:us-east-1:123456789012:secret:demo-AbCdEf\"}", "value"),
+      VL_ERR_ARG);
   /* The failed relinks left the old definition in place. */
   vl_request out;
   uint8_t *o;

@@ -1,0 +1,161 @@
+/* Provider credentials, their lifetimes, and the vault's status. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "limits.h"
+#include "mem.h"
+#include "providers/provider.h"
+
+static void pstate_clear(vl_pstate *ps) {
+  cJSON_Delete(ps->creds); /* the wiping hooks zero every node and string */
+  cJSON_Delete(ps->scratch);
+  ps->creds = ps->scratch = NULL;
+  ps->connected = 0;
+  ps->expires_ms = 0;
+}
+
+void vl_vault_check_credentials(vl_vault *v, uint64_t now_ms) {
+  for (int i = 0; i < VL_PROVIDER_COUNT; i++) {
+    vl_pstate *ps = &v->providers[i];
+    if (ps->connected && ps->expires_ms && now_ms >= ps->expires_ms) {
+      pstate_clear(ps);
+      ps->reauth = 1;
+    }
+  }
+}
+
+static vl_pstate *lookup(vl_vault *v, const char *provider) {
+  int id = provider ? vl_provider_lookup(provider) : -1;
+  if (id <= VL_PROVIDER_LOCAL) {
+    vl_set_error(v, "connect: unknown provider \"%.40s\" (expected aws, azure, 1password, hashicorp, gcp, sealed)",
+                 provider ? provider : "");
+    return NULL;
+  }
+  return &v->providers[id];
+}
+
+vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *creds, size_t creds_len, uint64_t now_ms) {
+  if (!v) return VL_ERR_ARG;
+  vl_pstate *ps = lookup(v, provider);
+  if (!ps) return VL_ERR_ARG;
+  const vl_provider_ops *ops = vl_provider_ops_for(ps->id);
+  if (!ops || !ops->connect) {
+    vl_set_error(v, "connect: provider \"%s\" is not supported by this build", provider);
+    return VL_ERR_UNSUPPORTED;
+  }
+  if (!creds || creds_len == 0 || creds_len > VL_MAX_DEF_BYTES) {
+    vl_set_error(v, "connect %s: credentials must be a JSON object of at most %zu bytes", provider, VL_MAX_DEF_BYTES);
+    return VL_ERR_ARG;
+  }
+  const char *end = NULL;
+  cJSON *j = cJSON_ParseWithLengthOpts((const char *)creds, creds_len, &end, 0);
+  if (!cJSON_IsObject(j)) {
+    /* Only the position: the text itself is secret. */
+    vl_set_error(v, "connect %s: credentials are not a JSON object (error near byte %zu)", provider,
+                 end ? (size_t)(end - (const char *)creds) : (size_t)0);
+    cJSON_Delete(j);
+    return VL_ERR_FORMAT;
+  }
+  vl_pstate next = {ps->id, 1, 0, 0, j, NULL};
+  char err[200] = "";
+  vl_status st = ops->connect(&next, now_ms, err, sizeof err);
+  if (st) {
+    vl_set_error(v, "connect %s: %s", provider, err);
+    pstate_clear(&next);
+    return st;
+  }
+  pstate_clear(ps);
+  *ps = next;
+  /* New credentials may see other secrets: drop what the old ones fetched. */
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "%s|", provider);
+  vl_cache_drop(&v->cache, prefix);
+  return VL_OK;
+}
+
+vl_status vl_vault_disconnect(vl_vault *v, const char *provider) {
+  if (!v) return VL_ERR_ARG;
+  vl_pstate *ps = lookup(v, provider);
+  if (!ps) return VL_ERR_ARG;
+  pstate_clear(ps);
+  ps->reauth = 0;
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "%s|", provider);
+  vl_cache_drop(&v->cache, prefix);
+  return VL_OK;
+}
+
+void vl_vault_reset_cache(vl_vault *v) {
+  if (v) vl_cache_drop(&v->cache, "");
+}
+
+size_t vl_vault_sweep(vl_vault *v, uint64_t now_ms) {
+  if (!v) return 0;
+  vl_vault_check_credentials(v, now_ms);
+  return vl_cache_sweep(&v->cache, now_ms);
+}
+
+vl_status vl_vault_set_cache_ttl(vl_vault *v, uint32_t minutes) {
+  if (!v) return VL_ERR_ARG;
+  if (minutes < 1 || minutes > 525600) {
+    vl_set_error(v, "cache TTL must be 1..525600 minutes, got %u", (unsigned)minutes);
+    return VL_ERR_ARG;
+  }
+  v->opts.cache_ttl_minutes = minutes;
+  return VL_OK;
+}
+
+static void put_u64(vl_buf *b, uint64_t x) {
+  char tmp[32];
+  snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)x);
+  vl_buf_put_str(b, tmp);
+}
+
+vl_status vl_vault_status(vl_vault *v, uint64_t now_ms, uint8_t **out, size_t *out_len) {
+  if (!v || !out || !out_len) return VL_ERR_ARG;
+  vl_vault_check_credentials(v, now_ms);
+  vl_cache_sweep(&v->cache, now_ms);
+  vl_buf b;
+  vl_buf_init(&b, 0);
+  vl_buf_put_str(&b, "{\"providers\":[");
+  int first = 1;
+  for (int i = 1; i < VL_PROVIDER_COUNT; i++) {
+    const vl_pstate *ps = &v->providers[i];
+    if (!vl_provider_ops_for(ps->id)) continue;
+    vl_buf_put_str(&b, first ? "{\"provider\":\"" : ",{\"provider\":\"");
+    first = 0;
+    vl_buf_put_str(&b, vl_provider_name(ps->id));
+    vl_buf_put_str(&b, ps->connected ? "\",\"connected\":true" : "\",\"connected\":false");
+    vl_buf_put_str(&b,
+                   ps->reauth ? ",\"reauthRequired\":true,\"expiresAt\":" : ",\"reauthRequired\":false,\"expiresAt\":");
+    if (ps->connected && ps->expires_ms)
+      put_u64(&b, ps->expires_ms);
+    else
+      vl_buf_put_str(&b, "null");
+    vl_buf_put_str(&b, "}");
+  }
+  vl_buf_put_str(&b, "],\"cache\":[");
+  for (size_t i = 0; i < v->cache.count; i++) {
+    const vl_cache_entry *e = &v->cache.entries[i];
+    vl_buf_put_str(&b, i ? ",{\"name\":\"" : "{\"name\":\"");
+    vl_buf_put_json_str(&b, (const uint8_t *)e->name, strlen(e->name));
+    vl_buf_put_str(&b, "\",\"key\":\"");
+    vl_buf_put_json_str(&b, (const uint8_t *)e->key, strlen(e->key));
+    vl_buf_put_str(&b, "\",\"expiresAt\":");
+    put_u64(&b, e->expires_ms);
+    vl_buf_put_str(&b, "}");
+  }
+  vl_buf_put_str(&b, "],\"cacheTtlMinutes\":");
+  put_u64(&b, v->opts.cache_ttl_minutes);
+  vl_buf_put_str(&b, "}");
+  if (b.failed) {
+    vl_status st = b.why;
+    vl_buf_free(&b);
+    return st;
+  }
+  *out = vl_buf_take(&b, out_len);
+  return *out ? VL_OK : VL_ERR_NOMEM;
+}

@@ -1,0 +1,98 @@
+/*
+ * The provider interface: each external vault is a small state machine that
+ * turns a link (a parsed reference) and the provider's credentials into HTTP
+ * jobs, and responses into a value or a reason. No I/O: the engine hands jobs
+ * to the caller and feeds responses back (DESIGN.md §2).
+ *
+ * Credentials and provider state live in cJSON trees built with the wiping
+ * allocator (mem.h), so cJSON_Delete zeroes every byte of them.
+ */
+#ifndef VL_PROVIDER_H
+#define VL_PROVIDER_H
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "reqcodec.h"
+#include "vaultlink.h"
+
+/* Per-vault, per-provider state: credentials and what flows learned. */
+typedef struct vl_pstate {
+  vl_provider_id id;
+  int connected;       /* credentials present */
+  int reauth;          /* credentials expired or revoked: "reauthentication required" */
+  uint64_t expires_ms; /* credential expiry (0 = none) */
+  cJSON *creds;        /* secret: wiped on free */
+  cJSON *scratch;      /* provider-learned state (role credentials, tokens, mounts); may be secret */
+} vl_pstate;
+
+/* One external secret being fetched for a resolve. */
+typedef struct vl_fetch {
+  const char *cache_key; /* "provider|canonical" */
+  const cJSON *params;   /* the link's parsed reference (provider-specific) */
+  const char *canonical; /* the link's canonical reference (for messages) */
+  int stage;             /* provider-defined step counter */
+  cJSON *scratch;        /* per-fetch state; may be secret: wiped */
+} vl_fetch;
+
+typedef enum { VL_STEP_JOB = 0, VL_STEP_VALUE = 1, VL_STEP_FAIL = 2 } vl_step_kind;
+
+typedef struct {
+  vl_buf job;     /* VL_STEP_JOB: the next request, reqcodec wire format */
+  uint8_t *value; /* VL_STEP_VALUE: vl_alloc'd; the engine seals then wipes it */
+  size_t value_len;
+  uint64_t expires_ms; /* VL_STEP_VALUE: a provider expiry hint (0 = none) */
+  vl_reason reason;    /* VL_STEP_FAIL */
+  char detail[200];    /* VL_STEP_FAIL: names provider, reference, HTTP status; never a value */
+} vl_step_out;
+
+typedef struct vl_provider_ops {
+  vl_provider_id id;
+  /* Validates the link's provider member (object) or shorthand string (exactly
+   * one non-NULL) into params (a cJSON object the engine owns) and a canonical
+   * reference string (vl_alloc'd). Errors name the field and position. */
+  vl_status (*parse)(const cJSON *member, const char *shorthand, cJSON **params, char **canonical, char *err,
+                     size_t errlen);
+  /* Takes credentials (ps->creds is already set to the parsed JSON); fills in
+   * ps->expires_ms (explicit, or the provider's default lifetime). */
+  vl_status (*connect)(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen);
+  /* Starts (resp == NULL) or continues a fetch. */
+  vl_step_kind (*step)(vl_pstate *ps, vl_fetch *f, uint32_t http_status, const vl_request *resp, uint64_t now_ms,
+                       vl_step_out *out);
+} vl_provider_ops;
+
+/* The ops table for a provider, or NULL if this build has none. */
+const vl_provider_ops *vl_provider_ops_for(vl_provider_id id);
+
+/* ---- helpers shared by providers ---- */
+
+/* Starts a job: "VLR1", method, url, header count (headers follow with
+ * vl_job_header), then vl_job_finish writes the body. */
+void vl_job_begin(vl_buf *b, const char *method, const char *url, uint32_t header_count);
+void vl_job_header(vl_buf *b, const char *name, const uint8_t *value, size_t len);
+void vl_job_header_str(vl_buf *b, const char *name, const char *value);
+void vl_job_finish(vl_buf *b, const uint8_t *body, size_t len);
+
+/* The value of response header NAME (case-insensitive), or NULL. */
+const vl_slice *vl_resp_header(const vl_request *resp, const char *name);
+
+/* Sets a FAIL outcome with a formatted detail. Returns VL_STEP_FAIL. */
+vl_step_kind vl_step_fail(vl_step_out *out, vl_reason reason, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Selects a value from JSON text by a dot path ("a.b", "\." for a literal dot;
+ * "" = the whole text). Strings come out raw; other values as compact JSON.
+ * VL_ERR_FORMAT if the text is not JSON, VL_ERR_NOT_FOUND if the path is missing. */
+vl_status vl_json_select(const uint8_t *json, size_t len, const char *path, uint8_t **out, size_t *out_len);
+
+/* Standard base64 decode into a vl_alloc'd buffer. VL_ERR_FORMAT on bad input. */
+vl_status vl_base64_decode(const char *in, size_t len, uint8_t **out, size_t *out_len);
+
+/* Copies a string member of obj, or NULL. */
+const char *vl_json_str(const cJSON *obj, const char *name);
+#endif
