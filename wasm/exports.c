@@ -87,3 +87,30 @@ int vl_w_render(vl_resolve *r, double now) {
 void vl_w_resolve_free(vl_resolve *r) {
   vl_resolve_free(r); /* heap only: vl_free wipes */
 }
+
+int vl_w_connect(vl_vault *v, const char *provider, const uint8_t *creds, size_t len, double now) {
+  int st = vl_vault_connect(v, provider, creds, len, ms(now));
+  vl_scrub_stack();
+  return st;
+}
+
+int vl_w_disconnect(vl_vault *v, const char *provider) {
+  int st = vl_vault_disconnect(v, provider);
+  vl_scrub_stack();
+  return st;
+}
+
+int vl_w_status(vl_vault *v, double now) {
+  uint8_t *out = 0;
+  size_t len = 0;
+  int st = vl_vault_status(v, ms(now), &out, &len);
+  outbox[0] = (uintptr_t)out;
+  outbox[1] = len;
+  return st;
+}
+
+void vl_w_reset_cache(vl_vault *v) { vl_vault_reset_cache(v); }
+
+uint32_t vl_w_sweep(vl_vault *v, double now) { return (uint32_t)vl_vault_sweep(v, ms(now)); }
+
+int vl_w_set_cache_ttl(vl_vault *v, uint32_t minutes) { return vl_vault_set_cache_ttl(v, minutes); }

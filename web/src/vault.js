@@ -141,6 +141,65 @@ export class Vault {
   }
 
   /**
+   * Connects a provider: the credentials move into wasm and this shim keeps no
+   * copy (a value typed into a form was a JS string before; see the README).
+   * @param {'aws'|'hashicorp'|'azure'|'1password'|'gcp'} provider
+   * @param {object} credentials  provider-specific, e.g. {accessKeyId, secretAccessKey, sessionToken?, expiresAt?}
+   */
+  connect(provider, credentials) {
+    const x = this.#x();
+    if (typeof provider !== 'string') throw new VaultError('bad_argument', 'connect(provider): provider must be a string');
+    if (!credentials || typeof credentials !== 'object') {
+      throw new VaultError('bad_argument', `connect("${provider}"): credentials must be an object`);
+    }
+    const json = enc.encode(JSON.stringify(credentials));
+    try {
+      const st = this.#withBytes(enc.encode(provider + '\0'), (pp) =>
+        this.#withBytes(json, (cp, cl) => x.vl_w_connect(this.#v, pp, cp, cl, Date.now())),
+      );
+      if (st !== VL_OK) this.#fail(st, 'connect');
+    } finally {
+      json.fill(0);
+    }
+  }
+
+  /** Wipes a provider's credentials; its secrets then stay unresolved ("not_connected"). */
+  disconnect(provider) {
+    const x = this.#x();
+    const st = this.#withBytes(enc.encode(String(provider) + '\0'), (pp) => x.vl_w_disconnect(this.#v, pp));
+    if (st !== VL_OK) this.#fail(st, 'disconnect');
+  }
+
+  /**
+   * Providers (connected, reauthRequired, expiresAt) and cached entries (name,
+   * key, expiresAt) — never values.
+   */
+  status() {
+    const x = this.#x();
+    const st = x.vl_w_status(this.#v, Date.now());
+    if (st !== VL_OK) this.#fail(st, 'status');
+    return JSON.parse(new TextDecoder().decode(this.#core.take(this.#core.out(0), this.#core.out(1))));
+  }
+
+  /** Wipes every cached value (Postman's "Reset Cache"). */
+  resetCache() {
+    this.#x().vl_w_reset_cache(this.#v);
+  }
+
+  /** Wipes expired cache entries and credentials now; returns how many entries went. */
+  sweep() {
+    return this.#x().vl_w_sweep(this.#v, Date.now());
+  }
+
+  /** Sets the cache expiration in minutes (1..525600) for values cached from now on. */
+  setCacheTtl(minutes) {
+    const x = this.#x();
+    if (!Number.isInteger(minutes)) throw new VaultError('bad_argument', 'setCacheTtl(minutes): an integer is required');
+    const st = x.vl_w_set_cache_ttl(this.#v, minutes);
+    if (st !== VL_OK) this.#fail(st, 'setCacheTtl');
+  }
+
+  /**
    * Resolves {{vault:NAME}} tokens in a request.
    * @returns {Promise<{method:string,url:string,headers:any,body:any,unresolved:object[]}>}
    */
