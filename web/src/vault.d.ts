@@ -119,6 +119,22 @@ export class Vault {
   setEnabled(name: string, enabled: boolean): void;
   links(): LinkDefinition[];
   resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
+  /** Moves credentials into wasm; the shim keeps no copy. */
+  connect(provider: Exclude<Provider, 'local' | 'sealed'>, credentials: Record<string, unknown>): void;
+  disconnect(provider: Exclude<Provider, 'local' | 'sealed'>): void;
+  status(): {
+    providers: Array<{ provider: string; connected: boolean; reauthRequired: boolean; expiresAt: number | null }>;
+    cache: Array<{ name: string; key: string; expiresAt: number }>;
+    cacheTtlMinutes: number;
+  };
+  resetCache(): void;
+  sweep(): number;
+  setCacheTtl(minutes: number): void;
+  /** postman-runtime's `secretResolver` run option, backed by this vault. */
+  postmanSecretResolver(options?: { domains?: Record<string, string[]>; allowedInScript?: boolean }): (
+    payload: { secrets: Array<{ scopeName: string; variable: { key: string; source?: unknown } }>; urlString: string },
+    callback: (err: Error | null, result?: Array<{ resolvedValue?: string; error?: Error; allowedInScript?: boolean }>) => void,
+  ) => void;
   wipe(): void;
 }
 

@@ -11,6 +11,7 @@ import { loadCore } from './bridge.js';
 import { VaultError, STATUS_CODES } from './errors.js';
 import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
+import { postmanSecretResolver } from './postman.js';
 
 export { VaultError } from './errors.js';
 
@@ -266,6 +267,16 @@ export class Vault {
         }),
       );
     }
+  }
+
+  /**
+   * A `secretResolver` for postman-runtime's run options: secret variables with
+   * `source` objects resolve through this vault (cache, providers, domains).
+   * @param {{domains?: Record<string, string[]>, allowedInScript?: boolean}} [options]
+   */
+  postmanSecretResolver(options) {
+    this.#x();
+    return postmanSecretResolver(this, options);
   }
 
   /**
