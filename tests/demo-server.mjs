@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { demoServiceStarters } from './demo-services.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '..');
@@ -175,11 +176,12 @@ async function handleStatic(req, res, mounts, extraHeaders) {
 }
 
 /**
- * The services every demo start brings up, in order (provider emulators go
- * here). Each entry: async ({host}) => ({name, url, close}). Their URLs are
- * printed by `scripts/demo` and served to the page at /demo-services.json.
+ * The services every demo start brings up, in order: the provider emulators
+ * of tests/demo-services.mjs. Each entry: async ({host, origin}) =>
+ * ({name, url, close, info?, emulator?}) or null (not available). Their URLs
+ * are printed by `scripts/demo`; /demo-services.json serves {name: info ?? {url}}.
  */
-export const demoServices = [];
+export const demoServices = demoServiceStarters();
 
 function listen(server, port) {
   return new Promise((ok, fail) => {
@@ -206,9 +208,9 @@ function listen(server, port) {
  * @param {boolean} [opts.strictPort]
  * @param {Record<string,string>} [opts.mounts]  extra URL-prefix → directory mappings
  *   (e.g. test fixtures); web/ is always mounted at '/'.
- * @param {Array<(ctx:{host:string}) => Promise<{name:string,url:string,close:()=>Promise<void>}>>} [opts.services]
+ * @param {Array<(ctx:{host:string, origin:string}) => Promise<{name:string,url:string,close:()=>Promise<void>,info?:object,emulator?:object}|null>>} [opts.services]
  *   the services to start with the demo; default `demoServices`.
- * @returns {Promise<{url:string, origin:string, port:number, services:Record<string,string>, close:()=>Promise<void>}>}
+ * @returns {Promise<{url:string, origin:string, port:number, services:Record<string,string>, emulators:Record<string,object>, close:()=>Promise<void>}>}
  */
 export async function startDemo(opts = {}) {
   const wantPort = opts.port ?? (process.env.VL_DEMO_PORT ? Number(process.env.VL_DEMO_PORT) : DEFAULT_PORT);
@@ -220,27 +222,15 @@ export async function startDemo(opts = {}) {
 
   const started = [];
   const services = {};
-  const closeServices = async () => {
-    await Promise.allSettled(started.splice(0).map((s) => s.close()));
-  };
-  try {
-    for (const start of opts.services ?? demoServices) {
-      const s = await start({ host: HOST });
-      started.push(s);
-      services[s.name] = s.url;
-    }
-  } catch (e) {
-    await closeServices();
-    throw e;
-  }
-
+  const emulators = {};
+  const published = {}; // /demo-services.json: filled as services start
   const server = createServer((req, res) => {
     const { pathname } = new URL(req.url, 'http://x');
     let p;
     if (pathname === '/echo' || pathname.startsWith('/echo/')) p = handleEcho(req, res);
     else if (pathname === '/demo-services.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(services));
+      res.end(JSON.stringify(published));
       return;
     } else p = handleStatic(req, res, mounts, {});
     p.catch(() => {
@@ -254,21 +244,42 @@ export async function startDemo(opts = {}) {
   try {
     port = await listen(server, wantPort);
   } catch (e) {
-    if (e.code !== 'EADDRINUSE' || opts.strictPort || wantPort === 0) {
-      await closeServices();
-      throw e;
-    }
+    if (e.code !== 'EADDRINUSE' || opts.strictPort || wantPort === 0) throw e;
     port = await listen(server, 0);
   }
   const origin = `http://${HOST}:${port}`;
+  const closeServer = async () => {
+    server.closeAllConnections?.();
+    await new Promise((ok) => server.close(() => ok()));
+  };
+
+  // Services start once the page's origin is known (Vault's CORS needs it).
+  const closeServices = async () => {
+    await Promise.allSettled(started.splice(0).map((s) => s.close()));
+  };
+  try {
+    for (const start of opts.services ?? demoServices) {
+      const s = await start({ host: HOST, origin });
+      if (!s) continue; // a service that is not available (yet)
+      started.push(s);
+      services[s.name] = s.url;
+      published[s.name] = s.info ?? { url: s.url };
+      if (s.emulator) emulators[s.name] = s.emulator;
+    }
+  } catch (e) {
+    await closeServices();
+    await closeServer();
+    throw e;
+  }
+
   return {
     origin,
     url: `${origin}/demo/`,
     port,
     services,
+    emulators,
     async close() {
-      server.closeAllConnections?.();
-      await new Promise((ok) => server.close(() => ok()));
+      await closeServer();
       await closeServices();
     },
   };

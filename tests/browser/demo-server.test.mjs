@@ -124,14 +124,15 @@ test('a taken port falls back to a free one unless strictPort', async () => {
 
 test('extra services start and stop with the demo and are published to the page', async () => {
   const events = [];
-  const fake = async ({ host }) => {
+  const fake = async ({ host, origin }) => {
     events.push(`start ${host}`);
+    assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/, 'services learn the page origin');
     return { name: 'fake-vault', url: `http://${host}:1/`, close: async () => events.push('close') };
   };
   const d = await startDemo({ port: 0, services: [fake] });
   const list = JSON.parse((await fetch(`${d.origin}/demo-services.json`).then((r) => r.text())));
-  assert.deepEqual(list, { 'fake-vault': 'http://127.0.0.1:1/' });
-  assert.deepEqual(d.services, list);
+  assert.deepEqual(list, { 'fake-vault': { url: 'http://127.0.0.1:1/' } });
+  assert.deepEqual(d.services, { 'fake-vault': 'http://127.0.0.1:1/' });
   await d.close();
   assert.deepEqual(events, ['start 127.0.0.1', 'close']);
 
@@ -142,4 +143,20 @@ test('extra services start and stop with the demo and are published to the page'
   events.length = 0;
   await assert.rejects(startDemo({ port: 0, services: [fake, failing] }), /emulator failed/);
   assert.deepEqual(events, ['start 127.0.0.1', 'close']);
+});
+
+test('the default demo starts the AWS and Vault emulators and publishes how to connect', async () => {
+  const list = await fetch(`${demo.origin}/demo-services.json`).then((r) => r.json());
+  assert.ok(list.aws && list.hashicorp, `services: ${Object.keys(list)}`);
+  for (const s of Object.values(list)) assert.match(s.url, /^https?:\/\/127\.0\.0\.1:\d+/);
+  assert.equal(list.aws.connect.endpoint, list.aws.url);
+  assert.ok(list.aws.links.length >= 1);
+  // Vault answers this page's origin only (CORS configured through the emulator options).
+  const pre = await fetch(`${list.hashicorp.url}/v1/secret/data/demo/app`, {
+    method: 'OPTIONS',
+    headers: { Origin: demo.origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-vault-token' },
+  });
+  assert.equal(pre.headers.get('access-control-allow-origin'), demo.origin);
+  const foreign = await fetch(`${list.hashicorp.url}/v1/secret/data/demo/app`, { headers: { Origin: 'http://evil.example' } });
+  assert.equal(foreign.status, 403);
 });

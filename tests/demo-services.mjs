@@ -1,0 +1,113 @@
+// The provider emulators the demo starts by default, seeded with obviously
+// fake demo secrets, on 127.0.0.1 only. Each starter returns
+// {name, url, close, info}: `info` is what the page gets at /demo-services.json
+// (the emulator URL, the demo credentials to pre-fill the connect form with,
+// and example links). Emulators still being written are skipped when their
+// module does not exist yet.
+//
+//   import { demoServiceStarters } from './demo-services.mjs';
+//   await startDemo({ services: demoServiceStarters() });
+
+// Every value here is fake and exists only inside the local emulators.
+export const DEMO_AWS_KEY = Object.freeze({
+  accessKeyId: 'AKIADEMO00000EXAMPLE',
+  secretAccessKey: 'demo-aws-secret-access-key-NOT-REAL',
+});
+export const DEMO_AWS_SECRETS = Object.freeze({
+  stripe: { name: 'demo/stripe-key', suffix: 'Dm0Stp', string: 'demo-aws-stripe-key-NOT-REAL' },
+  db: { name: 'demo/database', suffix: 'Dm0Dbx', string: '{"username":"demo-user","password":"demo-aws-db-password-NOT-REAL"}' },
+  denied: { name: 'demo/other-team', suffix: 'Dm0Oth', string: 'demo-aws-other-team-NOT-REAL' },
+});
+export const DEMO_VAULT_TOKEN = 'hvs.demo-vault-token-NOT-REAL';
+export const DEMO_VAULT_SECRETS = Object.freeze({
+  'secret/demo/app': { api_key: 'demo-vault-api-key-NOT-REAL', region: 'demo-region' },
+});
+
+const arnOf = (s) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${s.name}-${s.suffix}`;
+
+async function startAws({ host }) {
+  const { startAwsEmulator } = await import('./emulators/aws.mjs');
+  const aws = await startAwsEmulator({
+    secrets: Object.values(DEMO_AWS_SECRETS),
+    // The demo key may read demo/stripe-key and demo/database, not demo/other-team.
+    keys: [{ ...DEMO_AWS_KEY, allow: [arnOf(DEMO_AWS_SECRETS.stripe), arnOf(DEMO_AWS_SECRETS.db)] }],
+  });
+  const url = aws.url.replace('127.0.0.1', host);
+  return {
+    name: 'aws',
+    url,
+    close: aws.close,
+    emulator: aws,
+    info: {
+      provider: 'aws',
+      url,
+      connect: { ...DEMO_AWS_KEY, endpoint: url },
+      links: [
+        { name: 'aws-stripe', source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) } }, domains: ['http://127.0.0.1'] },
+        {
+          name: 'aws-db-password',
+          source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.db), format: 'json', key: 'password' } },
+          domains: ['http://127.0.0.1'],
+        },
+        { name: 'aws-other-team', source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.denied) } }, domains: [] },
+      ],
+    },
+  };
+}
+
+async function startHashicorp({ host, origin }) {
+  const { startVaultEmulator } = await import('./emulators/vault.mjs');
+  const v = await startVaultEmulator({
+    mounts: { 'secret/': { type: 'kv', version: 2 } },
+    secrets: DEMO_VAULT_SECRETS,
+    policies: { demo: { 'secret/data/demo/*': ['read'], 'secret/metadata/demo/*': ['read', 'list'], 'sys/internal/ui/mounts/*': ['read'] } },
+    tokens: { [DEMO_VAULT_TOKEN]: { policies: ['demo'], ttl: 0 } },
+    // Vault answers browsers only for configured origins (sys/config/cors).
+    cors: { allowed_origins: origin ? [origin] : '*' },
+  });
+  const url = v.url.replace('127.0.0.1', host);
+  return {
+    name: 'hashicorp',
+    url,
+    close: v.close,
+    emulator: v,
+    info: {
+      provider: 'hashicorp',
+      url,
+      connect: { address: url, token: DEMO_VAULT_TOKEN },
+      links: [{ name: 'vault-api-key', source: { provider: 'hashicorp', hashicorp: { engine: 'secret', path: 'demo/app', key: 'api_key' } }, domains: ['http://127.0.0.1'] }],
+    },
+  };
+}
+
+/**
+ * Emulators being written by others: started when their module exists. Their
+ * seeds are their own business; the page gets the URL and fills the rest in.
+ */
+function optional(name, file, exportName, seed) {
+  return async ({ host, origin }) => {
+    let mod;
+    try {
+      mod = await import(file);
+    } catch (e) {
+      if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(file.slice(2))) return null;
+      throw e;
+    }
+    const start = mod[exportName];
+    if (typeof start !== 'function') return null;
+    const emu = await start(seed({ host, origin }));
+    const url = emu.url.replace('127.0.0.1', host);
+    return { name, url, close: emu.close, emulator: emu, info: { provider: name, url, connect: {}, links: [] } };
+  };
+}
+
+/** The starters, in order: AWS and HashiCorp Vault, then whichever others exist. */
+export function demoServiceStarters() {
+  return [
+    startAws,
+    startHashicorp,
+    optional('azure', './emulators/azure.mjs', 'startAzureEmulator', () => ({})),
+    optional('gcp', './emulators/gcp.mjs', 'startGcpEmulator', () => ({})),
+    optional('1password', './emulators/onepassword.mjs', 'startOnePasswordEmulator', () => ({})),
+  ];
+}
