@@ -5,6 +5,18 @@
 /**
  * @param {{timeoutMs?: number, retries?: number, baseDelayMs?: number, fetch?: typeof fetch}} [opts]
  */
+/** A key naming the whole request (method, URL, headers, body), or null for big bodies. */
+function identity(req) {
+  let body = '';
+  if (typeof req.body === 'string') body = 's' + req.body;
+  else if (req.body) {
+    const b = req.body instanceof Uint8Array ? req.body : new Uint8Array(req.body);
+    if (b.length > 65536) return null;
+    body = 'b' + String.fromCharCode.apply(null, b.length ? Array.from(b) : []);
+  }
+  return JSON.stringify([req.method, req.url, req.headers, body]);
+}
+
 export function fetchTransport(opts = {}) {
   const timeoutMs = opts.timeoutMs ?? 15000;
   const retries = opts.retries ?? 2;
@@ -50,7 +62,8 @@ export function fetchTransport(opts = {}) {
   return {
     name: 'fetch',
     perform(req) {
-      const key = JSON.stringify([req.method, req.url, req.headers, req.body === undefined ? null : [...new Uint8Array(typeof req.body === 'string' ? new TextEncoder().encode(req.body) : req.body)].length]);
+      const key = identity(req);
+      if (key === null) return withRetries(req);
       let p = inflight.get(key);
       if (!p) {
         p = withRetries(req).finally(() => inflight.delete(key));

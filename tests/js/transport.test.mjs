@@ -1,0 +1,82 @@
+// The direct fetch transport: timeouts, bounded retries with backoff on
+// 429/5xx/network errors, Retry-After, one in-flight request per identical job.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { fetchTransport } from '../../web/src/transports/fetch.js';
+
+let server;
+let base;
+const hits = new Map();
+const plan = new Map(); // path → array of [status, headers] answered in turn
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    hits.set(req.url, (hits.get(req.url) ?? 0) + 1);
+    const steps = plan.get(req.url) ?? [];
+    const [status, headers, delay] = steps.shift() ?? [200, {}, 0];
+    setTimeout(() => {
+      res.writeHead(status, headers);
+      res.end(`answer ${status}`);
+    }, delay ?? 0);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+after(() => new Promise((r) => server.close(r)));
+
+const get = (path) => ({ method: 'GET', url: base + path, headers: [], body: undefined });
+
+test('429 with Retry-After is retried after the delay it names', async () => {
+  plan.set('/ra', [[429, { 'Retry-After': '0' }], [200, {}]]);
+  const t = fetchTransport({ baseDelayMs: 1 });
+  const r = await t.perform(get('/ra'));
+  assert.equal(r.status, 200);
+  assert.equal(hits.get('/ra'), 2);
+  assert.equal(new TextDecoder().decode(r.body), 'answer 200');
+});
+
+test('5xx is retried a bounded number of times, then the last answer is returned', async () => {
+  plan.set('/5xx', [[503, {}], [503, {}], [503, {}], [503, {}]]);
+  const r = await fetchTransport({ retries: 2, baseDelayMs: 1 }).perform(get('/5xx'));
+  assert.equal(r.status, 503);
+  assert.equal(hits.get('/5xx'), 3);
+});
+
+test('4xx other than 429 is not retried', async () => {
+  plan.set('/403', [[403, {}], [200, {}]]);
+  const r = await fetchTransport({ baseDelayMs: 1 }).perform(get('/403'));
+  assert.equal(r.status, 403);
+  assert.equal(hits.get('/403'), 1);
+});
+
+test('a job that times out reports status 0 and "timeout"', async () => {
+  plan.set('/slow', [[200, {}, 300], [200, {}, 300]]);
+  const r = await fetchTransport({ timeoutMs: 50, retries: 1, baseDelayMs: 1 }).perform(get('/slow'));
+  assert.equal(r.status, 0);
+  assert.deepEqual(r.headers, [['x-vaultlink-error', 'timeout']]);
+});
+
+test('network errors report status 0 and "network" after retries', async () => {
+  const r = await fetchTransport({ retries: 1, baseDelayMs: 1 }).perform({ method: 'GET', url: 'http://127.0.0.1:9/', headers: [] });
+  assert.equal(r.status, 0);
+  assert.deepEqual(r.headers, [['x-vaultlink-error', 'network']]);
+});
+
+test('identical concurrent jobs share one request', async () => {
+  plan.set('/same', [[200, {}, 50]]);
+  const t = fetchTransport();
+  const [a, b] = await Promise.all([t.perform(get('/same')), t.perform(get('/same'))]);
+  assert.equal(hits.get('/same'), 1);
+  assert.equal(a, b);
+  await t.perform(get('/same')); // after completion, a new request goes out
+  assert.equal(hits.get('/same'), 2);
+});
+
+test('requests that differ only in body bytes are not merged', async () => {
+  plan.set('/body', [[200, {}, 30], [200, {}, 30]]);
+  const t = fetchTransport();
+  const mk = (s) => ({ method: 'POST', url: base + '/body', headers: [], body: new TextEncoder().encode(s) });
+  await Promise.all([t.perform(mk('aaaa')), t.perform(mk('bbbb'))]);
+  assert.equal(hits.get('/body'), 2);
+});
