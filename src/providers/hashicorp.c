@@ -179,6 +179,7 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
   int prefixed = strncmp(path, engine, el) == 0 && path[el] == '/';
   if (prefixed) skip = el + 1;
   if (kv != 1 && strncmp(path + skip, "data/", 5) == 0) skip += 5;
+  if (kv != 1 && prefixed && strcmp(path + skip, "data") == 0) skip += 4; /* "/secret/data/" */
   if (skip) memmove(path, path + skip, strlen(path + skip) + 1);
   if (!*path) {
     snprintf(err, errlen, "\"path\" names no secret below the engine \"%.60s\"", engine);
