@@ -3,6 +3,10 @@
 // some did not. Values are masked in the page unless you ask to reveal them.
 
 import { createVault, VaultError } from '../src/vault.js';
+import { fetchTransport } from '../src/transports/fetch.js';
+import { PROVIDERS, providerSpec, providerIds, sourceFromForm, credentialsFromForm, valuesFromObject, describeSource, providerOf } from './providers.js';
+import { el as elFrom, buildFields, readFields, clearSecretFields, timeLeft, errorText } from './forms.js';
+import { exportLinks, parseImport, curlFromTemplate } from './links-io.js';
 
 const $ = (sel) => document.querySelector(sel);
 const MASK = '••••••';
@@ -32,28 +36,57 @@ const REASONS = {
   permission_denied: 'permission denied',
   not_found: 'not found at provider',
   unreachable: 'provider unreachable',
+  pending: 'fetched on Send',
+  disabled_at_provider: 'disabled at provider',
+  throttled: 'throttled by provider',
+  malformed_response: 'malformed response',
+  misconfigured: 'link misconfigured',
 };
 const reasonLabel = (r) => REASONS[r] ?? String(r).replaceAll('_', ' ');
 
 let vault = null;
 let liveSeq = 0;
+let services = null; // /demo-services.json: the local emulators and their demo credentials
+
+// Resolves run one at a time. A preview resolve (the live colouring) must not
+// fetch anything: while it runs, the transport answers every provider job with
+// a network failure, and the references it would have fetched show "fetched on Send".
+let queue = Promise.resolve();
+let previewing = false;
+let suppressed = 0;
+const realTransport = fetchTransport();
+const demoTransport = {
+  name: 'demo',
+  perform(req) {
+    if (previewing) {
+      suppressed++;
+      return Promise.resolve({ status: 0, headers: [['x-vaultlink-error', 'preview']], body: new Uint8Array(0) });
+    }
+    return realTransport.perform(req);
+  },
+};
+
+function serialResolve(req, opts, { preview = false } = {}) {
+  const run = async () => {
+    previewing = preview;
+    suppressed = 0;
+    try {
+      const r = await vault.resolve(req, opts);
+      if (preview && suppressed) for (const u of r.unresolved) if (u.reason === 'unreachable') u.reason = 'pending';
+      return r;
+    } finally {
+      previewing = false;
+    }
+  };
+  const p = queue.then(run, run);
+  queue = p.catch(() => {});
+  return p;
+}
 let last = null; // the last Resolve/Send: {template, out, unresolved, values, echo}
 
 // ---------------------------------------------------------------- helpers ---
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else if (k in node && typeof v !== 'string') node[k] = v;
-    else node.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
+const el = elFrom;
 
 /**
  * Splits a template into text and {{…}} segments. `offset` is the UTF-8 byte
@@ -86,6 +119,9 @@ function indexUnresolved(list) {
 
 function tokenChip(seg, problem) {
   if (!seg.vault) return el('span', { class: 'tok other', title: 'not a vault reference (left as is)', text: seg.token });
+  if (problem?.reason === 'pending') {
+    return el('span', { class: 'tok pending', title: `vault secret "${seg.name}" is fetched from its provider when you send`, 'data-reason': 'pending' }, seg.token);
+  }
   if (!problem) return el('span', { class: 'tok ok', title: `vault secret "${seg.name}" resolves here`, text: seg.token });
   return el(
     'span',
@@ -173,7 +209,7 @@ async function liveResolve() {
     return;
   }
   try {
-    const { unresolved } = await vault.resolve(req, { postmanCompat: $('#compat').checked });
+    const { unresolved } = await serialResolve(req, { postmanCompat: $('#compat').checked }, { preview: true });
     if (seq !== liveSeq) return;
     paintEditorPreviews(req, indexUnresolved(unresolved));
   } catch (e) {
@@ -196,7 +232,7 @@ async function valuesFor(req, unresolved, postmanCompat) {
   for (const f of fields) for (const s of segments(f)) if (s.vault && !failed.has(s.name)) names.add(s.name);
   const values = new Map();
   for (const name of names) {
-    const r = await vault.resolve({ method: req.method, url: req.url, body: `{{vault:${name}}}` }, { postmanCompat });
+    const r = await serialResolve({ method: req.method, url: req.url, body: `{{vault:${name}}}` }, { postmanCompat });
     if (!r.unresolved.some((u) => u.where === 'body') && typeof r.body === 'string') values.set(name, r.body);
   }
   return values;
@@ -206,9 +242,10 @@ async function resolveNow() {
   clearBanner();
   const req = currentRequest();
   const postmanCompat = $('#compat').checked;
-  const out = await vault.resolve(req, { postmanCompat });
+  const out = await serialResolve(req, { postmanCompat });
   const values = await valuesFor(req, out.unresolved, postmanCompat);
   last = { template: req, out, unresolved: out.unresolved, values, echo: null };
+  tick(); // what was just cached, and any credentials that turned out expired
   paintEditorPreviews(req, indexUnresolved(out.unresolved));
   renderResult();
   return last;
@@ -379,20 +416,21 @@ function renderSecrets() {
   const links = vault.links();
   $('#status').textContent = `vault ready · ${links.length} secret${links.length === 1 ? '' : 's'}`;
   if (!links.length) {
-    list.replaceChildren(el('li', { class: 'muted empty', text: 'No secrets yet. Add one below.' }));
+    list.replaceChildren(el('li', { class: 'muted empty', text: 'No secrets yet. Link one below.' }));
     return;
   }
   list.replaceChildren(
     ...links.map((l) =>
       el(
         'li',
-        { class: `secret${l.enabled ? '' : ' off'}`, 'data-name': l.name },
+        { class: `secret${l.enabled ? '' : ' off'}`, 'data-name': l.name, 'data-provider': providerOf(l.source) },
         el(
           'div',
           { class: 'secret-main' },
           el('code', { class: 'secret-name', text: l.name }),
-          el('span', { class: 'provider', text: l.source?.provider ?? '?' }),
+          el('span', { class: 'provider', text: providerOf(l.source) }),
         ),
+        el('div', { class: 'source mono', title: 'linked source', text: describeSource(l.source) }),
         el(
           'div',
           { class: 'domains' },
@@ -437,28 +475,255 @@ function vaultAction(fn) {
   scheduleLive();
 }
 
+function setMsg(node, kind, text) {
+  node.className = `form-msg${kind ? ' ' + kind : ''}`;
+  node.textContent = text;
+}
+
+// ------------------------------------------------------------ link form ---
+
+function knownProviders() {
+  return providerIds(vault && !vault.wiped ? vault.status().providers : []);
+}
+
+function renderProviderSelect() {
+  const select = $('#new-provider');
+  const keep = select.value || 'local';
+  const ids = knownProviders();
+  select.replaceChildren(...ids.map((id) => el('option', { value: id, text: providerSpec(id).label })));
+  select.value = ids.includes(keep) ? keep : 'local';
+  renderLinkFields();
+}
+
+function renderLinkFields() {
+  const id = $('#new-provider').value;
+  $('#link-fields').replaceChildren(...buildFields(providerSpec(id).link, 'new-'));
+  $('#link-fields').dataset.provider = id;
+}
+
 function addSecret(ev) {
   ev.preventDefault();
   const msg = $('#form-msg');
-  msg.className = 'form-msg';
-  msg.textContent = '';
+  setMsg(msg, '', '');
   const name = $('#new-name').value.trim();
-  const valueInput = $('#new-value');
+  const provider = $('#new-provider').value;
   try {
+    if (!name) throw new Error('Name is required');
+    const source = sourceFromForm(provider, readFields($('#link-fields')));
     const existed = vault.links().some((l) => l.name === name);
-    vault.link(name, { provider: 'local', value: valueInput.value }, { domains: $('#new-domains').value, enabled: $('#new-enabled').checked });
-    valueInput.value = '';
+    vault.link(name, source, { domains: $('#new-domains').value, enabled: $('#new-enabled').checked });
+    renderLinkFields(); // clears the fields, the value with them
     $('#new-name').value = '';
     $('#new-domains').value = '';
     $('#new-enabled').checked = true;
-    msg.classList.add('ok');
-    msg.textContent = existed ? `Replaced “${name}”.` : `Added “${name}”.`;
+    setMsg(msg, 'ok', existed ? `Replaced “${name}”. Reset the cache if its old value was cached.` : `Linked “${name}”.`);
   } catch (e) {
-    msg.classList.add('error');
-    msg.textContent = e instanceof VaultError ? e.message.replace(/^vaultlink: /, '') : String(e.message);
+    setMsg(msg, 'error', errorText(e));
+    const pw = $('#link-fields input[type=password]');
+    if (pw) pw.value = '';
   }
   renderSecrets();
   scheduleLive();
+}
+
+// ------------------------------------------------------------- providers ---
+
+let providerKey = ''; // which provider cards are shown, to rebuild only when it changes
+const providerState = new Map(); // provider → 'connected' | 'disconnected' | 'reauth'
+
+function stateOf(p) {
+  return p.connected ? 'connected' : p.reauthRequired ? 'reauth' : 'disconnected';
+}
+
+function renderProviders(status) {
+  const box = $('#providers');
+  const key = status.providers.map((p) => p.provider).join(',');
+  if (key !== providerKey) {
+    providerKey = key;
+    box.replaceChildren(...status.providers.map((p) => providerCard(p.provider)));
+    renderProviderSelect();
+  }
+  for (const p of status.providers) {
+    const card = box.querySelector(`.provider-card[data-provider="${CSS.escape(p.provider)}"]`);
+    if (!card) continue;
+    const state = stateOf(p);
+    card.dataset.state = state;
+    const pill = card.querySelector('.state');
+    pill.className = `state ${state}`;
+    pill.textContent = state === 'connected' ? 'connected' : state === 'reauth' ? 'reauthentication required' : 'not connected';
+    card.querySelector('.expiry').textContent =
+      p.connected && p.expiresAt ? `expires in ${timeLeft(p.expiresAt - Date.now())}` : p.connected ? 'no expiry' : '';
+    card.querySelector('.connect').textContent = state === 'disconnected' ? 'Connect' : 'Re-authenticate';
+    card.querySelector('.disconnect').disabled = state === 'disconnected';
+    if (providerState.has(p.provider) && providerState.get(p.provider) !== state) scheduleLive();
+    providerState.set(p.provider, state);
+  }
+}
+
+function providerCard(id) {
+  const spec = providerSpec(id);
+  const info = services?.[id];
+  const fields = el('div', { class: 'fields' }, ...buildFields(spec.connect, `connect-${id}-`, valuesFromObject(spec.connect, info?.connect)));
+  const msg = el('span', { class: 'form-msg', role: 'alert' });
+  const form = el(
+    'form',
+    {
+      class: 'provider-card',
+      'data-provider': id,
+      autocomplete: 'off',
+      novalidate: true,
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        try {
+          vault.connect(id, credentialsFromForm(id, readFields(fields)));
+          setMsg(msg, 'ok', 'Connected.');
+        } catch (e) {
+          setMsg(msg, 'error', errorText(e));
+        }
+        tick();
+        scheduleLive();
+      },
+    },
+    el(
+      'div',
+      { class: 'provider-head' },
+      el('strong', { text: spec.label }),
+      el('span', { class: 'state disconnected', text: 'not connected' }),
+      el('span', { class: 'expiry muted small' }),
+    ),
+    info?.url ? el('div', { class: 'muted small', text: `demo emulator at ${info.url} (fake credentials pre-filled)` }) : null,
+    el('details', { class: 'connect-fields', open: !info }, el('summary', { text: 'Credentials' }), fields),
+    el(
+      'div',
+      { class: 'form-foot' },
+      el('button', { type: 'submit', class: 'btn small primary connect', text: 'Connect' }),
+      el('button', {
+        type: 'button',
+        class: 'btn small disconnect',
+        text: 'Disconnect',
+        onclick: () => {
+          try {
+            vault.disconnect(id);
+            setMsg(msg, 'ok', 'Disconnected: its credentials and cached values are wiped.');
+          } catch (e) {
+            setMsg(msg, 'error', errorText(e));
+          }
+          tick();
+          scheduleLive();
+        },
+      }),
+      msg,
+    ),
+  );
+  return form;
+}
+
+// ----------------------------------------------------------------- cache ---
+
+function renderCache(status) {
+  const ttl = $('#cache-ttl');
+  if (document.activeElement !== ttl && ttl.dataset.shown !== String(status.cacheTtlMinutes)) {
+    ttl.value = String(status.cacheTtlMinutes);
+    ttl.dataset.shown = String(status.cacheTtlMinutes);
+  }
+  const list = $('#cache');
+  if (!status.cache.length) {
+    list.replaceChildren(el('li', { class: 'muted empty', text: 'Nothing cached.' }));
+    return;
+  }
+  list.replaceChildren(
+    ...status.cache.map((c) =>
+      el(
+        'li',
+        { 'data-name': c.name, title: c.key },
+        el('code', { text: c.name }),
+        el('span', { class: 'muted small key', text: c.key.replace(/^[^|]*\|/, '') }),
+        el('span', { class: 'left', text: timeLeft(c.expiresAt - Date.now()) }),
+      ),
+    ),
+  );
+}
+
+function setTtl(ev) {
+  ev.preventDefault();
+  const msg = $('#cache-msg');
+  try {
+    const n = Number($('#cache-ttl').value);
+    vault.setCacheTtl(Number.isInteger(n) ? n : NaN);
+    $('#cache-ttl').dataset.shown = '';
+    setMsg(msg, 'ok', `Values cached from now on expire after ${n} minute${n === 1 ? '' : 's'}.`);
+  } catch (e) {
+    setMsg(msg, 'error', errorText(e));
+  }
+  tick();
+}
+
+function resetCache() {
+  vault.resetCache();
+  setMsg($('#cache-msg'), 'ok', 'Cache reset: every cached value was wiped.');
+  tick();
+  scheduleLive();
+}
+
+// The status poll: provider states, expiries and cached entries' time left.
+let pollTimer = 0;
+function tick() {
+  if (!vault || vault.wiped) return;
+  vault.sweep();
+  const status = vault.status();
+  renderProviders(status);
+  renderCache(status);
+}
+
+// -------------------------------------------------------- import / export ---
+
+function exportNow() {
+  const doc = exportLinks(vault.links());
+  $('#io-text').value = JSON.stringify(doc, null, 2);
+  const skipped = vault.links().length - doc.links.length;
+  setMsg($('#io-msg'), 'ok', `Exported ${doc.links.length} link definition${doc.links.length === 1 ? '' : 's'}${skipped ? ` (${skipped} local secret${skipped === 1 ? '' : 's'} left out: their values are not exported)` : ''}.`);
+  const a = $('#export-download');
+  if (a.href) URL.revokeObjectURL(a.href);
+  a.href = URL.createObjectURL(new Blob([$('#io-text').value], { type: 'application/json' }));
+  a.hidden = false;
+}
+
+function importText(text) {
+  const msg = $('#io-msg');
+  try {
+    const { kind, links, skipped } = parseImport(text);
+    const failed = [];
+    let ok = 0;
+    for (const l of links) {
+      try {
+        vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled });
+        ok++;
+      } catch (e) {
+        failed.push(`${l.name}: ${errorText(e)}`);
+      }
+    }
+    const notes = [...skipped.map((s) => `${s.name}: ${s.why}`), ...failed];
+    setMsg(msg, failed.length ? 'error' : 'ok', `${kind}: linked ${ok}${notes.length ? `; not linked: ${notes.join('; ')}` : ''}.`);
+  } catch (e) {
+    setMsg(msg, 'error', `Import failed: ${errorText(e)}`);
+  }
+  renderSecrets();
+  scheduleLive();
+}
+
+// ------------------------------------------------------------------ cURL ---
+
+async function copyCurl() {
+  const text = curlFromTemplate(currentRequest());
+  const pre = $('#curl');
+  pre.textContent = text;
+  pre.hidden = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    $('#curl-hint').textContent = 'Copied, vault values masked.';
+  } catch {
+    $('#curl-hint').textContent = 'Vault values masked (the clipboard is not available here: copy from the box).';
+  }
 }
 
 // -------------------------------------------------------------- lifecycle ---
@@ -480,24 +745,59 @@ function setWiped(why) {
   last = null;
   $('#result').hidden = true;
   $('#echo').hidden = true;
-  for (const b of document.querySelectorAll('#resolve, #send, #wipe, #add-form button')) b.disabled = true;
+  for (const b of document.querySelectorAll(CONTROLS)) b.disabled = true;
+  clearInterval(pollTimer);
+  providerKey = '';
+  providerState.clear();
+  $('#providers').replaceChildren();
+  $('#cache').replaceChildren();
   renderSecrets();
   paintEditorPreviews(currentRequest(), null);
   showBanner(why, true);
 }
 
+const CONTROLS = '#resolve, #send, #wipe, #add-form button, #ttl-form button, #reset-cache, #export, #import';
+
+/** The local emulators `scripts/demo` started (none when the page is served elsewhere). */
+async function loadServices() {
+  if (services) return services;
+  try {
+    const res = await fetch('/demo-services.json', { cache: 'no-store' });
+    services = res.ok ? await res.json() : {};
+  } catch {
+    services = {};
+  }
+  return services;
+}
+
 async function startVault() {
   // wipeOnLeave (the default) wipes on pagehide and freeze; the page adds no
   // unload handlers, so the back/forward cache stays usable and the wipe runs.
-  vault = await createVault({ cacheTtlMinutes: 60 });
+  const [v] = await Promise.all([createVault({ cacheTtlMinutes: 60, transport: demoTransport }), loadServices()]);
+  vault = v;
+  queue = Promise.resolve();
   for (const s of DEMO_SECRETS) {
     vault.link(s.name, { provider: 'local', value: s.value }, { domains: s.domains, enabled: s.enabled ?? true });
   }
+  // The emulators' example links: Connect their provider, then Send.
+  for (const svc of Object.values(services)) {
+    for (const l of svc.links ?? []) {
+      try {
+        vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled ?? true });
+      } catch (e) {
+        console.warn(`demo link ${l.name}: ${errorText(e)}`);
+      }
+    }
+  }
   document.body.dataset.state = 'ready';
   $('#status').classList.remove('wiped');
-  for (const b of document.querySelectorAll('#resolve, #send, #wipe, #add-form button')) b.disabled = false;
+  for (const b of document.querySelectorAll(CONTROLS)) b.disabled = false;
   clearBanner();
   renderSecrets();
+  tick();
+  renderProviderSelect();
+  clearInterval(pollTimer);
+  pollTimer = setInterval(tick, 1000);
   scheduleLive();
 }
 
@@ -519,8 +819,10 @@ function init() {
   addHeaderRow('Authorization', 'Bearer {{vault:echo-token}}');
   addHeaderRow('X-Legacy-Token', '{{vault:old-token}}');
   addHeaderRow('X-Team', '{{vault:team-id}}');
+  addHeaderRow('X-Payments-Key', '{{vault:aws-stripe}}');
   addHeaderRow('Content-Type', 'application/json');
-  $('#body').value = '{\n  "amount": 1000,\n  "user": "{{vault:api-user}}",\n  "signature": "{{vault:echo-token}}"\n}';
+  $('#body').value =
+    '{\n  "amount": 1000,\n  "user": "{{vault:api-user}}",\n  "signature": "{{vault:echo-token}}",\n  "db_password": "{{vault:aws-db-password}}",\n  "vault_api_key": "{{vault:vault-api-key}}"\n}';
 
   for (const id of ['#url', '#body']) $(id).addEventListener('input', scheduleLive);
   $('#method').addEventListener('change', scheduleLive);
@@ -532,6 +834,20 @@ function init() {
     renderResult();
   });
   $('#add-form').addEventListener('submit', guard(addSecret));
+  $('#new-provider').addEventListener('change', renderLinkFields);
+  $('#ttl-form').addEventListener('submit', guard(setTtl));
+  $('#reset-cache').addEventListener('click', guard(resetCache));
+  $('#export').addEventListener('click', guard(exportNow));
+  $('#import').addEventListener('click', guard(() => importText($('#io-text').value)));
+  $('#import-file').addEventListener(
+    'change',
+    guard(async (e) => {
+      const file = e.target.files?.[0];
+      if (file) importText(await file.text());
+      e.target.value = '';
+    }),
+  );
+  $('#copy-curl').addEventListener('click', guard(copyCurl));
   $('#wipe').addEventListener('click', () => {
     vault.wipe();
     setWiped('You wiped the vault: its memory was zero-filled and every secret is gone.');
