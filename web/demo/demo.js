@@ -555,7 +555,10 @@ function renderProviders(status) {
       p.connected && p.expiresAt ? `expires in ${timeLeft(p.expiresAt - Date.now())}` : p.connected ? 'no expiry' : '';
     card.querySelector('.connect').textContent = state === 'disconnected' ? 'Connect' : 'Re-authenticate';
     card.querySelector('.disconnect').disabled = state === 'disconnected';
-    if (providerState.has(p.provider) && providerState.get(p.provider) !== state) scheduleLive();
+    if (providerState.has(p.provider) && providerState.get(p.provider) !== state) {
+      setMsg(card.querySelector('.form-msg'), '', '');
+      scheduleLive();
+    }
     providerState.set(p.provider, state);
   }
 }
@@ -577,6 +580,12 @@ function providerCard(id) {
         try {
           vault.connect(id, credentialsFromForm(id, readFields(fields)));
           setMsg(msg, 'ok', 'Connected.');
+          // Typed credentials leave the page; the demo's fake ones are put back.
+          clearSecretFields(fields);
+          for (const [k, v] of Object.entries(valuesFromObject(spec.connect, info?.connect))) {
+            const input = fields.querySelector(`[data-key="${CSS.escape(k)}"]`);
+            if (input && !input.value) input.value = v;
+          }
         } catch (e) {
           setMsg(msg, 'error', errorText(e));
         }

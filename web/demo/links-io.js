@@ -92,10 +92,8 @@ export function maskTokens(s) {
  * Built from the template only: no value is fetched or ever present.
  */
 export function curlFromTemplate({ method = 'GET', url, headers = [], body }) {
-  const parts = ['curl'];
-  if (method !== 'GET') parts.push('-X', method);
-  parts.push(shellQuote(maskTokens(url)));
-  for (const [n, v] of headers) parts.push('-H', shellQuote(`${maskTokens(n)}: ${maskTokens(v)}`));
-  if (body !== undefined && body !== '' && method !== 'GET' && method !== 'HEAD') parts.push('--data-raw', shellQuote(maskTokens(body)));
-  return parts.join(' \\\n  ');
+  const lines = [method === 'GET' ? 'curl' : `curl -X ${method}`, shellQuote(maskTokens(url))];
+  for (const [n, v] of headers) lines.push(`-H ${shellQuote(`${maskTokens(n)}: ${maskTokens(v)}`)}`);
+  if (body !== undefined && body !== '' && method !== 'GET' && method !== 'HEAD') lines.push(`--data-raw ${shellQuote(maskTokens(body))}`);
+  return lines.join(' \\\n  ');
 }

@@ -1,0 +1,329 @@
+// The demo as a product, in Chromium against the local AWS emulator: linking
+// through the per-provider form, connecting, sending with a fetched secret,
+// the unresolved reasons, re-authentication after expiry, the cache, masking,
+// import/export and Postman import. Screenshots go to build/screenshots/.
+
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { DEMO_AWS_SECRETS } from '../demo-services.mjs';
+import { startBrowserBed } from './setup.mjs';
+
+const SHOTS = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'build', 'screenshots');
+const MASK = '••••••';
+const STRIPE = DEMO_AWS_SECRETS.stripe.string;
+const DB_PASSWORD = JSON.parse(DEMO_AWS_SECRETS.db.string).password;
+const arnOf = (s) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${s.name}-${s.suffix}`;
+
+let bed;
+let awsUrl;
+
+before(async () => {
+  bed = await startBrowserBed();
+  awsUrl = bed.demo.services.aws;
+  assert.ok(awsUrl, 'the demo starts the AWS emulator');
+  await mkdir(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await bed?.close();
+});
+
+/** A fresh demo page; `aws` counts the Secrets Manager calls it makes. */
+async function openDemo() {
+  const page = await bed.browser.newPage();
+  page.on('pageerror', (e) => bed.errors.push(`product: ${e.message}`));
+  const aws = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(awsUrl) && r.method() === 'POST') aws.push(r.headers()['x-amz-target']);
+  });
+  await page.goto(`${bed.origin}/demo/`);
+  await page.waitForSelector('body[data-state="ready"]');
+  await page.waitForSelector('.provider-card[data-provider="aws"]');
+  return { page, aws };
+}
+
+/** Replaces the request with one that only hits the echo server. */
+async function setRequest(page, { url, headers = [], body = '' }) {
+  for (const b of await page.$$('#headers .h-remove')) await b.click();
+  await page.selectOption('#method', 'POST');
+  await page.fill('#url', url);
+  for (const [n, v] of headers) {
+    await page.click('#add-header');
+    const row = page.locator('#headers .header-row').last();
+    await row.locator('.h-name').fill(n);
+    await row.locator('.h-value').fill(v);
+  }
+  await page.fill('#body', body);
+}
+
+async function sendAndEcho(page, path) {
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().startsWith(`${bed.origin}${path}`) && r.request().method() === 'POST'),
+    page.click('#send'),
+  ]);
+  const echo = await res.json();
+  await page.waitForSelector('#echo:not([hidden])');
+  return echo;
+}
+
+async function connectAws(page, { expiresIn } = {}) {
+  const card = page.locator('.provider-card[data-provider="aws"]');
+  if (expiresIn !== undefined) {
+    await card.locator('summary').click();
+    await card.locator('[data-key="expiresAt"]').fill(String(expiresIn));
+  }
+  await card.locator('.connect').click();
+  await page.waitForSelector('.provider-card[data-provider="aws"][data-state="connected"]');
+}
+
+const unresolvedRows = (page) =>
+  page.$$eval('#unresolved tbody tr', (trs) => trs.map((tr) => [tr.dataset.name, tr.children[1].textContent, tr.dataset.reason]));
+
+test('link an AWS secret through the form: bad references are refused with the core message', async () => {
+  const { page } = await openDemo();
+  await page.selectOption('#new-provider', 'aws');
+  await page.waitForSelector('#link-fields[data-provider="aws"] [data-key="secretArn"]');
+  await page.fill('#new-name', 'my-aws');
+  await page.fill('#new-secretArn', 'arn:aws:secretsmanager:us-east-1:123:secret:x');
+  await page.click('#add-form button[type=submit]');
+  const err = await page.textContent('#form-msg');
+  assert.match(err, /arn|account|secret/i, `error shown: ${err}`);
+  assert.equal(await page.$('#secrets .secret[data-name="my-aws"]'), null);
+
+  await page.fill('#new-secretArn', '');
+  await page.click('#add-form button[type=submit]');
+  assert.match(await page.textContent('#form-msg'), /Secret ARN is required/);
+
+  await page.fill('#new-name', 'my-aws');
+  await page.fill('#new-secretArn', arnOf(DEMO_AWS_SECRETS.db));
+  await page.selectOption('#new-format', 'json');
+  await page.fill('#new-key', 'username');
+  await page.fill('#new-domains', 'http://127.0.0.1');
+  await page.click('#add-form button[type=submit]');
+  await page.waitForSelector('#secrets .secret[data-name="my-aws"][data-provider="aws"]');
+  const row = await page.textContent('#secrets .secret[data-name="my-aws"]');
+  assert.match(row, /demo\/database-Dm0Dbx \(key username\)/);
+  assert.match(row, /http:\/\/127\.0\.0\.1/);
+  await page.close();
+});
+
+test('connect AWS (emulator pre-filled), send with a fetched secret, cache shows its time left', async () => {
+  const { page, aws } = await openDemo();
+  await setRequest(page, {
+    url: `${bed.origin}/echo/aws?k={{vault:aws-stripe}}`,
+    headers: [['X-Db', '{{vault:aws-db-password}}']],
+    body: '{"k":"{{vault:aws-stripe}}"}',
+  });
+  // Not connected yet: the preview says so and nothing is fetched.
+  await page.waitForSelector('#url-preview .tok.bad[data-reason="not_connected"]');
+  await connectAws(page);
+  // Connected: the preview marks the reference as fetched on Send, still without fetching.
+  await page.waitForSelector('#url-preview .tok.pending');
+  assert.deepEqual(aws, [], 'previews never call the provider');
+
+  const echo = await sendAndEcho(page, '/echo/aws');
+  assert.equal(decodeURIComponent(echo.url), `/echo/aws?k=${STRIPE}`);
+  assert.deepEqual(echo.headers.find(([n]) => n === 'X-Db'), ['X-Db', DB_PASSWORD]);
+  assert.equal(echo.body, `{"k":"${STRIPE}"}`);
+  assert.equal(aws.length, 2, `one GetSecretValue per external secret: ${aws}`);
+  assert.ok(!(await page.textContent('#echo-out')).includes(STRIPE), 'the echo view masks the value');
+
+  await page.waitForSelector('#cache li[data-name="aws-stripe"]');
+  const left = await page.textContent('#cache li[data-name="aws-stripe"] .left');
+  assert.match(left, /^(59 min \d\d s|1 h 00 min)$/, `time left: ${left}`);
+  assert.match(await page.textContent('.provider-card[data-provider="aws"] .expiry'), /expires in 1 h 59 min|expires in 2 h 00 min/);
+
+  // A second send comes from the cache.
+  await sendAndEcho(page, '/echo/aws');
+  assert.equal(aws.length, 2, 'cached: no new provider call');
+  await page.screenshot({ path: join(SHOTS, 'product-connected.png'), fullPage: true });
+  await page.close();
+});
+
+test('unresolved references carry their reasons', async () => {
+  const { page } = await openDemo();
+  await setRequest(page, {
+    url: `${bed.origin}/echo/reasons`,
+    body: ['aws-stripe', 'stripe-key', 'old-token', 'nope', 'aws-other-team'].map((n) => `{{vault:${n}}}`).join(' '),
+  });
+  await page.click('#resolve');
+  await page.waitForSelector('#result:not([hidden])');
+  assert.deepEqual(await unresolvedRows(page), [
+    ['aws-stripe', 'body', 'not_connected'],
+    ['stripe-key', 'body', 'domain_not_allowed'],
+    ['old-token', 'body', 'disabled'],
+    ['nope', 'body', 'unknown'],
+    ['aws-other-team', 'body', 'not_connected'],
+  ]);
+  await connectAws(page);
+  await page.click('#resolve');
+  await page.waitForFunction(() => document.querySelectorAll('#unresolved tbody tr').length === 4);
+  const rows = await unresolvedRows(page);
+  assert.deepEqual(rows.find((r) => r[0] === 'aws-other-team'), ['aws-other-team', 'body', 'permission_denied']);
+  assert.ok(!rows.some((r) => r[0] === 'aws-stripe'), 'aws-stripe resolves once connected');
+  await page.screenshot({ path: join(SHOTS, 'product-reasons.png'), fullPage: true });
+  await page.close();
+});
+
+test('expired credentials ask for re-authentication; Re-authenticate and Reset cache work', async () => {
+  const { page, aws } = await openDemo();
+  await setRequest(page, { url: `${bed.origin}/echo/reauth`, body: '{{vault:aws-stripe}}' });
+  await connectAws(page, { expiresIn: 2 });
+  assert.match(await page.textContent('.provider-card[data-provider="aws"] .expiry'), /expires in [12] s/);
+  assert.equal((await sendAndEcho(page, '/echo/reauth')).body, STRIPE);
+  await page.waitForSelector('#cache li[data-name="aws-stripe"]');
+
+  // The status poll notices the expiry.
+  await page.waitForSelector('.provider-card[data-provider="aws"][data-state="reauth"]', { timeout: 10_000 });
+  assert.equal(await page.textContent('.provider-card[data-provider="aws"] .state'), 'reauthentication required');
+  assert.equal(await page.textContent('.provider-card[data-provider="aws"] .connect'), 'Re-authenticate');
+
+  // Reset cache: the cached value goes, the next send needs the provider.
+  await page.click('#reset-cache');
+  await page.waitForSelector('#cache li.empty');
+  assert.equal((await sendAndEcho(page, '/echo/reauth')).body, '{{vault:aws-stripe}}');
+  assert.deepEqual(await unresolvedRows(page), [['aws-stripe', 'body', 'reauth_required']]);
+  await page.screenshot({ path: join(SHOTS, 'product-reauth.png'), fullPage: true });
+
+  const before = aws.length;
+  await page.click('.provider-card[data-provider="aws"] .connect');
+  await page.waitForSelector('.provider-card[data-provider="aws"][data-state="connected"]');
+  assert.equal((await sendAndEcho(page, '/echo/reauth')).body, STRIPE);
+  assert.equal(aws.length, before + 1, 'fetched again after the reset');
+
+  // Disconnect wipes credentials and cached values.
+  await page.click('.provider-card[data-provider="aws"] .disconnect');
+  await page.waitForSelector('.provider-card[data-provider="aws"][data-state="disconnected"]');
+  await page.waitForSelector('#cache li.empty');
+  await page.close();
+});
+
+test('the cache expiration setting applies to values cached from then on', async () => {
+  const { page } = await openDemo();
+  await connectAws(page);
+  await page.fill('#cache-ttl', '0');
+  await page.click('#ttl-form button[type=submit]');
+  assert.match(await page.textContent('#cache-msg'), /1\.\.525600/);
+  await page.fill('#cache-ttl', '5');
+  await page.click('#ttl-form button[type=submit]');
+  assert.match(await page.textContent('#cache-msg'), /5 minutes/);
+  await setRequest(page, { url: `${bed.origin}/echo/ttl`, body: '{{vault:aws-stripe}}' });
+  await sendAndEcho(page, '/echo/ttl');
+  await page.waitForSelector('#cache li[data-name="aws-stripe"]');
+  assert.match(await page.textContent('#cache li[data-name="aws-stripe"] .left'), /^[45] min \d\d s$/);
+  await page.close();
+});
+
+test('copy as cURL and previews mask vault values without fetching them', async () => {
+  const { page, aws } = await openDemo();
+  await connectAws(page);
+  await setRequest(page, {
+    url: `${bed.origin}/echo/curl?u={{vault:api-user}}&k={{vault:aws-stripe}}`,
+    headers: [['Authorization', 'Bearer {{vault:echo-token}}']],
+    body: '{"p":"{{vault:aws-db-password}}","o":"{{other}}"}',
+  });
+  await page.waitForSelector('#url-preview .tok.pending');
+  await page.click('#copy-curl');
+  const curl = await page.textContent('#curl');
+  assert.equal(
+    curl,
+    [
+      'curl -X POST',
+      `'${bed.origin}/echo/curl?u=${MASK}&k=${MASK}'`,
+      `-H 'Authorization: Bearer ${MASK}'`,
+      `--data-raw '{"p":"${MASK}","o":"{{other}}"}'`,
+    ].join(' \\\n  '),
+  );
+  for (const v of [STRIPE, DB_PASSWORD, 'demo-user-42', 'demo-echo-token-456']) assert.ok(!curl.includes(v), `cURL has no ${v}`);
+  assert.deepEqual(aws, [], 'neither the previews nor the cURL fetched anything');
+  assert.deepEqual(await page.$$eval('#cache li[data-name]', (l) => l.length), 0, 'nothing cached');
+  await page.close();
+});
+
+test('export and import link definitions round-trip (never values)', async () => {
+  const { page } = await openDemo();
+  const before = await page.evaluate(() => [...document.querySelectorAll('#secrets .secret')].map((e) => e.dataset.name));
+  await page.click('#export');
+  const text = await page.inputValue('#io-text');
+  const doc = JSON.parse(text);
+  assert.equal(doc.vaultlink, 'links');
+  const names = doc.links.map((l) => l.name).sort();
+  assert.deepEqual(names, ['aws-db-password', 'aws-other-team', 'aws-stripe', 'vault-api-key']);
+  for (const v of [STRIPE, 'demo-user-42', 'demo-stripe-key-123']) assert.ok(!text.includes(v), 'no values exported');
+  assert.match(await page.textContent('#io-msg'), /4 local secrets left out/);
+
+  // Delete the exported ones, then import the export back.
+  for (const n of names) await page.click(`#secrets .secret[data-name="${n}"] .delete`);
+  for (const n of names) assert.equal(await page.$(`#secrets .secret[data-name="${n}"]`), null);
+  await page.fill('#io-text', text);
+  await page.click('#import');
+  assert.match(await page.textContent('#io-msg'), /vaultlink links: linked 4\./);
+  const after = await page.evaluate(() => [...document.querySelectorAll('#secrets .secret')].map((e) => e.dataset.name));
+  assert.deepEqual(after.sort(), before.sort());
+  await page.click('#export');
+  assert.deepEqual(JSON.parse(await page.inputValue('#io-text')), doc, 'export → import → export is stable');
+  await page.close();
+});
+
+test('a Postman environment and a collection with secret sources are imported and resolve', async () => {
+  const { page } = await openDemo();
+  const env = {
+    id: '5d9a1c7e-0000-4000-8000-000000000001',
+    name: 'Demo environment',
+    values: [
+      { key: 'baseUrl', value: bed.origin, type: 'default', enabled: true },
+      { key: 'pm-stripe', value: '', type: 'secret', enabled: true, secret: true, source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) } } },
+      {
+        key: 'pm-db',
+        value: '',
+        type: 'secret',
+        enabled: true,
+        secret: true,
+        source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.db), format: 'json', key: 'password' } },
+      },
+      { key: 'pm-hosted', value: '', type: 'secret', secret: true, source: { provider: 'postman', postman: { type: 'local', secretId: 'x' } } },
+      { key: 'pm-plain-secret', value: 'not-imported-value', type: 'secret', secret: true },
+    ],
+    _postman_variable_scope: 'environment',
+  };
+  await page.fill('#io-text', JSON.stringify(env));
+  await page.click('#import');
+  const msg = await page.textContent('#io-msg');
+  assert.match(msg, /^Postman environment: linked 2; not linked: pm-hosted: Postman-hosted secret/);
+  assert.match(msg, /pm-plain-secret: secret without a source/);
+  assert.ok(!msg.includes('not-imported-value'));
+  await page.waitForSelector('#secrets .secret[data-name="pm-db"][data-provider="aws"]');
+
+  const collection = {
+    info: { name: 'Demo collection', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
+    item: [{ name: 'folder', item: [], variable: [{ key: 'pm-folder', secret: true, source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) } } }] }],
+    variable: [{ key: 'pm-coll', value: '', type: 'secret', secret: true, disabled: true, source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) } } }],
+  };
+  await page.fill('#io-text', JSON.stringify(collection));
+  await page.click('#import');
+  assert.match(await page.textContent('#io-msg'), /^Postman collection: linked 2\.$/);
+  await page.waitForSelector('#secrets .secret.off[data-name="pm-coll"]');
+  await page.waitForSelector('#secrets .secret[data-name="pm-folder"]');
+
+  await connectAws(page);
+  await setRequest(page, { url: `${bed.origin}/echo/pm`, body: '{{vault:pm-stripe}}|{{vault:pm-db}}' });
+  assert.equal((await sendAndEcho(page, '/echo/pm')).body, `${STRIPE}|${DB_PASSWORD}`);
+  await page.screenshot({ path: join(SHOTS, 'product-postman-import.png'), fullPage: true });
+  await page.close();
+});
+
+test('every provider the vault reports gets a card and a link form entry', async () => {
+  const { page } = await openDemo();
+  const reported = await page.evaluate(() => [...document.querySelectorAll('.provider-card')].map((c) => c.dataset.provider));
+  assert.ok(reported.includes('aws'));
+  const options = await page.$$eval('#new-provider option', (o) => o.map((x) => x.value));
+  for (const p of ['local', 'aws', 'hashicorp', 'azure', '1password', 'gcp', ...reported]) assert.ok(options.includes(p), p);
+  await page.close();
+});
+
+test('no page errors', () => {
+  assert.deepEqual(bed.errors, []);
+});
