@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startDemo } from '../demo-server.mjs';
+import { DEMO_AWS_SECRETS } from '../demo-services.mjs';
 import { launchChromium } from './chromium.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -110,6 +111,27 @@ export async function runDemoCheck(url, { screenshot = SCREENSHOT } = {}) {
     assert.ok(!echoShown.includes(VALUE), 'the echo panel masks the value too');
     assert.ok(echoShown.includes('{{vault:stripe-key}}'), 'the echo panel shows the literal token');
     step('echo panel shows what the server received, values masked');
+
+    // One provider flow: connect AWS (the emulator's fake credentials are
+    // pre-filled) and send a secret fetched from it.
+    const services = await (await fetch(new URL('/demo-services.json', url))).json();
+    if (services.aws) {
+      for (const b of await page.$$('#headers .h-remove')) await b.click();
+      await page.fill('#url', `${origin}/echo/aws?k={{vault:aws-stripe}}`);
+      await page.fill('#body', '');
+      await page.waitForSelector('#url-preview .tok.bad[data-reason="not_connected"]');
+      await page.click('.provider-card[data-provider="aws"] .connect');
+      await page.waitForSelector('.provider-card[data-provider="aws"][data-state="connected"]');
+      await page.waitForSelector('#url-preview .tok.pending');
+      const [awsRes] = await Promise.all([
+        page.waitForResponse((r) => r.url().startsWith(`${origin}/echo/aws`)),
+        page.click('#send'),
+      ]);
+      const got = decodeURIComponent((await awsRes.json()).url);
+      assert.equal(got, `/echo/aws?k=${DEMO_AWS_SECRETS.stripe.string}`, `echo url: ${got}`);
+      await page.waitForSelector('#cache li[data-name="aws-stripe"]');
+      step('AWS connected with the emulator, aws-stripe fetched, sent and cached');
+    }
 
     assert.deepEqual(problems, [], 'no page errors');
     await mkdir(dirname(screenshot), { recursive: true });

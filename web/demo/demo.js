@@ -556,7 +556,7 @@ function renderProviders(status) {
     card.querySelector('.connect').textContent = state === 'disconnected' ? 'Connect' : 'Re-authenticate';
     card.querySelector('.disconnect').disabled = state === 'disconnected';
     if (providerState.has(p.provider) && providerState.get(p.provider) !== state) {
-      setMsg(card.querySelector('.form-msg'), '', '');
+      if (state === 'reauth') setMsg(card.querySelector('.form-msg'), '', '');
       scheduleLive();
     }
     providerState.set(p.provider, state);
