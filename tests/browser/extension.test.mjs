@@ -1,0 +1,145 @@
+// The browser extension in Chromium: assembled by scripts/build-extension into
+// a temporary directory and loaded unpacked. A secret allowed on 127.0.0.1 is
+// filled into a page's fields from the content script, and refused on another
+// origin (localhost: same server, different origin). The options page links
+// secrets and shows the providers.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startDemo } from '../demo-server.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SHOTS = join(ROOT, 'build', 'screenshots');
+const VALUE = 'ext-demo-value-NOT-REAL-123';
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>form</title></head><body>
+<form id="f"><textarea id="ta" rows="3">token={{vault:ext-token}} other={{vault:nope}}</textarea>
+<input id="in" type="text" value="Bearer {{vault:ext-token}}"><input id="plain" type="text" value="no references"></form>
+<textarea id="alone">{{vault:ext-token}}</textarea>
+<div id="ce" contenteditable="true"><b>key:</b> {{vault:ext-token}}</div>
+<script src="page.js"></script></body></html>`;
+// The page's own world records what it sees: input events (not values).
+const PAGE_JS = `window.inputs = 0; document.addEventListener('input', () => window.inputs++, true);`;
+
+let tmp;
+let demo;
+let context;
+let worker;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vaultlink-ext-'));
+  const extDir = join(tmp, 'extension');
+  await promisify(execFile)('bash', [join(ROOT, 'scripts', 'build-extension'), extDir], { cwd: ROOT });
+  const site = join(tmp, 'site');
+  await mkdir(site);
+  await writeFile(join(site, 'index.html'), PAGE);
+  await writeFile(join(site, 'page.js'), PAGE_JS);
+  demo = await startDemo({ port: 0, mounts: { '/ext/': site } });
+  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+    executablePath: CHROMIUM_PATH,
+    headless: false,
+    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`],
+    timeout: 60_000,
+  });
+  worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
+  await worker.evaluate(async (value) => {
+    const v = await globalThis.vaultlink.getVault();
+    v.link('ext-token', { provider: 'local', value }, { domains: ['http://127.0.0.1'] });
+  }, VALUE);
+  await mkdir(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await context?.close().catch(() => {});
+  await demo?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** Opens the form page at `origin`, focuses `selector`, and runs the fill as the context menu would. */
+async function fillAt(origin, selector) {
+  const page = await context.newPage();
+  const url = `${origin}/ext/`;
+  await page.goto(url);
+  await page.focus(selector);
+  const result = await worker.evaluate(async (u) => {
+    const [tab] = await chrome.tabs.query({ url: u });
+    return globalThis.vaultlink.runInTab(tab.id);
+  }, url);
+  return { page, result };
+}
+
+const values = (page) =>
+  page.evaluate(() => ({
+    ta: document.querySelector('#ta').value,
+    in: document.querySelector('#in').value,
+    plain: document.querySelector('#plain').value,
+    alone: document.querySelector('#alone').value,
+    ce: document.querySelector('#ce').innerHTML,
+    inputs: window.inputs,
+  }));
+
+test('fills the focused field and its form on an allowed origin', async () => {
+  const { page, result } = await fillAt(demo.origin, '#ta');
+  assert.deepEqual(result, { ok: true, filled: 2, unresolved: [{ token: '{{vault:nope}}', reason: 'unknown' }] });
+  const v = await values(page);
+  assert.equal(v.ta, `token=${VALUE} other={{vault:nope}}`);
+  assert.equal(v.in, `Bearer ${VALUE}`);
+  assert.equal(v.plain, 'no references');
+  assert.equal(v.alone, '{{vault:ext-token}}', 'a field outside the form is left alone');
+  assert.equal(v.ce, '<b>key:</b> {{vault:ext-token}}');
+  assert.equal(v.inputs, 2, 'input events were dispatched for the two changed fields');
+  await page.screenshot({ path: join(SHOTS, 'extension-filled.png') });
+  await page.close();
+});
+
+test('fills a contenteditable text node by text node, keeping its markup', async () => {
+  const { page, result } = await fillAt(demo.origin, '#ce');
+  assert.equal(result.ok, true);
+  assert.equal(result.filled, 1);
+  assert.equal((await values(page)).ce, `<b>key:</b> ${VALUE}`);
+  await page.close();
+});
+
+test('refuses on a foreign origin: the token stays literal', async () => {
+  const foreign = demo.origin.replace('127.0.0.1', 'localhost');
+  const { page, result } = await fillAt(foreign, '#alone');
+  assert.deepEqual(result, { ok: true, filled: 0, unresolved: [{ token: '{{vault:ext-token}}', reason: 'domain_not_allowed' }] });
+  const v = await values(page);
+  assert.equal(v.alone, '{{vault:ext-token}}');
+  assert.equal(v.inputs, 0);
+  await page.close();
+});
+
+test('the options page links a secret and lists every provider the vault reports', async () => {
+  const extId = new URL(worker.url()).host;
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extId}/options.html`);
+  await page.waitForSelector('#providers .card[data-provider="aws"]');
+  await page.fill('#new-name', 'opt-token');
+  await page.selectOption('#new-provider', 'local');
+  await page.fill('#new-value', 'opt-demo-value');
+  await page.fill('#new-domains', 'http://127.0.0.1');
+  await page.click('#link-form button[type=submit]');
+  await page.waitForSelector('#links li[data-name="opt-token"]');
+  assert.match(await page.textContent('#link-msg'), /Linked/);
+  const links = await worker.evaluate(async () => (await globalThis.vaultlink.getVault()).links().map((l) => l.name));
+  assert.ok(links.includes('opt-token'));
+  assert.ok(!(await page.textContent('body')).includes('opt-demo-value'), 'the value is not shown');
+
+  // A bad reference is refused with the core's message.
+  await page.fill('#new-name', 'bad');
+  await page.selectOption('#new-provider', 'aws');
+  await page.fill('#new-secretArn', 'arn:aws:nope');
+  await page.click('#link-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#link-msg').classList.contains('error'));
+  await page.screenshot({ path: join(SHOTS, 'extension-options.png'), fullPage: true });
+  await page.close();
+});
