@@ -427,7 +427,10 @@ static vl_step_kind file_value(const cJSON *file, const cJSON *params, const cha
   if (strcmp(attr, "size") == 0) {
     const cJSON *sz = cJSON_GetObjectItemCaseSensitive(file, "size");
     char buf[32];
-    snprintf(buf, sizeof buf, "%.0f", cJSON_IsNumber(sz) ? sz->valuedouble : 0.0);
+    if (!cJSON_IsNumber(sz) || !(sz->valuedouble >= 0 && sz->valuedouble <= 9007199254740991.0))
+      return vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "1password: the file has no usable size for %.120s",
+                          canonical);
+    snprintf(buf, sizeof buf, "%.0f", sz->valuedouble);
     return value_out(out, buf);
   }
   if (strcmp(attr, "type") == 0) return value_out(out, "file");
