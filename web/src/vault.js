@@ -209,11 +209,15 @@ export class Vault {
     const compat = opts.postmanCompat ?? this.#options.postmanCompat;
     const core = this.#core;
     // Encoded straight into wasm memory; the core takes ownership of the buffer.
-    const { ptr, len, shape } = encodeRequestInto(request, (size) => {
-      const p = x.vl_alloc(size) >>> 0;
-      if (!p) throw new VaultError('nomem', 'out of memory in the core');
-      return { u8: core.u8(), ptr: p };
-    });
+    const { ptr, len, shape } = encodeRequestInto(
+      request,
+      (size) => {
+        const p = x.vl_alloc(size) >>> 0;
+        if (!p) throw new VaultError('nomem', 'out of memory in the core');
+        return { u8: core.u8(), ptr: p };
+      },
+      (p) => x.vl_free(p),
+    );
     const r = x.vl_w_resolve_begin(this.#v, ptr, len, compat ? FLAG_POSTMAN_COMPAT : 0, Date.now()) >>> 0;
     if (!r) this.#fail(core.out(0), 'resolve');
     try {

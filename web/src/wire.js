@@ -102,22 +102,34 @@ function check(value, where) {
  * (the wasm heap): one allocation, no intermediate copies of a large body.
  * Returns {ptr, len, shape, bodyKind}.
  */
-export function encodeRequestInto(req, alloc) {
+export function encodeRequestInto(req, alloc, release) {
   const p = parts(req);
-  // Upper bound: UTF-16 code units encode to at most 3 UTF-8 bytes each.
+  // Most text is ASCII: size the buffer for that first (one byte per code
+  // unit), and only if a string does not fit, again for the worst case (3).
+  // Every byte of a block is wiped when it is freed, so a tight block is cheaper.
+  const first = encodeParts(p, alloc, 1);
+  if (first.ok) return first;
+  if (release) release(first.ptr);
+  return encodeParts(p, alloc, 3);
+}
+
+function encodeParts(p, alloc, factor) {
   let bound = 4 + 4 + p.method.length * 3 + 4 + p.url.length * 3 + 4 + 8;
   for (const [n, v] of p.list) bound += 8 + (n.length + v.length) * 3;
-  bound += p.kind === BODY_TEXT ? p.body.length * 3 : p.body ? p.body.length : 0;
+  bound += p.kind === BODY_TEXT ? p.body.length * factor + 16 : p.body ? p.body.length : 0;
   const { u8, ptr } = alloc(bound);
   const dv = new DataView(u8.buffer);
   let o = ptr + 4;
+  let ok = true;
   const str = (s) => {
     let n;
     if (s.length < 48 && /^[\x00-\x7f]*$/.test(s)) {
       n = s.length;
       for (let i = 0; i < n; i++) u8[o + 4 + i] = s.charCodeAt(i);
     } else {
-      n = enc.encodeInto(s, u8.subarray(o + 4, ptr + bound)).written;
+      const r = enc.encodeInto(s, u8.subarray(o + 4, ptr + bound));
+      if (r.read < s.length) ok = false;
+      n = r.written;
     }
     dv.setUint32(o, n, true);
     o += 4 + n;
@@ -143,7 +155,7 @@ export function encodeRequestInto(req, alloc) {
     u8.set(b, o + 4);
     o += 4 + b.length;
   }
-  return { ptr, len: o - ptr, shape: p.shape, bodyKind: p.kind };
+  return { ok, ptr, len: o - ptr, shape: p.shape, bodyKind: p.kind };
 }
 
 /** Encodes {method, url, headers, body} into a fresh Uint8Array. */
