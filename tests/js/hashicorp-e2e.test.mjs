@@ -7,6 +7,7 @@ import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createVault } from 'vaultlink';
 import { startVaultEmulator } from '../emulators/vault.mjs';
+import { fetchTransport } from '../../web/src/transports/fetch.js';
 import { vaultOidcLogin, vaultOidcConnect } from '../../web/src/auth/vault-oidc.js';
 
 const HOUR = 3600;
@@ -63,8 +64,9 @@ async function emulator(extra) {
   return e;
 }
 const vaults = [];
+// No retries: 429 and 503 answers are what these tests look at.
 async function vaultFor(emu, creds = { token: 'hvs.READER' }) {
-  const v = await createVault({ wipeOnLeave: false });
+  const v = await createVault({ wipeOnLeave: false, transport: fetchTransport({ retries: 0 }) });
   vaults.push(v);
   v.connect('hashicorp', { address: emu.url, ...creds });
   return v;
@@ -218,7 +220,7 @@ test('errors: permission denied, invalid token, throttled, sealed, unreachable',
       srv.close(() => res(p));
     });
   });
-  const down = await createVault({ wipeOnLeave: false });
+  const down = await createVault({ wipeOnLeave: false, transport: fetchTransport({ retries: 0 }) });
   vaults.push(down);
   down.connect('hashicorp', { address: `http://127.0.0.1:${port}`, token: 'hvs.READER' });
   link(down, 'x', { engine: 'secret', path: 'myapp', key: 'password' });
