@@ -1,0 +1,124 @@
+/* libFuzzer: Azure Key Vault parsers. The first byte picks the target:
+ *   0  a secret identifier (vl_azure_parse_id);
+ *   1  a WWW-Authenticate value (vl_azure_parse_challenge, scope, resource check);
+ *   2+ a resolve whose provider answers (challenge, then secret) come from
+ *      the input: a status index byte, WWW-Authenticate, body, split at 0xff.
+ * Invariants: no crash, no leak; the rendered request and the report never
+ * contain the token unless the answer echoed it; every failure names a reason. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+#include "providers/azure.h"
+#include "reqcodec.h"
+#include "vaultlink.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int contains(const uint8_t *h, size_t hn, const char *needle, size_t nn) {
+  for (size_t i = 0; i + nn <= hn; i++)
+    if (memcmp(h + i, needle, nn) == 0) return 1;
+  return 0;
+}
+
+static const char TOKEN[] = "fuzz-token-7c1e";
+
+static uint8_t *frame(const char *url, const uint8_t *hdr, size_t hdr_len, const uint8_t *body, size_t body_len,
+                      size_t *len) {
+  vl_buf b;
+  vl_buf_init(&b, 0);
+  vl_buf_put(&b, "VLR1", 4);
+  vl_wire_put_field(&b, (const uint8_t *)"GET", 3);
+  vl_wire_put_field(&b, (const uint8_t *)url, strlen(url));
+  vl_buf_put_u32(&b, hdr ? 1 : 0);
+  if (hdr) {
+    vl_wire_put_field(&b, (const uint8_t *)"WWW-Authenticate", 16);
+    vl_wire_put_field(&b, hdr, hdr_len);
+  }
+  vl_buf_put_u32(&b, VL_BODY_BYTES);
+  vl_wire_put_field(&b, body, body_len);
+  return vl_buf_take(&b, len);
+}
+
+/* Next 0xff-separated piece of the input. */
+static const uint8_t *piece(const uint8_t **p, const uint8_t *end, size_t *n) {
+  const uint8_t *s = *p;
+  const uint8_t *e = s;
+  while (e < end && *e != 0xff) e++;
+  *n = (size_t)(e - s);
+  *p = e < end ? e + 1 : e;
+  return s;
+}
+
+static void resolve_case(const uint8_t *data, size_t size) {
+  static const char link[] =
+      "{\"source\":{\"provider\":\"azure\",\"azure\":{\"secretId\":\"https://myvault.vault.azure.net/secrets/db\"}}}";
+  vl_vault *v = vl_vault_new(NULL);
+  vl_vault_link(v, (const uint8_t *)"db", 2, (const uint8_t *)link, strlen(link), NULL, 0);
+  char creds[128];
+  snprintf(creds, sizeof creds, "{\"accessToken\":\"%s\"%s}", TOKEN, data[0] & 1 ? ",\"tenantId\":\"common\"" : "");
+  vl_vault_connect(v, "azure", (const uint8_t *)creds, strlen(creds), 1700000000000ull);
+  size_t len;
+  uint8_t *req = frame("https://api.test/{{vault:db}}", NULL, 0, NULL, 0, &len);
+  vl_resolve *r = NULL;
+  if (vl_resolve_begin(v, req, len, 0, 1700000000000ull, &r) != VL_OK) abort();
+  vl_free(req);
+  const uint8_t *p = data + 1, *end = data + size;
+  vl_job job;
+  for (int i = 0; i < 4 && vl_resolve_next_job(r, &job) == VL_OK; i++) {
+    static const uint32_t statuses[] = {200, 401, 403, 404, 429, 400, 500, 503, 0, 302};
+    uint32_t status = p < end ? statuses[*p++ % 10] : 401u;
+    size_t hn, bn;
+    const uint8_t *h = piece(&p, end, &hn);
+    const uint8_t *b = piece(&p, end, &bn);
+    size_t rl;
+    uint8_t *resp = frame("", hn ? h : NULL, hn, b, bn, &rl);
+    vl_resolve_job_done(r, job.id, status, resp, rl, 1700000000000ull);
+    vl_free(resp);
+  }
+  uint8_t *out, *rep;
+  size_t olen, rlen;
+  if (vl_resolve_render(r, 1700000000000ull, &out, &olen, &rep, &rlen) != VL_OK) abort();
+  /* The token may show up only if the provider's answer (the input) carried it. */
+  int echoed = contains(data, size, TOKEN, sizeof TOKEN - 1);
+  if (!echoed && (contains(out, olen, TOKEN, sizeof TOKEN - 1) || contains(rep, rlen, TOKEN, sizeof TOKEN - 1)))
+    abort();
+  vl_free(out);
+  vl_free(rep);
+  vl_resolve_free(r);
+  vl_vault_free(v);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1 || size > 8192) return 0;
+  char *s = vl_alloc(size);
+  if (!s) return 0;
+  memcpy(s, data + 1, size - 1);
+  s[size - 1] = 0;
+  if (data[0] == 0) {
+    vl_azure_id id;
+    char err[200];
+    if (vl_azure_parse_id(s, &id, err, sizeof err) == VL_OK) {
+      if (!id.name[0] || strlen(id.name) > 127) abort();
+      if (strcmp(id.collection, "secrets") != 0 && strcmp(id.collection, "deletedsecrets") != 0) abort();
+    } else if (!err[0]) {
+      abort();
+    }
+  } else if (data[0] == 1) {
+    vl_azure_challenge c;
+    if (vl_azure_parse_challenge((const char *)data + 1, size - 1, &c) == VL_OK) {
+      char scope[600];
+      if (vl_azure_challenge_scope(&c, scope, sizeof scope)) {
+        if (vl_azure_resource_matches(scope, "vault.azure.net")) abort(); /* equal is not a match */
+        (void)vl_azure_resource_matches(scope, "myvault.vault.azure.net");
+      }
+    }
+  } else {
+    resolve_case(data, size);
+  }
+  vl_free(s);
+  return 0;
+}
