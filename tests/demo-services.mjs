@@ -84,7 +84,7 @@ async function startHashicorp({ host, origin }) {
  * Emulators being written by others: started when their module exists. Their
  * seeds are their own business; the page gets the URL and fills the rest in.
  */
-function optional(name, file, exportName, seed) {
+function optional(name, file, exportName, seed, describe = () => ({})) {
   return async ({ host, origin }) => {
     let mod;
     try {
@@ -97,7 +97,30 @@ function optional(name, file, exportName, seed) {
     if (typeof start !== 'function') return null;
     const emu = await start(seed({ host, origin }));
     const url = emu.url.replace('127.0.0.1', host);
-    return { name, url, close: emu.close, emulator: emu, info: { provider: name, url, connect: {}, links: [] } };
+    return { name, url, close: emu.close, emulator: emu, info: { provider: name, url, connect: {}, links: [], ...describe(emu, url) } };
+  };
+}
+
+export const DEMO_TOKENS = Object.freeze({ azure: 'demo-azure-access-token-NOT-REAL', gcp: 'demo-gcp-access-token-NOT-REAL' });
+
+export const DEMO_1P = Object.freeze({
+  token: 'demo-1password-connect-token-NOT-REAL',
+  vault: { id: 'demovault00000000000000001', name: 'Demo' },
+  item: {
+    id: 'demoitem000000000000000001',
+    title: 'Demo API',
+    category: 'API_CREDENTIAL',
+    version: 1,
+    fields: [{ id: 'credential', type: 'CONCEALED', purpose: 'PASSWORD', label: 'credential', value: 'demo-1password-credential-NOT-REAL' }],
+  },
+});
+
+/** 1Password Connect sends no CORS headers; the demo turns them on, as a proxy in front of it would. */
+function onePasswordSeed() {
+  return {
+    tokens: [{ token: DEMO_1P.token, vaults: '*' }],
+    vaults: [DEMO_1P.vault],
+    items: [{ ...DEMO_1P.item, vault: { id: DEMO_1P.vault.id } }],
   };
 }
 
@@ -106,8 +129,33 @@ export function demoServiceStarters() {
   return [
     startAws,
     startHashicorp,
-    optional('azure', './emulators/azure.mjs', 'startAzureEmulator', () => ({})),
-    optional('gcp', './emulators/gcp.mjs', 'startGcpEmulator', () => ({})),
-    optional('1password', './emulators/onepassword.mjs', 'startOnePasswordEmulator', () => ({})),
+    optional(
+      'azure',
+      './emulators/azure.mjs',
+      'startAzureEmulator',
+      () => ({ secrets: [{ name: 'demo-secret', value: 'demo-azure-secret-NOT-REAL' }], tokens: [{ token: DEMO_TOKENS.azure }] }),
+      (emu, url) => ({
+        connect: { accessToken: DEMO_TOKENS.azure, endpoint: url },
+        note: 'Key Vault sends no CORS headers: from a page it needs the tunnel transport, so expect "provider unreachable" here.',
+        links: [{ name: 'azure-secret', source: { provider: 'azure', azure: { secretId: 'https://demo.vault.azure.net/secrets/demo-secret' } }, domains: ['http://127.0.0.1'] }],
+      }),
+    ),
+    optional(
+      'gcp',
+      './emulators/gcp.mjs',
+      'startGcpEmulator',
+      () => ({ secrets: [{ project: 'demo-project', name: 'demo-api-key', versions: [{ data: 'demo-gcp-api-key-NOT-REAL' }] }], tokens: [{ token: DEMO_TOKENS.gcp }] }),
+      (emu, url) => ({
+        connect: { accessToken: DEMO_TOKENS.gcp, endpoint: url },
+        links: [{ name: 'gcp-api-key', source: { provider: 'gcp', gcp: { name: 'projects/demo-project/secrets/demo-api-key/versions/latest' } }, domains: ['http://127.0.0.1'] }],
+      }),
+    ),
+    optional('1password', './emulators/onepassword.mjs', 'startOnePasswordEmulator', onePasswordSeed, (emu, url) => {
+      if (emu.state) emu.state.cors = true;
+      return {
+        connect: { host: url, token: DEMO_1P.token },
+        links: [{ name: 'op-credential', source: { provider: '1password', '1password': { secretReference: 'op://Demo/Demo API/credential' } }, domains: ['http://127.0.0.1'] }],
+      };
+    }),
   ];
 }

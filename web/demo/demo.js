@@ -600,7 +600,10 @@ function providerCard(id) {
       el('span', { class: 'state disconnected', text: 'not connected' }),
       el('span', { class: 'expiry muted small' }),
     ),
-    info?.url ? el('div', { class: 'muted small', text: `demo emulator at ${info.url} (fake credentials pre-filled)` }) : null,
+    info?.url
+      ? el('div', { class: 'muted small', text: `demo emulator at ${info.url}${Object.keys(info.connect ?? {}).length ? ' (fake credentials pre-filled)' : ''}` })
+      : null,
+    info?.note ? el('div', { class: 'small note', text: info.note }) : null,
     el('details', { class: 'connect-fields', open: !info }, el('summary', { text: 'Credentials' }), fields),
     el(
       'div',

@@ -45,7 +45,14 @@ export const PROVIDERS = {
     ],
     connect: [
       { key: 'address', label: 'Vault address', type: 'url', required: true, placeholder: 'https://vault.example.com:8200' },
-      { key: 'token', label: 'Token', type: 'password', required: true },
+      { key: 'token', label: 'Token (or AppRole / userpass / JWT below)', type: 'password' },
+      { key: 'approle.roleId', label: 'AppRole role ID' },
+      { key: 'approle.secretId', label: 'AppRole secret ID', type: 'password' },
+      { key: 'userpass.username', label: 'Username (userpass)' },
+      { key: 'userpass.password', label: 'Password (userpass)', type: 'password' },
+      { key: 'jwt.role', label: 'JWT role' },
+      { key: 'jwt.jwt', label: 'JWT', type: 'password' },
+      { key: 'mount', label: 'Auth mount (optional)', placeholder: 'approle, userpass or jwt' },
       { key: 'namespace', label: 'Namespace (optional)' },
     ],
   },
@@ -55,6 +62,7 @@ export const PROVIDERS = {
     link: [{ key: 'secretId', label: 'Secret identifier', required: true, placeholder: 'https://myvault.vault.azure.net/secrets/name' }],
     connect: [
       { key: 'accessToken', label: 'Access token', type: 'password', required: true },
+      { key: 'tenantId', label: 'Tenant ID (optional)' },
       { key: 'endpoint', label: 'Endpoint (optional)', type: 'url' },
       { key: 'expiresAt', label: 'Expires in, seconds (optional)', type: 'expiresIn' },
     ],
@@ -66,6 +74,7 @@ export const PROVIDERS = {
     connect: [
       { key: 'host', label: 'Connect server URL', type: 'url', required: true },
       { key: 'token', label: 'Access token', type: 'password', required: true },
+      { key: 'expiresAt', label: 'Expires in, seconds (optional)', type: 'expiresIn' },
     ],
   },
   gcp: {
