@@ -59,7 +59,7 @@ vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *cre
     cJSON_Delete(j);
     return VL_ERR_FORMAT;
   }
-  vl_pstate next = {ps->id, 1, 0, 0, j, NULL};
+  vl_pstate next = {ps->id, 1, 0, 0, j, NULL, ps->vault};
   char err[200] = "";
   vl_status st = ops->connect(&next, now_ms, err, sizeof err);
   if (st) {

@@ -49,6 +49,9 @@ struct vl_vault {
   vl_options opts;
   vl_cache cache;
   struct vl_pstate *providers; /* VL_PROVIDER_COUNT entries */
+  /* Per-session X25519 recipient key pair for sealed envelopes (DESIGN.md I8):
+   * generated in vl_vault_new, never exported, wiped by vl_vault_free. */
+  uint8_t recipient_sk[32], recipient_pk[32];
   char err[256];
 };
 

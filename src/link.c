@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "crypto/x25519.h"
 #include "engine.h"
 #include "limits.h"
 #include "mem.h"
@@ -45,12 +46,19 @@ vl_vault *vl_vault_new(const vl_options *opts) {
   if (opts) v->opts = *opts;
   if (!v->opts.cache_ttl_minutes) v->opts.cache_ttl_minutes = 60;
   v->providers = vl_calloc(VL_PROVIDER_COUNT * sizeof *v->providers);
-  if (!v->providers || vl_cache_init(&v->cache) != VL_OK) {
+  if (!v->providers || vl_cache_init(&v->cache) != VL_OK ||
+      vl_x25519_keygen(v->recipient_sk, v->recipient_pk) != VL_OK) {
     vl_free(v->providers);
-    vl_free(v);
+    vl_cache_free(&v->cache);
+    vl_free(v); /* wipes the whole block, key pair included */
     return NULL;
   }
-  for (int i = 0; i < VL_PROVIDER_COUNT; i++) v->providers[i].id = (vl_provider_id)i;
+  for (int i = 0; i < VL_PROVIDER_COUNT; i++) {
+    v->providers[i].id = (vl_provider_id)i;
+    v->providers[i].vault = v;
+  }
+  /* Sealed envelopes need no credentials: the session key is the credential. */
+  v->providers[VL_PROVIDER_SEALED].connected = 1;
   return v;
 }
 
@@ -75,6 +83,7 @@ void vl_vault_free(vl_vault *v) {
   }
   vl_free(v->providers);
   vl_cache_free(&v->cache);
+  vl_wipe(v->recipient_sk, sizeof v->recipient_sk);
   vl_free(v);
 }
 

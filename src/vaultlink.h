@@ -122,6 +122,14 @@ vl_status vl_vault_set_enabled(vl_vault *v, const uint8_t *name, size_t name_len
  * into a new buffer the caller frees with vl_free(). */
 vl_status vl_vault_list(const vl_vault *v, uint8_t **out, size_t *out_len);
 
+/*
+ * The vault's per-session recipient public key (X25519, 32 bytes) for sealed
+ * envelopes (docs/envelope.md), and its key id = SHA-256(pk)[0..8]. The key
+ * pair is generated with the vault and its secret half never leaves the core;
+ * vl_vault_free wipes it. key_id may be NULL. VL_ERR_ARG for a NULL v or pk.
+ */
+vl_status vl_vault_public_key(const vl_vault *v, uint8_t pk[32], uint8_t key_id[8]);
+
 /* ---------------------------------------------------------------- providers */
 
 /*

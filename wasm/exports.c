@@ -109,8 +109,19 @@ int vl_w_status(vl_vault *v, double now) {
   return st;
 }
 
-void vl_w_reset_cache(vl_vault *v) { vl_vault_reset_cache(v); }
+void vl_w_reset_cache(vl_vault *v) {
+  vl_vault_reset_cache(v);
+}
 
-uint32_t vl_w_sweep(vl_vault *v, double now) { return (uint32_t)vl_vault_sweep(v, ms(now)); }
+uint32_t vl_w_sweep(vl_vault *v, double now) {
+  return (uint32_t)vl_vault_sweep(v, ms(now));
+}
 
-int vl_w_set_cache_ttl(vl_vault *v, uint32_t minutes) { return vl_vault_set_cache_ttl(v, minutes); }
+int vl_w_set_cache_ttl(vl_vault *v, uint32_t minutes) {
+  return vl_vault_set_cache_ttl(v, minutes);
+}
+
+/* out[40] = the vault's recipient public key (32) ‖ its key id (8). Not secret. */
+int vl_w_public_key(const vl_vault *v, uint8_t *out) {
+  return vl_vault_public_key(v, out, out + 32);
+}

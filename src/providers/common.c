@@ -10,6 +10,7 @@
 /* Each provider file defines its ops; NULL entries are providers not built. */
 extern const vl_provider_ops vl_provider_aws;
 extern const vl_provider_ops vl_provider_1password;
+extern const vl_provider_ops vl_provider_sealed;
 extern const vl_provider_ops vl_provider_azure;
 extern const vl_provider_ops vl_provider_gcp;
 extern const vl_provider_ops vl_provider_hashicorp;
@@ -18,6 +19,7 @@ const vl_provider_ops *vl_provider_ops_for(vl_provider_id id) {
   switch (id) {
     case VL_PROVIDER_AWS: return &vl_provider_aws;
     case VL_PROVIDER_1PASSWORD: return &vl_provider_1password;
+    case VL_PROVIDER_SEALED: return &vl_provider_sealed;
     case VL_PROVIDER_AZURE: return &vl_provider_azure;
     case VL_PROVIDER_GCP: return &vl_provider_gcp;
     case VL_PROVIDER_HASHICORP: return &vl_provider_hashicorp;

@@ -21,11 +21,12 @@
 /* Per-vault, per-provider state: credentials and what flows learned. */
 typedef struct vl_pstate {
   vl_provider_id id;
-  int connected;       /* credentials present */
-  int reauth;          /* credentials expired or revoked: "reauthentication required" */
-  uint64_t expires_ms; /* credential expiry (0 = none) */
-  cJSON *creds;        /* secret: wiped on free */
-  cJSON *scratch;      /* provider-learned state (role credentials, tokens, mounts); may be secret */
+  int connected;                /* credentials present */
+  int reauth;                   /* credentials expired or revoked: "reauthentication required" */
+  uint64_t expires_ms;          /* credential expiry (0 = none) */
+  cJSON *creds;                 /* secret: wiped on free */
+  cJSON *scratch;               /* provider-learned state (role credentials, tokens, mounts); may be secret */
+  const struct vl_vault *vault; /* the owning vault (the sealed provider reads its recipient key) */
 } vl_pstate;
 
 /* One external secret being fetched for a resolve. */

@@ -16,7 +16,8 @@ export interface ExternalSource {
   '1password'?: { secretReference: string };
   hashicorp?: { engine: string; path: string; key: string; version?: string };
   gcp?: { name: string; key?: string };
-  sealed?: { url: string; reference: string };
+  /** An envelope served at `url` (https; http only for localhost), bound to `reference` (default: the URL). */
+  sealed?: { url: string; reference?: string };
   [extra: string]: unknown;
 }
 
@@ -107,6 +108,14 @@ export interface VaultOptions {
   transport?: Transport;
 }
 
+export interface RecipientKey {
+  kem: 'X25519';
+  /** 32 bytes. */
+  publicKey: Uint8Array;
+  /** Hex of SHA-256(publicKey)[0..8], as in the envelope header. */
+  keyId: string;
+}
+
 export class VaultError extends Error {
   /** Stable code: 'bad_request', 'bad_argument', 'limit', 'format', 'bad_reference', 'wiped', … */
   code: string;
@@ -120,8 +129,11 @@ export class Vault {
   links(): LinkDefinition[];
   resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
   /** Moves credentials into wasm; the shim keeps no copy. */
-  connect(provider: Exclude<Provider, 'local' | 'sealed'>, credentials: Record<string, unknown>): void;
-  disconnect(provider: Exclude<Provider, 'local' | 'sealed'>): void;
+  /** 'sealed' starts connected; connect('sealed', {headers?, expiresAt?}) sets relay headers (e.g. a bearer token). */
+  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>): void;
+  disconnect(provider: Exclude<Provider, 'local'>): void;
+  /** This session's recipient key for sealed envelopes; the secret half never leaves wasm. */
+  publicKey(): RecipientKey;
   status(): {
     providers: Array<{ provider: string; connected: boolean; reauthRequired: boolean; expiresAt: number | null }>;
     cache: Array<{ name: string; key: string; expiresAt: number }>;

@@ -182,6 +182,28 @@ export class Vault {
     return JSON.parse(new TextDecoder().decode(this.#core.take(this.#core.out(0), this.#core.out(1))));
   }
 
+  /**
+   * This session's recipient key for sealed envelopes (docs/envelope.md): give
+   * it to the vault side (a relay, `sealForRecipient`) to seal values that only
+   * this vault can open. The secret half was generated in wasm with the vault,
+   * never leaves it, and is wiped with it; a new vault has a new key.
+   * @returns {{kem: 'X25519', publicKey: Uint8Array, keyId: string}}
+   */
+  publicKey() {
+    const x = this.#x();
+    const p = x.vl_alloc(40) >>> 0;
+    if (!p) throw new VaultError('nomem', 'out of memory in the core');
+    try {
+      const st = x.vl_w_public_key(this.#v, p);
+      if (st !== VL_OK) this.#fail(st, 'publicKey');
+      const bytes = this.#core.u8().slice(p, p + 40);
+      const keyId = Array.from(bytes.subarray(32), (b) => b.toString(16).padStart(2, '0')).join('');
+      return { kem: 'X25519', publicKey: bytes.slice(0, 32), keyId };
+    } finally {
+      this.#core.release(p);
+    }
+  }
+
   /** Wipes every cached value (Postman's "Reset Cache"). */
   resetCache() {
     this.#x().vl_w_reset_cache(this.#v);

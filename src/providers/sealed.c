@@ -1,0 +1,282 @@
+/*
+ * The "sealed" provider: a relay (or any static host) serves a sealed
+ * envelope (docs/envelope.md) that the vault side made for this tab's
+ * per-session recipient key; the core fetches it with one GET and opens it
+ * here, so the value exists in plaintext only inside wasm (DESIGN.md I8).
+ *
+ * Link: {"provider":"sealed","sealed":{"url":"https://relay.example/e/42","reference":"op://Private/Stripe/key"}}
+ *   "reference" is the external reference the envelope must be bound to; it
+ *   defaults to the URL itself. The URL must be https (http only for
+ *   localhost, 127.0.0.1 and [::1]).
+ * Credentials: none are needed — the session key is the credential, so the
+ *   provider starts connected. connect("sealed", {"headers": {...},
+ *   "expiresAt"?}) adds headers (a relay's bearer token) to every GET;
+ *   disconnect stops fetching until the next connect.
+ * Response body: the envelope as raw bytes ("VLE…"), as base64 text (standard
+ *   or URL-safe, whitespace and missing padding tolerated), or as JSON
+ *   {"envelope": "<base64>"}. The envelope's expiry caps the cache TTL.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "limits.h"
+#include "mem.h"
+#include "providers/provider.h"
+
+#define SEALED_MAX_URL 2048u
+#define SEALED_MAX_HEADERS 16
+static const char accept_types[] = "application/vnd.vaultlink.envelope, application/octet-stream, text/plain";
+
+vl_status vl_vault_public_key(const vl_vault *v, uint8_t pk[32], uint8_t key_id[8]) {
+  if (!v || !pk) return VL_ERR_ARG;
+  memcpy(pk, v->recipient_pk, 32);
+  if (key_id) vl_envelope_key_id(v->recipient_pk, key_id);
+  return VL_OK;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+static int is_loopback_http(const char *url) {
+  static const char *const hosts[] = {"http://localhost", "http://127.0.0.1", "http://[::1]"};
+  for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+    size_t n = strlen(hosts[i]);
+    if (strncmp(url, hosts[i], n) == 0 && (url[n] == 0 || url[n] == ':' || url[n] == '/')) return 1;
+  }
+  return 0;
+}
+
+static vl_status check_url(const char *url, char *err, size_t errlen) {
+  size_t n = strlen(url);
+  if (n == 0 || n > SEALED_MAX_URL) {
+    snprintf(err, errlen, "\"url\" must be 1-%u bytes", SEALED_MAX_URL);
+    return VL_ERR_REFERENCE;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)url[i];
+    if (c <= 0x20 || c == 0x7f) {
+      snprintf(err, errlen, "\"url\": a space or control character at byte %zu", i);
+      return VL_ERR_REFERENCE;
+    }
+  }
+  int https = strncmp(url, "https://", 8) == 0 && n > 8 && url[8] != '/';
+  if (!https && !is_loopback_http(url)) {
+    snprintf(err, errlen, "\"url\" \"%.120s\" must start with https:// (http:// only for localhost)", url);
+    return VL_ERR_REFERENCE;
+  }
+  return VL_OK;
+}
+
+static vl_status sealed_parse(const cJSON *member, const char *shorthand, cJSON **params_out, char **canonical,
+                              char *err, size_t errlen) {
+  if (!member || shorthand) {
+    /* No shorthand: an https URL alone is ambiguous with other providers. */
+    snprintf(err, errlen, "use {\"provider\":\"sealed\",\"sealed\":{\"url\",\"reference\"}}");
+    return VL_ERR_REFERENCE;
+  }
+  const char *url = vl_json_str(member, "url");
+  if (!url) {
+    snprintf(err, errlen, "\"url\" (a string) is required");
+    return VL_ERR_REFERENCE;
+  }
+  vl_status st = check_url(url, err, errlen);
+  if (st) return st;
+  const cJSON *refj = cJSON_GetObjectItemCaseSensitive(member, "reference");
+  if (refj && !cJSON_IsString(refj)) {
+    snprintf(err, errlen, "\"reference\" must be a string");
+    return VL_ERR_REFERENCE;
+  }
+  const char *ref = refj ? refj->valuestring : url;
+  size_t rl = strlen(ref);
+  if (rl == 0 || rl > VL_ENVELOPE_MAX_REF) {
+    snprintf(err, errlen, "\"reference\" must be 1-%u bytes", VL_ENVELOPE_MAX_REF);
+    return VL_ERR_REFERENCE;
+  }
+  cJSON *params = cJSON_CreateObject();
+  if (!params || !cJSON_AddStringToObject(params, "url", url) || !cJSON_AddStringToObject(params, "reference", ref)) {
+    cJSON_Delete(params);
+    return VL_ERR_NOMEM;
+  }
+  vl_buf c;
+  vl_buf_init(&c, 0);
+  vl_buf_put_str(&c, ref);
+  vl_buf_put_str(&c, " via ");
+  vl_buf_put_str(&c, url);
+  size_t n;
+  *canonical = (char *)vl_buf_take(&c, &n);
+  if (!*canonical) {
+    cJSON_Delete(params);
+    return VL_ERR_NOMEM;
+  }
+  *params_out = params;
+  return VL_OK;
+}
+
+/* ---------------------------------------------------------------- relay options */
+
+static vl_status sealed_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen) {
+  const cJSON *headers = cJSON_GetObjectItemCaseSensitive(ps->creds, "headers");
+  if (headers && !cJSON_IsObject(headers)) {
+    snprintf(err, errlen, "\"headers\" must be an object of strings");
+    return VL_ERR_ARG;
+  }
+  int count = 0;
+  const cJSON *h;
+  cJSON_ArrayForEach(h, headers) {
+    if (!cJSON_IsString(h) || !h->string || !*h->string) {
+      snprintf(err, errlen, "\"headers\"[%d] must be a string with a non-empty name", count);
+      return VL_ERR_ARG;
+    }
+    if (++count > SEALED_MAX_HEADERS) {
+      snprintf(err, errlen, "more than %d relay headers", SEALED_MAX_HEADERS);
+      return VL_ERR_LIMIT;
+    }
+  }
+  const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
+  if (exp && !cJSON_IsNumber(exp)) {
+    snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
+    return VL_ERR_ARG;
+  }
+  ps->expires_ms = exp ? (uint64_t)exp->valuedouble : 0;
+  if (exp && ps->expires_ms <= now_ms) {
+    snprintf(err, errlen, "the relay credentials have already expired");
+    return VL_ERR_EXPIRED;
+  }
+  return VL_OK;
+}
+
+/* ---------------------------------------------------------------- the envelope */
+
+static int b64_char(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+         c == '-' || c == '_';
+}
+
+/* Base64 text (standard or URL-safe; whitespace skipped; '=' padding optional)
+ * into a vl_alloc'd buffer. VL_ERR_FORMAT on anything else. */
+static vl_status decode_text(const uint8_t *s, size_t n, uint8_t **out, size_t *out_len) {
+  char *norm = vl_alloc(n + 4);
+  if (!norm) return VL_ERR_NOMEM;
+  size_t k = 0, pad = 0;
+  vl_status st = VL_OK;
+  for (size_t i = 0; i < n && !st; i++) {
+    uint8_t c = s[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (c == '=') {
+      pad++;
+      continue;
+    }
+    if (pad || !b64_char(c)) st = VL_ERR_FORMAT; /* a character after padding, or not base64 */
+    norm[k++] = c == '-' ? '+' : c == '_' ? '/' : (char)c;
+  }
+  if (!st && (k == 0 || k % 4 == 1 || pad > 2)) st = VL_ERR_FORMAT;
+  if (!st) {
+    while (k % 4) norm[k++] = '=';
+    st = vl_base64_decode(norm, k, out, out_len);
+  }
+  vl_free(norm);
+  return st;
+}
+
+/* The envelope bytes of a response body (raw, base64 or {"envelope": base64}). */
+static vl_status envelope_bytes(const vl_slice *body, uint8_t **env, size_t *env_len) {
+  *env = NULL;
+  *env_len = 0;
+  if (body->n >= 3 && memcmp(body->p, "VLE", 3) == 0) {
+    *env = vl_memdup(body->p, body->n);
+    *env_len = body->n;
+    return *env ? VL_OK : VL_ERR_NOMEM;
+  }
+  size_t i = 0;
+  while (i < body->n && (body->p[i] == ' ' || body->p[i] == '\t' || body->p[i] == '\r' || body->p[i] == '\n')) i++;
+  if (i < body->n && body->p[i] == '{') {
+    cJSON *j = cJSON_ParseWithLength((const char *)body->p, body->n);
+    const char *text = vl_json_str(j, "envelope");
+    vl_status st = text ? decode_text((const uint8_t *)text, strlen(text), env, env_len) : VL_ERR_FORMAT;
+    cJSON_Delete(j);
+    return st;
+  }
+  return decode_text(body->p, body->n, env, env_len);
+}
+
+static vl_step_kind on_envelope(const vl_pstate *ps, vl_fetch *f, const vl_request *resp, uint64_t now_ms,
+                                vl_step_out *out) {
+  uint8_t *env;
+  size_t env_len;
+  vl_status st = envelope_bytes(&resp->body, &env, &env_len);
+  if (st == VL_ERR_NOMEM)
+    return vl_step_fail(out, VL_REASON_MISCONFIGURED, "sealed: out of memory reading the envelope for %.120s",
+                        f->canonical);
+  if (st)
+    return vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE,
+                        "sealed: the answer for %.120s is not an envelope (raw, base64 or {\"envelope\"})",
+                        f->canonical);
+  const char *ref = vl_json_str(f->params, "reference");
+  const vl_vault *v = ps->vault;
+  uint8_t *plain = NULL;
+  size_t plain_len = 0;
+  uint64_t expires_ms = 0;
+  char err[160] = "";
+  st = vl_envelope_open(env, env_len, v->recipient_sk, v->recipient_pk, (const uint8_t *)ref, strlen(ref), now_ms,
+                        &plain, &plain_len, &expires_ms, err, sizeof err);
+  vl_free(env);
+  switch (st) {
+    case VL_OK:
+      out->value = plain;
+      out->value_len = plain_len;
+      out->expires_ms = expires_ms; /* the envelope's expiry caps the cache TTL */
+      return VL_STEP_VALUE;
+    case VL_ERR_WRONG_RECIPIENT:
+      return vl_step_fail(out, VL_REASON_MISCONFIGURED,
+                          "sealed: the envelope for %.120s was sealed for another session (not this vault's "
+                          "publicKey(); re-seal to the current key id)",
+                          f->canonical);
+    case VL_ERR_REF_MISMATCH:
+      return vl_step_fail(out, VL_REASON_MISCONFIGURED,
+                          "sealed: the envelope served for %.120s is bound to a different reference", f->canonical);
+    case VL_ERR_EXPIRED:
+      return vl_step_fail(out, VL_REASON_DISABLED_AT_PROVIDER, "sealed: the envelope for %.120s has expired",
+                          f->canonical);
+    case VL_ERR_AUTH:
+      return vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE,
+                          "sealed: the envelope for %.120s failed authentication (tampered, or corrupted)",
+                          f->canonical);
+    case VL_ERR_NOMEM:
+      return vl_step_fail(out, VL_REASON_MISCONFIGURED, "sealed: out of memory opening the envelope for %.120s",
+                          f->canonical);
+    default: /* format, unsupported suite, limit: err names the field or byte */
+      return vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "sealed: %.120s: %s", f->canonical, err);
+  }
+}
+
+static vl_reason reason_for_status(uint32_t status) {
+  if (status == 401 || status == 403) return VL_REASON_PERMISSION_DENIED;
+  if (status == 404) return VL_REASON_NOT_FOUND;
+  if (status == 410) return VL_REASON_DISABLED_AT_PROVIDER;
+  if (status == 429) return VL_REASON_THROTTLED;
+  if (status >= 500) return VL_REASON_UNREACHABLE;
+  return VL_REASON_MISCONFIGURED;
+}
+
+static vl_step_kind sealed_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, uint64_t now_ms,
+                                vl_step_out *out) {
+  if (!ps->vault) return vl_step_fail(out, VL_REASON_MISCONFIGURED, "sealed: no session key for %.120s", f->canonical);
+  if (!resp) {
+    const cJSON *headers = cJSON_GetObjectItemCaseSensitive(ps->creds, "headers");
+    vl_job_begin(&out->job, "GET", vl_json_str(f->params, "url"), 1u + (uint32_t)cJSON_GetArraySize(headers));
+    vl_job_header_str(&out->job, "Accept", accept_types);
+    const cJSON *h;
+    cJSON_ArrayForEach(h, headers) {
+      vl_job_header_str(&out->job, h->string, h->valuestring);
+    }
+    vl_job_finish(&out->job, NULL, 0);
+    f->stage = 1;
+    return VL_STEP_JOB;
+  }
+  if (status != 200)
+    return vl_step_fail(out, reason_for_status(status), "sealed: the relay answered HTTP %u for %.120s",
+                        (unsigned)status, f->canonical);
+  return on_envelope(ps, f, resp, now_ms, out);
+}
+
+const vl_provider_ops vl_provider_sealed = {VL_PROVIDER_SEALED, sealed_parse, sealed_connect, sealed_step};
