@@ -35,12 +35,48 @@ export async function createVault(options = {}) {
   return new Vault(core, options);
 }
 
+/** A signature and its timestamp differ between two signings of one request:
+ * an AWS SigV4 request is the same job if everything it signs is the same. */
+function stableHeaders(headers) {
+  const out = [];
+  for (const [k, v] of headers) {
+    const name = k.toLowerCase();
+    if (name === 'x-amz-date') continue;
+    if (name === 'authorization' && v.startsWith('AWS4-HMAC-SHA256 ')) {
+      const at = v.indexOf('Signature=');
+      out.push([name, at < 0 ? v : v.slice(0, at)]); // Credential scope and SignedHeaders still compared
+    } else out.push([name, v]);
+  }
+  return out;
+}
+
+function sameBody(a, b) {
+  if (a === undefined || b === undefined || typeof a === 'string' || typeof b === 'string') return a === b;
+  const x = a instanceof Uint8Array ? a : new Uint8Array(a);
+  const y = b instanceof Uint8Array ? b : new Uint8Array(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Two core jobs ask for the same thing (compared field by field: no key string holding tokens is built). */
+function sameJob(a, b) {
+  if (a.method !== b.method || a.url !== b.url || !sameBody(a.body, b.body)) return false;
+  const ha = stableHeaders(a.headers), hb = stableHeaders(b.headers);
+  return ha.length === hb.length && ha.every(([k, v], i) => k === hb[i][0] && v === hb[i][1]);
+}
+
 export class Vault {
   #core;
   #v = 0;
   #options;
   #transport;
   #onLeave = null;
+  // Jobs in flight, shared by every resolve() that needs the same request:
+  // {req, gen, promise}. gen is bumped by connect/disconnect/resetCache so an
+  // answer fetched under other credentials (or before a reset) is not reused.
+  #inflight = [];
+  #gen = 0;
 
   constructor(core, options) {
     const ttl = options.cacheTtlMinutes ?? 60;
@@ -157,6 +193,7 @@ export class Vault {
       throw new VaultError('bad_argument', `connect("${provider}"): credentials must be an object`);
     }
     const json = enc.encode(JSON.stringify(credentials));
+    this.#gen++;
     try {
       const st = this.#withBytes(enc.encode(provider + '\0'), (pp) =>
         this.#withBytes(json, (cp, cl) => x.vl_w_connect(this.#v, pp, cp, cl, Date.now())),
@@ -170,6 +207,7 @@ export class Vault {
   /** Wipes a provider's credentials; its secrets then stay unresolved ("not_connected"). */
   disconnect(provider) {
     const x = this.#x();
+    this.#gen++;
     const st = this.#withBytes(enc.encode(String(provider) + '\0'), (pp) => x.vl_w_disconnect(this.#v, pp));
     if (st !== VL_OK) this.#fail(st, 'disconnect');
   }
@@ -210,6 +248,7 @@ export class Vault {
   /** Wipes every cached value (Postman's "Reset Cache"). */
   resetCache() {
     this.#x().vl_w_reset_cache(this.#v);
+    this.#gen++;
   }
 
   /** Wipes expired cache entries and credentials now; returns how many entries went. */
@@ -288,7 +327,7 @@ export class Vault {
       if (!jobs.length) return;
       await Promise.all(
         jobs.map(async ({ id, req }) => {
-          const res = await this.#transport.perform(req);
+          const res = await this.#perform(req);
           if (!this.#v) return;
           const frame = encodeRequest({ method: '', url: '', headers: res.headers, body: res.body }).bytes;
           this.#withBytes(frame, (p, n) => this.#x().vl_w_job_done(r, id, res.status, p, n, Date.now()));
@@ -306,6 +345,19 @@ export class Vault {
   postmanSecretResolver(options) {
     this.#x();
     return postmanSecretResolver(this, options);
+  }
+
+  /** Performs a job, or joins an identical one already in flight (one fetch for concurrent misses). */
+  #perform(req) {
+    const gen = this.#gen;
+    const same = this.#inflight.find((f) => f.gen === gen && sameJob(f.req, req));
+    if (same) return same.promise;
+    const entry = { req, gen, promise: null };
+    entry.promise = Promise.resolve()
+      .then(() => this.#transport.perform(req))
+      .finally(() => this.#inflight.splice(this.#inflight.indexOf(entry), 1));
+    this.#inflight.push(entry);
+    return entry.promise;
   }
 
   /**
