@@ -106,6 +106,9 @@ export interface VaultOptions {
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /** How provider jobs are performed (default: fetchTransport()). */
   transport?: Transport;
+  /** Sweep expired values and credentials every N ms (default 30000; 0 = off; unref'd in Node).
+   * The vault also sweeps on `visibilitychange` and `pageshow`. */
+  sweepIntervalMs?: number;
 }
 
 export interface RecipientKey {
@@ -122,6 +125,8 @@ export class VaultError extends Error {
 }
 
 export class Vault {
+  /** True after wipe(), pagehide or freeze. A page restored from the back/forward cache
+   * (pageshow with persisted) keeps the wiped vault: create a new one with createVault(). */
   readonly wiped: boolean;
   link(name: string, source: Source | string, options?: LinkOptions): void;
   unlink(name: string): void;

@@ -77,6 +77,9 @@ export class Vault {
   // answer fetched under other credentials (or before a reset) is not reused.
   #inflight = [];
   #gen = 0;
+  #wipedBy = '';
+  #sweepTimer = null;
+  #onShow = null;
 
   constructor(core, options) {
     const ttl = options.cacheTtlMinutes ?? 60;
@@ -86,6 +89,10 @@ export class Vault {
     this.#core = core;
     this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
     this.#transport = options.transport ?? fetchTransport();
+    const every = options.sweepIntervalMs ?? 30000;
+    if (!(every === 0 || (Number.isFinite(every) && every >= 10))) {
+      throw new VaultError('bad_argument', 'options.sweepIntervalMs must be 0 (off) or at least 10');
+    }
     this.#v = core.x.vl_w_vault_new(ttl) >>> 0;
     if (!this.#v) throw new VaultError('nomem', 'out of memory creating the vault');
     this.#installLifecycle();
@@ -98,7 +105,7 @@ export class Vault {
 
   #x() {
     if (!this.#v) {
-      throw new VaultError('wiped', 'vault wiped: create a new vault with createVault()');
+      throw new VaultError('wiped', `vault wiped (${this.#wipedBy || 'wipe() was called'}): create a new vault with createVault()`);
     }
     return this.#core.x;
   }
@@ -365,6 +372,13 @@ export class Vault {
    * zero-filled and the instance dropped. Every later call throws 'vault wiped'.
    */
   wipe() {
+    this.#wipeBecause('wipe() was called');
+  }
+
+  #wipeBecause(why) {
+    if (!this.#wipedBy) this.#wipedBy = why;
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    this.#sweepTimer = null;
     if (this.#v) {
       this.#core.x.vl_w_vault_free(this.#v);
       this.#v = 0;
@@ -374,13 +388,31 @@ export class Vault {
       removeEventListener('pagehide', this.#onLeave);
       if (typeof document !== 'undefined') document.removeEventListener('freeze', this.#onLeave);
     }
-    this.#onLeave = null;
+    if (this.#onShow && typeof removeEventListener === 'function') {
+      removeEventListener('pageshow', this.#onShow);
+      if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.#onShow);
+    }
+    this.#onLeave = this.#onShow = null;
   }
 
   #installLifecycle() {
-    if (!this.#options.wipeOnLeave || typeof addEventListener !== 'function' || typeof window === 'undefined') return;
+    // Expiry is enforced on every read; the sweep also zeroes what nobody reads
+    // (I5). Timers are throttled in hidden tabs, so also sweep when the page
+    // becomes visible again or is shown (crypto-notes §6).
+    const every = this.#options.sweepIntervalMs ?? 30000;
+    if (every > 0) {
+      this.#sweepTimer = setInterval(() => this.#v && this.sweep(), every);
+      this.#sweepTimer.unref?.(); // never keeps Node alive
+    }
+    if (typeof addEventListener !== 'function' || typeof window === 'undefined') return;
+    this.#onShow = () => this.#v && this.sweep();
+    addEventListener('pageshow', this.#onShow);
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', this.#onShow);
+    if (!this.#options.wipeOnLeave) return;
     // pagehide fires on navigation, close and bfcache entry; freeze on discard.
-    this.#onLeave = () => this.wipe();
+    // A page restored from the bfcache (pageshow, persisted) finds this vault
+    // wiped for good: the app creates a new one with createVault().
+    this.#onLeave = (e) => this.#wipeBecause(e.type === 'freeze' ? 'the page was frozen' : 'the page was left (pagehide)');
     addEventListener('pagehide', this.#onLeave);
     if (typeof document !== 'undefined') document.addEventListener('freeze', this.#onLeave);
   }
