@@ -104,7 +104,7 @@ static long parse_version(const cJSON *v, char *err, size_t errlen) {
   if (s[0] == 'v' || s[0] == 'V') s++;
   long n = 0;
   for (const char *p = s; *p; p++) {
-    if (*p < '0' || *p > '9' || n > 214748364) {
+    if (*p < '0' || *p > '9' || n > (2147483647L - (*p - '0')) / 10) { /* long is 32 bits on wasm32 */
       snprintf(err, errlen, "\"version\": byte %zu is not a digit (expected a version number or \"latest\")",
                (size_t)(p - v->valuestring));
       return -1;

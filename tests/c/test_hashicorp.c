@@ -701,6 +701,7 @@ static void test_bad_links_name_field_and_position(void) {
       {"{\"engine\":\"secret\",\"path\":\"/secret/data/\"}", "names no secret"},
       {"{\"engine\":\"secret\",\"path\":\"a\",\"version\":\"3x\"}", "\"version\": byte 1"},
       {"{\"engine\":\"secret\",\"path\":\"a\",\"version\":-1}", "\"version\""},
+      {"{\"engine\":\"secret\",\"path\":\"a\",\"version\":\"2147483648\"}", "\"version\": byte 9"},
       {"{\"engine\":\"secret\",\"path\":\"a\",\"kv\":3}", "\"kv\" must be 1 or 2"},
       {"{\"engine\":\"secret\",\"path\":\"a\",\"kv\":1,\"version\":2}", "needs KV v2"},
       {"{\"engine\":\"secret\",\"path\":\"a\",\"key\":\"\"}", "\"key\""},
