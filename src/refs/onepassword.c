@@ -33,7 +33,8 @@ int vl_opref_is_id(const char *p, size_t n) {
 static vl_status fail(char *err, size_t errlen, const char *ref, size_t len, const char *fmt, size_t pos) {
   char what[120];
   snprintf(what, sizeof what, fmt, pos);
-  snprintf(err, errlen, "op reference \"%.*s\": %s", (int)(len < 120 ? len : 120), ref, what);
+  /* The position first, so that truncation can only shorten the echoed reference. */
+  snprintf(err, errlen, "%s, in op reference \"%.*s\"", what, (int)(len < 60 ? len : 60), ref);
   return VL_ERR_REFERENCE;
 }
 

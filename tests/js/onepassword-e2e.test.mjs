@@ -152,7 +152,7 @@ test('a refused token → reauthentication required; credentials dropped; reconn
 
 test('bad references are refused when linking, naming the reference and the byte', async () => {
   const v = await createVault();
-  assert.throws(() => v.link('x', op('op://Private/GitHub')), /op:\/\/Private\/GitHub": too few segments/);
+  assert.throws(() => v.link('x', op('op://Private/GitHub')), /too few segments.*op:\/\/Private\/GitHub/);
   assert.throws(() => v.link('y', op('op://Private/Git$Hub/password')), /byte 16/);
   v.wipe();
 });
