@@ -9,19 +9,76 @@
 #include "mem.h"
 #include "providers/provider.h"
 
-static void pstate_clear(vl_pstate *ps) {
+void vl_pstate_clear(vl_pstate *ps) {
   cJSON_Delete(ps->creds); /* the wiping hooks zero every node and string */
   cJSON_Delete(ps->scratch);
+  vl_free(ps->sealed_creds);
+  vl_free(ps->sealed_scratch);
   ps->creds = ps->scratch = NULL;
+  ps->sealed_creds = ps->sealed_scratch = NULL;
+  ps->sealed_creds_len = ps->sealed_scratch_len = 0;
   ps->connected = 0;
   ps->expires_ms = 0;
+}
+
+static void aad_for(char *aad, size_t n, const char *what, const vl_pstate *ps) {
+  snprintf(aad, n, "pstate-%s|%s", what, vl_provider_name(ps->id));
+}
+
+static vl_status open_tree(vl_vault *v, const char *what, const vl_pstate *ps, const uint8_t *sealed, size_t len,
+                           cJSON **tree) {
+  if (!sealed) return VL_OK;
+  char aad[48];
+  aad_for(aad, sizeof aad, what, ps);
+  uint8_t *json = NULL;
+  size_t n = 0;
+  vl_status st = vl_vault_open(v, aad, sealed, len, &json, &n);
+  if (st) return st;
+  *tree = cJSON_ParseWithLength((const char *)json, n);
+  vl_free(json);
+  return *tree ? VL_OK : VL_ERR_NOMEM;
+}
+
+static vl_status seal_tree(vl_vault *v, const char *what, const vl_pstate *ps, cJSON **tree, uint8_t **sealed,
+                           size_t *len) {
+  if (!*tree) return VL_OK;
+  char *json = cJSON_PrintUnformatted(*tree);
+  cJSON_Delete(*tree);
+  *tree = NULL;
+  if (!json) return VL_ERR_NOMEM;
+  char aad[48];
+  aad_for(aad, sizeof aad, what, ps);
+  uint8_t *blob = NULL;
+  size_t blob_len = 0;
+  vl_status st = vl_vault_seal(v, aad, (const uint8_t *)json, strlen(json), &blob, &blob_len);
+  vl_free(json); /* allocated through the wiping hooks */
+  if (st) return st;
+  vl_free(*sealed);
+  *sealed = blob;
+  *len = blob_len;
+  return VL_OK;
+}
+
+vl_status vl_pstate_open(vl_vault *v, vl_pstate *ps) {
+  vl_status st = open_tree(v, "creds", ps, ps->sealed_creds, ps->sealed_creds_len, &ps->creds);
+  if (!st) st = open_tree(v, "scratch", ps, ps->sealed_scratch, ps->sealed_scratch_len, &ps->scratch);
+  return st;
+}
+
+void vl_pstate_close(vl_vault *v, vl_pstate *ps) {
+  vl_status st = seal_tree(v, "creds", ps, &ps->creds, &ps->sealed_creds, &ps->sealed_creds_len);
+  if (!st) st = seal_tree(v, "scratch", ps, &ps->scratch, &ps->sealed_scratch, &ps->sealed_scratch_len);
+  if (st) {
+    vl_pstate_clear(ps);
+    ps->reauth = 1;
+  }
 }
 
 void vl_vault_check_credentials(vl_vault *v, uint64_t now_ms) {
   for (int i = 0; i < VL_PROVIDER_COUNT; i++) {
     vl_pstate *ps = &v->providers[i];
     if (ps->connected && ps->expires_ms && now_ms >= ps->expires_ms) {
-      pstate_clear(ps);
+      vl_pstate_clear(ps);
       ps->reauth = 1;
     }
   }
@@ -59,16 +116,26 @@ vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *cre
     cJSON_Delete(j);
     return VL_ERR_FORMAT;
   }
-  vl_pstate next = {ps->id, 1, 0, 0, j, NULL, ps->vault};
+  vl_pstate next;
+  memset(&next, 0, sizeof next);
+  next.id = ps->id;
+  next.connected = 1;
+  next.creds = j;
+  next.vault = ps->vault;
   char err[200] = "";
   vl_status st = ops->connect(&next, now_ms, err, sizeof err);
   if (st) {
     vl_set_error(v, "connect %s: %s", provider, err);
-    pstate_clear(&next);
+    vl_pstate_clear(&next);
     return st;
   }
-  pstate_clear(ps);
+  vl_pstate_clear(ps);
   *ps = next;
+  vl_pstate_close(v, ps); /* sealed at rest from now on */
+  if (!ps->connected) {
+    vl_set_error(v, "connect %s: could not seal the credentials", provider);
+    return VL_ERR_NOMEM;
+  }
   /* New credentials may see other secrets: drop what the old ones fetched. */
   char prefix[32];
   snprintf(prefix, sizeof prefix, "%s|", provider);
@@ -80,7 +147,7 @@ vl_status vl_vault_disconnect(vl_vault *v, const char *provider) {
   if (!v) return VL_ERR_ARG;
   vl_pstate *ps = lookup(v, provider);
   if (!ps) return VL_ERR_ARG;
-  pstate_clear(ps);
+  vl_pstate_clear(ps);
   ps->reauth = 0;
   char prefix[32];
   snprintf(prefix, sizeof prefix, "%s|", provider);

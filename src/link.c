@@ -77,10 +77,7 @@ void vl_vault_free(vl_vault *v) {
   if (!v) return;
   for (size_t i = 0; i < v->link_count; i++) link_clear(&v->links[i]);
   vl_free(v->links);
-  for (int i = 0; i < VL_PROVIDER_COUNT; i++) {
-    cJSON_Delete(v->providers[i].creds);
-    cJSON_Delete(v->providers[i].scratch);
-  }
+  for (int i = 0; i < VL_PROVIDER_COUNT; i++) { vl_pstate_clear(&v->providers[i]); }
   vl_free(v->providers);
   vl_cache_free(&v->cache);
   vl_wipe(v->recipient_sk, sizeof v->recipient_sk);

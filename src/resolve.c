@@ -266,11 +266,21 @@ static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_
 
 static void drop_credentials(vl_vault *v, vl_provider_id pid) {
   vl_pstate *ps = &v->providers[pid];
-  cJSON_Delete(ps->creds);
-  cJSON_Delete(ps->scratch);
-  ps->creds = ps->scratch = NULL;
-  ps->connected = 0;
+  vl_pstate_clear(ps);
   ps->reauth = 1;
+}
+
+/* Runs one provider step with its credentials opened just for the call. */
+static vl_step_kind run_step(vl_resolve *r, const vl_provider_ops *ops, vl_pstate *ps, vl_fetch *f,
+                             uint32_t http_status, const vl_request *resp, vl_step_out *o) {
+  if (vl_pstate_open(r->v, ps) != VL_OK) {
+    vl_pstate_clear(ps);
+    ps->reauth = 1;
+    return vl_step_fail(o, VL_REASON_REAUTH_REQUIRED, "%s: credentials could not be opened", vl_provider_name(ps->id));
+  }
+  vl_step_kind kind = ops->step(ps, f, http_status, resp, r->now_ms, o);
+  vl_pstate_close(r->v, ps);
+  return kind;
 }
 
 /* Applies a provider step's outcome to task ti. */
@@ -362,7 +372,7 @@ static void plan_link(vl_resolve *r, const vl_link *l, const vl_origin *template
   vl_step_out o;
   memset(&o, 0, sizeof o);
   vl_buf_init(&o.job, VL_MAX_BODY_BYTES);
-  task_outcome(r, ti, ops->step(ps, &r->tasks[ti].f, 0, NULL, r->now_ms, &o), &o);
+  task_outcome(r, ti, run_step(r, ops, ps, &r->tasks[ti].f, 0, NULL, &o), &o);
 }
 
 vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
@@ -497,7 +507,7 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
     kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: unreadable response (HTTP %u)", vl_provider_name(t->pid),
                         (unsigned)http_status);
   } else {
-    kind = ops->step(ps, &t->f, http_status, &resp_req, now_ms, &o);
+    kind = run_step(r, ops, ps, &t->f, http_status, &resp_req, &o);
     vl_request_clear(&resp_req);
   }
   task_outcome(r, ti, kind, &o);

@@ -27,7 +27,19 @@ typedef struct vl_pstate {
   cJSON *creds;                 /* secret: wiped on free */
   cJSON *scratch;               /* provider-learned state (role credentials, tokens, mounts); may be secret */
   const struct vl_vault *vault; /* the owning vault (the sealed provider reads its recipient key) */
+  /* At rest, creds and scratch are sealed like cached values (I3) and the
+   * trees above are NULL; the engine opens them only around connect and step. */
+  uint8_t *sealed_creds, *sealed_scratch;
+  size_t sealed_creds_len, sealed_scratch_len;
 } vl_pstate;
+
+/* Opens a provider's sealed credentials and state into ps->creds/ps->scratch. */
+vl_status vl_pstate_open(struct vl_vault *v, vl_pstate *ps);
+/* Seals ps->creds/ps->scratch again and wipes the trees. On failure the
+ * credentials are dropped (the provider then reports reauth_required). */
+void vl_pstate_close(struct vl_vault *v, vl_pstate *ps);
+/* Wipes credentials and state, sealed or open. */
+void vl_pstate_clear(vl_pstate *ps);
 
 /* One external secret being fetched for a resolve. */
 typedef struct vl_fetch {
