@@ -298,20 +298,6 @@ static int signed_job(vl_step_out *out, const char *url, const char *region, con
   return !out->job.failed;
 }
 
-/* Appends s form-urlencoded (awsQuery bodies). */
-static void put_form(vl_buf *b, const char *s) {
-  static const char hex[] = "0123456789ABCDEF";
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-_.~", c)) {
-      vl_buf_put(b, &c, 1);
-    } else {
-      char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-      vl_buf_put(b, e, 3);
-    }
-  }
-}
-
 static vl_step_kind get_secret_job(vl_pstate *ps, vl_fetch *f, const creds_view *cv, uint64_t now_ms,
                                    vl_step_out *out) {
   cJSON *body = cJSON_CreateObject();
@@ -348,14 +334,14 @@ static vl_step_kind assume_job(vl_pstate *ps, vl_fetch *f, const char *role, int
   vl_buf_init(&form, 0);
   vl_buf_put_str(&form, web_identity ? "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn="
                                      : "Action=AssumeRole&Version=2011-06-15&RoleArn=");
-  put_form(&form, role);
+  vl_buf_put_pct(&form, role);
   vl_buf_put_str(&form, "&RoleSessionName=");
   const char *session = vl_json_str(ps->creds, "roleSessionName");
-  put_form(&form, session ? session : "vaultlink");
+  vl_buf_put_pct(&form, session ? session : "vaultlink");
   vl_buf_put_str(&form, "&DurationSeconds=3600");
   if (web_identity) {
     vl_buf_put_str(&form, "&WebIdentityToken=");
-    put_form(&form, vl_json_str(ps->creds, "webIdentityToken"));
+    vl_buf_put_pct(&form, vl_json_str(ps->creds, "webIdentityToken"));
   }
   char url[512];
   base_url(ps, f->params, "sts", url, sizeof url);

@@ -89,6 +89,38 @@ static int depth(const cJSON *j) {
   return d + 1;
 }
 
+const cJSON *vl_json_path(const cJSON *root, const char *path) {
+  const cJSON *cur = root;
+  char seg[VL_MAX_NAME_BYTES + 1];
+  const char *p = path;
+  while (cur && *p) {
+    size_t n = 0;
+    while (*p && *p != '.') {
+      if (*p == '\\' && p[1]) p++;
+      if (n < VL_MAX_NAME_BYTES) seg[n++] = *p;
+      p++;
+    }
+    seg[n] = 0;
+    if (*p == '.') p++;
+    cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, seg) : NULL;
+  }
+  vl_wipe(seg, sizeof seg);
+  return cur;
+}
+
+void vl_buf_put_pct(vl_buf *b, const char *s) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-_.~", c)) {
+      vl_buf_put(b, &c, 1);
+    } else {
+      char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+      vl_buf_put(b, e, 3);
+    }
+  }
+}
+
 vl_status vl_json_select(const uint8_t *json, size_t len, const char *path, uint8_t **out, size_t *out_len) {
   *out = NULL;
   *out_len = 0;
@@ -102,21 +134,8 @@ vl_status vl_json_select(const uint8_t *json, size_t len, const char *path, uint
     cJSON_Delete(root);
     return VL_ERR_FORMAT;
   }
-  const cJSON *cur = root;
-  char seg[VL_MAX_NAME_BYTES + 1];
-  const char *p = path;
+  const cJSON *cur = vl_json_path(root, path);
   vl_status st = VL_OK;
-  while (cur && *p) {
-    size_t n = 0;
-    while (*p && *p != '.') {
-      if (*p == '\\' && p[1]) p++;
-      if (n < VL_MAX_NAME_BYTES) seg[n++] = *p;
-      p++;
-    }
-    seg[n] = 0;
-    if (*p == '.') p++;
-    cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, seg) : NULL;
-  }
   if (!cur)
     st = VL_ERR_NOT_FOUND;
   else if (cJSON_IsString(cur)) {
@@ -129,7 +148,6 @@ vl_status vl_json_select(const uint8_t *json, size_t len, const char *path, uint
       *out = (uint8_t *)text; /* allocated by the wiping hooks: vl_free releases it */
     }
   }
-  vl_wipe(seg, sizeof seg);
   cJSON_Delete(root);
   if (st == VL_OK && !*out) st = VL_ERR_NOMEM;
   return st;

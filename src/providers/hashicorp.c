@@ -685,22 +685,7 @@ static vl_step_kind on_mount(vl_pstate *ps, vl_fetch *f, uint32_t status, const 
 static const cJSON *select_key(const cJSON *map, const char *key) {
   const cJSON *hit = cJSON_GetObjectItemCaseSensitive(map, key);
   if (hit || !strchr(key, '.')) return hit;
-  char seg[VL_MAX_NAME_BYTES + 1];
-  const cJSON *cur = map;
-  const char *p = key;
-  while (cur && *p) {
-    size_t n = 0;
-    while (*p && *p != '.') {
-      if (*p == '\\' && p[1]) p++;
-      if (n < VL_MAX_NAME_BYTES) seg[n++] = *p;
-      p++;
-    }
-    seg[n] = 0;
-    if (*p == '.') p++;
-    cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, seg) : NULL;
-  }
-  vl_wipe(seg, sizeof seg);
-  return cur;
+  return vl_json_path(map, key);
 }
 
 /* A KV v2 version that exists but whose data is gone: deleted or destroyed. */

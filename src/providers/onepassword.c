@@ -145,19 +145,6 @@ static vl_status op_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t er
 
 /* ---------------------------------------------------------------- requests */
 
-static void put_pct(vl_buf *b, const char *s) {
-  static const char hex[] = "0123456789ABCDEF";
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-_.~", c)) {
-      vl_buf_put(b, &c, 1);
-    } else {
-      char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-      vl_buf_put(b, e, 3);
-    }
-  }
-}
-
 /* A GET job for host + path (+ "?filter=<attr> eq \"<name>\"" when name). */
 static vl_step_kind get_job(vl_pstate *ps, vl_fetch *f, int stage, const char *path, const char *filter_attr,
                             const char *name, vl_step_out *out) {
@@ -173,7 +160,7 @@ static vl_step_kind get_job(vl_pstate *ps, vl_fetch *f, int stage, const char *p
     vl_buf_put_str(&url, "?filter=");
     vl_buf_put_str(&url, filter_attr);
     vl_buf_put_str(&url, "%20eq%20%22");
-    put_pct(&url, name);
+    vl_buf_put_pct(&url, name);
     vl_buf_put_str(&url, "%22");
   }
   vl_buf_put(&url, "", 1);

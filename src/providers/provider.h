@@ -103,6 +103,12 @@ vl_step_kind vl_step_fail(vl_step_out *out, vl_reason reason, const char *fmt, .
  * VL_ERR_FORMAT if the text is not JSON, VL_ERR_NOT_FOUND if the path is missing. */
 vl_status vl_json_select(const uint8_t *json, size_t len, const char *path, uint8_t **out, size_t *out_len);
 
+/* The member at a dot path ("a.b", "\\." for a literal dot) in a parsed tree, or NULL. */
+const cJSON *vl_json_path(const cJSON *root, const char *path);
+
+/* Appends s percent-encoded: everything but A-Za-z0-9-_.~ (RFC 3986 unreserved). */
+void vl_buf_put_pct(vl_buf *b, const char *s);
+
 /* Standard base64 decode into a vl_alloc'd buffer. VL_ERR_FORMAT on bad input. */
 vl_status vl_base64_decode(const char *in, size_t len, uint8_t **out, size_t *out_len);
 
