@@ -27,7 +27,7 @@
 #include "mem.h"
 #include "providers/provider.h"
 
-#define AZURE_DEFAULT_LIFETIME_MS (24u * 3600u * 1000u)
+#define AZURE_DEFAULT_LIFETIME_MS ((uint64_t)24 * 3600 * 1000)
 
 enum { STAGE_CHALLENGE = 1, STAGE_GET = 2 };
 
@@ -406,11 +406,10 @@ static vl_step_kind get_job(const vl_pstate *ps, vl_fetch *f, int with_token, vl
   if (with_token) {
     const char *token = vl_json_str(ps->creds, "accessToken");
     size_t tl = strlen(token);
-    uint8_t *bearer = vl_alloc(tl + 7);
+    char *bearer = vl_alloc(tl + 8);
     if (!bearer) return vl_step_fail(out, VL_REASON_MISCONFIGURED, "azure: out of memory for %.120s", f->canonical);
-    memcpy(bearer, "Bearer ", 7);
-    memcpy(bearer + 7, token, tl);
-    vl_job_header(&out->job, "Authorization", bearer, tl + 7);
+    snprintf(bearer, tl + 8, "Bearer %s", token);
+    vl_job_header(&out->job, "Authorization", (const uint8_t *)bearer, tl + 7);
     vl_free(bearer); /* wipes */
   }
   vl_job_finish(&out->job, NULL, 0);
@@ -552,7 +551,7 @@ static vl_step_kind on_secret(vl_fetch *f, const cJSON *body, uint64_t now_ms, v
   const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(attrs, "enabled");
   const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(attrs, "nbf");
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(attrs, "exp");
-  double now_s = (double)(now_ms / 1000u);
+  double now_s = (double)(uint64_t)(now_ms / 1000u); /* whole seconds, as nbf/exp */
   if (cJSON_IsFalse(enabled))
     return vl_step_fail(out, VL_REASON_DISABLED_AT_PROVIDER, "azure: the secret is disabled (HTTP 200) for %.120s",
                         f->canonical);

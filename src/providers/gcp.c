@@ -22,7 +22,7 @@
 #include "mem.h"
 #include "providers/provider.h"
 
-#define GCP_DEFAULT_LIFETIME_MS (3600u * 1000u)
+#define GCP_DEFAULT_LIFETIME_MS ((uint64_t)3600 * 1000)
 
 /* ---------------------------------------------------------------- names */
 
@@ -116,7 +116,7 @@ static vl_status gcp_parse(const cJSON *member, const char *shorthand, cJSON **p
       return VL_ERR_REFERENCE;
     }
   }
-  if (strlen(name) > 500) {
+  if (!name || strlen(name) > 500) {
     snprintf(err, errlen, "name: longer than 500 bytes");
     return VL_ERR_REFERENCE;
   }
@@ -209,13 +209,12 @@ static vl_step_kind access_job(const vl_pstate *ps, vl_fetch *f, vl_step_out *ou
   snprintf(url, sizeof url, "%s/v1/%s:access", base, vl_json_str(f->params, "name"));
   const char *token = vl_json_str(ps->creds, "accessToken");
   size_t tl = strlen(token);
-  uint8_t *bearer = vl_alloc(tl + 7);
+  char *bearer = vl_alloc(tl + 8);
   if (!bearer) return vl_step_fail(out, VL_REASON_MISCONFIGURED, "gcp: out of memory for %.120s", f->canonical);
-  memcpy(bearer, "Bearer ", 7);
-  memcpy(bearer + 7, token, tl);
+  snprintf(bearer, tl + 8, "Bearer %s", token);
   vl_job_begin(&out->job, "GET", url, 2);
   vl_job_header_str(&out->job, "Accept", "application/json");
-  vl_job_header(&out->job, "Authorization", bearer, tl + 7);
+  vl_job_header(&out->job, "Authorization", (const uint8_t *)bearer, tl + 7);
   vl_job_finish(&out->job, NULL, 0);
   vl_free(bearer); /* wipes */
   f->stage = 1;
