@@ -72,6 +72,7 @@ typedef struct {
   vl_buf report;
   size_t reported;
   int collect; /* 0 while running later Postman passes (tokens from values are never reported) */
+  int patch;   /* write substitutions as patch records instead of text (VL_RESOLVE_BODY_PATCH) */
 } render_ctx;
 
 static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, const vl_where *w, vl_reason why,
@@ -194,12 +195,18 @@ static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from
       report_token(c, s, &t, w, why, detail);
       continue;
     }
-    vl_buf_put(out, s + last, t.start - last);
+    if (c->patch) { /* {u32 start, u32 end, u32 length, value}: the caller splices */
+      vl_buf_put_u32(out, (uint32_t)t.start);
+      vl_buf_put_u32(out, (uint32_t)t.end);
+      vl_buf_put_u32(out, (uint32_t)val_len);
+    } else {
+      vl_buf_put(out, s + last, t.start - last);
+    }
     vl_buf_put(out, val, val_len);
     last = t.end;
   }
   /* Spans end where no token straddles them (vl_origin_region_end). */
-  vl_buf_put(out, s + last, to - last);
+  if (!c->patch) vl_buf_put(out, s + last, to - last);
   return matches;
 }
 
@@ -391,7 +398,7 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
     return VL_ERR_ARG;
   }
   *out = NULL;
-  if (flags & ~(uint32_t)VL_RESOLVE_POSTMAN_COMPAT) {
+  if (flags & ~(uint32_t)(VL_RESOLVE_POSTMAN_COMPAT | VL_RESOLVE_BODY_PATCH)) {
     vl_set_error(v, "resolve: unknown flags 0x%x", (unsigned)flags);
     vl_free(req);
     return VL_ERR_ARG;
@@ -544,8 +551,12 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   }
   if (!st) {
     static const vl_where body_w = {"body", -1, ""};
-    vl_buf_put_u32(&o, r->req.body_kind);
+    /* A large text body the caller already holds comes back as patches. */
+    c.patch = (r->flags & VL_RESOLVE_BODY_PATCH) && !(r->flags & VL_RESOLVE_POSTMAN_COMPAT) &&
+              r->req.body_kind == VL_BODY_TEXT;
+    vl_buf_put_u32(&o, c.patch ? VL_BODY_PATCH : r->req.body_kind);
     st = render_field(&c, r->req.body.p, r->req.body.n, 0, r->req.body_kind != VL_BODY_BYTES, &body_w, &origin, &o);
+    c.patch = 0;
   }
   vl_buf_put_str(&c.report, "]");
   close_values(r); /* plaintext values exist only during the render */

@@ -164,7 +164,12 @@ typedef struct vl_resolve vl_resolve;
 enum {
   /* Postman's repeated passes: a substituted value is expanded again, up to 19
    * passes. Off by default: a secret value is never re-expanded. */
-  VL_RESOLVE_POSTMAN_COMPAT = 1u << 0
+  VL_RESOLVE_POSTMAN_COMPAT = 1u << 0,
+  /* The rendered text body comes back as patches (body kind 3, VL_BODY_PATCH:
+   * records {u32 start, u32 end, u32 length, value} against the template's
+   * bytes) for the caller to splice into the body it already holds — no copy
+   * of a large body. Ignored with VL_RESOLVE_POSTMAN_COMPAT. */
+  VL_RESOLVE_BODY_PATCH = 1u << 1
 };
 
 /* One HTTP job for the caller to perform. request is in the reqcodec wire

@@ -22,8 +22,8 @@
 #include "providers/provider.h"
 #include "sigv4.h"
 
-#define AWS_DEFAULT_LIFETIME_MS (2u * 3600u * 1000u)
-#define ROLE_REFRESH_MARGIN_MS (60u * 1000u)
+#define AWS_DEFAULT_LIFETIME_MS ((uint64_t)2 * 3600 * 1000)
+#define ROLE_REFRESH_MARGIN_MS ((uint64_t)60 * 1000)
 
 enum { STAGE_START = 0, STAGE_ASSUME = 1, STAGE_GET = 2 };
 
@@ -37,6 +37,10 @@ static int valid_name_char(char c) {
 static vl_status parse_arn(const char *arn, cJSON *params, char *err, size_t errlen) {
   const char *f[8];
   size_t len[8], n = 0;
+  if (!arn) {
+    snprintf(err, errlen, "no ARN");
+    return VL_ERR_REFERENCE;
+  }
   const char *p = arn;
   f[0] = p;
   while (*p && n < 7) {
@@ -410,8 +414,16 @@ static char *xml_text(const vl_slice *xml, const char *tag) {
 
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff]Z" → ms since the epoch; 0 if malformed. */
 static uint64_t iso8601_ms(const char *s) {
-  int y, mo, d, h, mi, sec;
-  if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6) return 0;
+  /* Fixed layout: digits at these offsets, separators between. */
+  static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+  if (!s || strlen(s) < sizeof shape - 1) return 0;
+  for (size_t i = 0; i + 1 < sizeof shape; i++) {
+    if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i]) return 0;
+  }
+#define DIGITS2(at) ((s[at] - '0') * 10 + (s[(at) + 1] - '0'))
+  int y = DIGITS2(0) * 100 + DIGITS2(2), mo = DIGITS2(5), d = DIGITS2(8), h = DIGITS2(11), mi = DIGITS2(14),
+      sec = DIGITS2(17);
+#undef DIGITS2
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970) return 0;
   /* days from civil (Howard Hinnant) */
   int yy = y - (mo <= 2);

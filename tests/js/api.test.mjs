@@ -155,3 +155,26 @@ test('wipe(): every later call fails with "vault wiped"', async () => {
   assert.throws(() => v.links(), (e) => e.code === 'wiped');
   v.wipe(); // idempotent
 });
+
+test('large bodies: spliced (ASCII) and copied (non-ASCII) paths give the same result', async () => {
+  const v = await createVault();
+  v.link('a', local('AAA'));
+  v.link('u', local('üñï'));
+  v.link('d', local('x'), { domains: ['other.test'] });
+  const tail = '{{vault:a}}-{{vault:u}}-{{vault:zz}}-{{vault:d}}-{{env}}';
+  const ascii = 'x'.repeat(70000) + tail + 'y'.repeat(5);
+  const r = await v.resolve({ url: 'https://h.test/', body: ascii });
+  assert.equal(r.body, 'x'.repeat(70000) + 'AAA-üñï-{{vault:zz}}-{{vault:d}}-{{env}}' + 'y'.repeat(5));
+  assert.deepEqual(r.unresolved.map((u) => [u.name, u.reason, u.offset]), [
+    ['zz', 'unknown', ascii.indexOf('{{vault:zz}}')],
+    ['d', 'domain_not_allowed', ascii.indexOf('{{vault:d}}')],
+  ]);
+  const wide = 'é'.repeat(40000) + tail;
+  const w = await v.resolve({ url: 'https://h.test/', body: wide });
+  assert.equal(w.body, 'é'.repeat(40000) + 'AAA-üñï-{{vault:zz}}-{{vault:d}}-{{env}}');
+  // Postman mode re-expands, so it always copies.
+  v.link('b', local('{{vault:a}}'));
+  const c = await v.resolve({ url: 'https://h.test/', body: 'x'.repeat(70000) + '{{vault:b}}' }, { postmanCompat: true });
+  assert.equal(c.body, 'x'.repeat(70000) + 'AAA');
+  v.wipe();
+});

@@ -9,7 +9,7 @@
 
 import { loadCore } from './bridge.js';
 import { VaultError, STATUS_CODES } from './errors.js';
-import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders } from './wire.js';
+import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders, applyPatches, BODY_PATCH } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
 import { postmanSecretResolver } from './postman.js';
 
@@ -17,6 +17,8 @@ export { VaultError } from './errors.js';
 
 const enc = new TextEncoder();
 const FLAG_POSTMAN_COMPAT = 1;
+const FLAG_BODY_PATCH = 2;
+const PATCH_MIN_BODY = 64 * 1024; // below this, copying the body out is cheaper than splicing
 const VL_OK = 0;
 const VL_DONE = 12;
 const TEST_HOOKS = Symbol.for('vaultlink.testHooks');
@@ -280,7 +282,7 @@ export class Vault {
     const compat = opts.postmanCompat ?? this.#options.postmanCompat;
     const core = this.#core;
     // Encoded straight into wasm memory; the core takes ownership of the buffer.
-    const { ptr, len, shape } = encodeRequestInto(
+    const { ptr, len, shape, bodyAscii } = encodeRequestInto(
       request,
       (size) => {
         const p = x.vl_alloc(size) >>> 0;
@@ -289,7 +291,11 @@ export class Vault {
       },
       (p) => x.vl_free(p),
     );
-    const r = x.vl_w_resolve_begin(this.#v, ptr, len, compat ? FLAG_POSTMAN_COMPAT : 0, Date.now()) >>> 0;
+    // A large ASCII body is not copied back: the core returns where the
+    // values go and this shim splices them into the string it already holds.
+    const patch = bodyAscii && request.body.length >= PATCH_MIN_BODY;
+    const flags = (compat ? FLAG_POSTMAN_COMPAT : 0) | (patch ? FLAG_BODY_PATCH : 0);
+    const r = x.vl_w_resolve_begin(this.#v, ptr, len, flags, Date.now()) >>> 0;
     if (!r) this.#fail(core.out(0), 'resolve');
     try {
       // Local and cached secrets need no fetch: render without yielding.
@@ -309,7 +315,8 @@ export class Vault {
       const unresolved = repLen === 2 ? [] : JSON.parse(new TextDecoder().decode(core.u8().subarray(repPtr, repPtr + repLen)));
       x.vl_free(repPtr); // the report names tokens, never values
       const result = { method: out.method, url: out.url, headers: shapeHeaders(shape, out.headers), unresolved };
-      if (out.body !== undefined) result.body = out.body;
+      if (out.bodyKind === BODY_PATCH) result.body = applyPatches(request.body, out.body);
+      else if (out.body !== undefined) result.body = out.body;
       return result;
     } finally {
       if (this.#v) x.vl_w_resolve_free(r);

@@ -9,6 +9,7 @@ const dec = new TextDecoder('utf-8', { fatal: false });
 export const BODY_NONE = 0;
 export const BODY_TEXT = 1;
 export const BODY_BYTES = 2;
+export const BODY_PATCH = 3; // rendered output only: splice records against the caller's body
 
 const wellFormed =
   typeof String.prototype.isWellFormed === 'function'
@@ -121,6 +122,7 @@ function encodeParts(p, alloc, factor) {
   const dv = new DataView(u8.buffer);
   let o = ptr + 4;
   let ok = true;
+  let written = 0;
   const str = (s) => {
     let n;
     if (s.length < 48 && /^[\x00-\x7f]*$/.test(s)) {
@@ -133,6 +135,7 @@ function encodeParts(p, alloc, factor) {
     }
     dv.setUint32(o, n, true);
     o += 4 + n;
+    written = n;
   };
   u8[ptr] = 0x56; // "VLR1"
   u8[ptr + 1] = 0x4c;
@@ -148,14 +151,17 @@ function encodeParts(p, alloc, factor) {
   }
   dv.setUint32(o, p.kind, true);
   o += 4;
-  if (p.kind === BODY_TEXT) str(p.body);
-  else {
+  let bodyAscii = false;
+  if (p.kind === BODY_TEXT) {
+    str(p.body);
+    bodyAscii = written === p.body.length; // one byte per code unit: offsets agree
+  } else {
     const b = p.body || new Uint8Array(0);
     dv.setUint32(o, b.length, true);
     u8.set(b, o + 4);
     o += 4 + b.length;
   }
-  return { ok, ptr, len: o - ptr, shape: p.shape, bodyKind: p.kind };
+  return { ok, ptr, len: o - ptr, shape: p.shape, bodyKind: p.kind, bodyAscii };
 }
 
 /** Encodes {method, url, headers, body} into a fresh Uint8Array. */
@@ -173,6 +179,17 @@ const shortAscii = (b) => {
   return true;
 };
 const decodeText = (b) => (b.length < 48 && shortAscii(b) ? String.fromCharCode.apply(null, b) : dec.decode(b));
+
+/** Applies BODY_PATCH records to the (ASCII) template body. */
+export function applyPatches(template, patches) {
+  let out = '';
+  let last = 0;
+  for (const p of patches) {
+    out += template.slice(last, p.start) + p.value;
+    last = p.end;
+  }
+  return out + template.slice(last);
+}
 
 /**
  * Decodes the wire format from `u8` (a view into wasm memory). Strings are
@@ -199,5 +216,16 @@ export function decodeRequest(u8) {
   let body;
   if (kind === BODY_TEXT) body = dec.decode(raw);
   else if (kind === BODY_BYTES) body = raw.slice();
+  else if (kind === BODY_PATCH) {
+    body = [];
+    const pv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < raw.length; ) {
+      const start = pv.getUint32(i, true);
+      const end = pv.getUint32(i + 4, true);
+      const n = pv.getUint32(i + 8, true);
+      body.push({ start, end, value: decodeText(raw.subarray(i + 12, i + 12 + n)) });
+      i += 12 + n;
+    }
+  }
   return { method, url, headers, body, bodyKind: kind };
 }
