@@ -14,6 +14,8 @@
  *   for emulators and VPC endpoints), "stsEndpoint", "fips": true.
  *   Long-lived keys last 2 h (as Postman); temporary ones until "expiresAt".
  */
+#include "providers/aws.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -437,8 +439,8 @@ static uint64_t iso8601_ms(const char *s) {
 
 /* awsJson1_1 error code: X-Amzn-Errortype, else body "code", else "__type";
  * then cut from the first ':' and up to the last '#' (Smithy errors.smithy). */
-static void json_error_code(const vl_request *resp, const cJSON *body, char *code, size_t codelen, char *msg,
-                            size_t msglen) {
+void vl_aws_error_code(const vl_request *resp, const cJSON *body, char *code, size_t codelen, char *msg,
+                       size_t msglen) {
   const vl_slice *h = vl_resp_header(resp, "x-amzn-errortype");
   char raw[256] = "";
   if (h)
@@ -527,7 +529,7 @@ static vl_step_kind on_get(vl_fetch *f, uint32_t status, const vl_request *resp,
   vl_step_kind k;
   if (status != 200) {
     char code[128], msg[256];
-    json_error_code(resp, body, code, sizeof code, msg, sizeof msg);
+    vl_aws_error_code(resp, body, code, sizeof code, msg, sizeof msg);
     k = fail_with_code(f, code, msg, status, out);
     vl_wipe(msg, sizeof msg);
   } else if (!cJSON_IsObject(body)) {
