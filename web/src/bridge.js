@@ -31,11 +31,9 @@ export function compileCore(source) {
   return compiled;
 }
 
-/** A fresh instance of the core with its own linear memory. */
-export async function loadCore(source) {
-  const module = await compileCore(source);
-  const core = new Core();
-  const instance = await WebAssembly.instantiate(module, {
+/** The two imports the core needs, bound to `core`'s memory. */
+function coreImports(core) {
+  return {
     env: {
       // The core's only entropy source (getentropy()).
       getentropy(ptr, len) {
@@ -44,13 +42,33 @@ export async function loadCore(source) {
       },
       emscripten_notify_memory_growth() {},
     },
-  });
-  core.attach(instance);
+  };
+}
+
+/** A fresh instance of the core with its own linear memory. */
+export async function loadCore(source) {
+  const module = await compileCore(source);
+  const core = new Core();
+  core.attach(await WebAssembly.instantiate(module, coreImports(core)), module);
+  return core;
+}
+
+/**
+ * A fresh instance of an already compiled core, synchronously (a page restored
+ * from the back/forward cache re-initialises its vault inside the `pageshow`
+ * handler). `module` is the WebAssembly.Module a previous loadCore() used.
+ * @param {WebAssembly.Module} module
+ */
+export function loadCoreSync(module) {
+  if (!(module instanceof WebAssembly.Module)) throw new TypeError('loadCoreSync(module): a compiled WebAssembly.Module is required');
+  const core = new Core();
+  core.attach(new WebAssembly.Instance(module, coreImports(core)), module);
   return core;
 }
 
 export class Core {
-  attach(instance) {
+  attach(instance, module) {
+    this.module = module; // kept after destroy(): compiled code, no state
     this.x = instance.exports;
     this.memory = this.x.memory;
     this.x._initialize();

@@ -102,6 +102,15 @@ export interface VaultOptions {
   postmanCompat?: boolean;
   /** Wipe on pagehide and freeze (default true in browsers). */
   wipeOnLeave?: boolean;
+  /**
+   * Called when a vault wiped by pagehide or freeze comes back because the page
+   * was restored from the back/forward cache (`pageshow` with `persisted`). The
+   * vault is then live again and EMPTY: a fresh wasm instance, no links, no
+   * credentials, no cache, a new session key pair (re-send `publicKey()`).
+   * Re-link and re-connect here. Not called after `wipe()`: that is for good.
+   * An exception thrown here is reported (`reportError`), not propagated.
+   */
+  onRestore?: (vault: Vault) => void;
   /** The wasm module: a WebAssembly.Module, its bytes, or a URL (default: ../dist/vaultlink.wasm). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /** How provider jobs are performed (default: fetchTransport()). */
@@ -125,8 +134,12 @@ export class VaultError extends Error {
 }
 
 export class Vault {
-  /** True after wipe(), pagehide or freeze. A page restored from the back/forward cache
-   * (pageshow with persisted) keeps the wiped vault: create a new one with createVault(). */
+  /** True after wipe(), pagehide or freeze; every other call then throws a VaultError
+   * with code 'wiped' whose message says why. A vault wiped by pagehide or freeze
+   * becomes live and empty again when the page is restored from the back/forward
+   * cache (pageshow with persisted; see VaultOptions.onRestore). A vault wiped by
+   * wipe() stays wiped: create a new one with createVault(). A resolve() awaiting
+   * a provider when the vault is wiped rejects as 'wiped', even if it was restored since. */
   readonly wiped: boolean;
   link(name: string, source: Source | string, options?: LinkOptions): void;
   unlink(name: string): void;

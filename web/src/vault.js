@@ -7,7 +7,7 @@
 //
 // The shim owns I/O and lifecycle; the core (wasm) owns every secret byte.
 
-import { loadCore } from './bridge.js';
+import { loadCore, loadCoreSync } from './bridge.js';
 import { VaultError, STATUS_CODES } from './errors.js';
 import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders, applyPatches, BODY_PATCH } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
@@ -82,11 +82,21 @@ export class Vault {
   #wipedBy = '';
   #sweepTimer = null;
   #onShow = null;
+  // Bumped by every wipe: a resolve() that awaited across a wipe (and maybe a
+  // bfcache restore) must not touch the new instance with the old one's pointers.
+  #epoch = 0;
+  // Set by an automatic wipe (pagehide, freeze): a bfcache restore may then
+  // re-initialise the vault empty. Never set by wipe().
+  #restorable = false;
+  #lastWipe = ''; // the reason of the latest wipe, kept across a restore
 
   constructor(core, options) {
     const ttl = options.cacheTtlMinutes ?? 60;
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > 525600) {
       throw new VaultError('bad_argument', 'options.cacheTtlMinutes must be an integer from 1 to 525600');
+    }
+    if (options.onRestore !== undefined && typeof options.onRestore !== 'function') {
+      throw new VaultError('bad_argument', 'options.onRestore must be a function');
     }
     this.#core = core;
     this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
@@ -100,15 +110,26 @@ export class Vault {
     this.#installLifecycle();
   }
 
-  /** True once wipe() ran (or the page was left): every other call then throws. */
+  /** True once wipe() ran (or the page was left): every other call then throws.
+   * A vault wiped by pagehide/freeze is live (and empty) again after a
+   * back/forward-cache restore (pageshow with persisted); see #restore(). */
   get wiped() {
     return this.#v === 0;
   }
 
   #x() {
-    if (!this.#v) {
-      throw new VaultError('wiped', `vault wiped (${this.#wipedBy || 'wipe() was called'}): create a new vault with createVault()`);
-    }
+    if (!this.#v) throw this.#wipedError();
+    return this.#core.x;
+  }
+
+  #wipedError(why = this.#wipedBy || 'wipe() was called') {
+    return new VaultError('wiped', `vault wiped (${why}): create a new vault with createVault()`);
+  }
+
+  /** After an await: the instance `epoch` is gone (wiped, perhaps restored empty since). */
+  #still(epoch) {
+    if (!this.#v) throw this.#wipedError();
+    if (this.#epoch !== epoch) throw this.#wipedError(`${this.#lastWipe} while the call was in flight`);
     return this.#core.x;
   }
 
@@ -279,6 +300,7 @@ export class Vault {
    */
   async resolve(request, opts = {}) {
     let x = this.#x();
+    const epoch = this.#epoch;
     const compat = opts.postmanCompat ?? this.#options.postmanCompat;
     const core = this.#core;
     // Encoded straight into wasm memory; the core takes ownership of the buffer.
@@ -300,8 +322,8 @@ export class Vault {
     try {
       // Local and cached secrets need no fetch: render without yielding.
       if (x.vl_w_next_job(r) !== VL_DONE) {
-        await this.#runJobs(r, true);
-        x = this.#x(); // the vault may have been wiped while jobs ran
+        await this.#runJobs(r, true, epoch);
+        x = this.#still(epoch); // the vault may have been wiped (or wiped and restored) while jobs ran
       }
       const st = x.vl_w_render(r, Date.now());
       if (st !== VL_OK) this.#fail(st, 'resolve');
@@ -319,18 +341,18 @@ export class Vault {
       else if (out.body !== undefined) result.body = out.body;
       return result;
     } finally {
-      if (this.#v) x.vl_w_resolve_free(r);
+      if (this.#v && this.#epoch === epoch) x.vl_w_resolve_free(r);
     }
   }
 
   /** fetch: runs the core's HTTP jobs until it has none left. `pending`: the
    * caller's vl_w_next_job() already returned the first job (in the outbox). */
-  async #runJobs(r, pending) {
+  async #runJobs(r, pending, epoch) {
     const core = this.#core;
     for (;;) {
       const jobs = [];
       for (;;) {
-        const st = pending ? VL_OK : this.#x().vl_w_next_job(r);
+        const st = pending ? VL_OK : this.#still(epoch).vl_w_next_job(r);
         pending = false;
         if (st === VL_DONE) break;
         if (st !== VL_OK) this.#fail(st, 'resolve');
@@ -342,9 +364,9 @@ export class Vault {
       await Promise.all(
         jobs.map(async ({ id, req }) => {
           const res = await this.#perform(req);
-          if (!this.#v) return;
+          if (!this.#v || this.#epoch !== epoch) return;
           const frame = encodeRequest({ method: '', url: '', headers: res.headers, body: res.body }).bytes;
-          this.#withBytes(frame, (p, n) => this.#x().vl_w_job_done(r, id, res.status, p, n, Date.now()));
+          this.#withBytes(frame, (p, n) => this.#still(epoch).vl_w_job_done(r, id, res.status, p, n, Date.now()));
           frame.fill(0);
         }),
       );
@@ -376,14 +398,23 @@ export class Vault {
 
   /**
    * Wipes everything: the core zeroes its state, then the whole wasm memory is
-   * zero-filled and the instance dropped. Every later call throws 'vault wiped'.
+   * zero-filled and the instance dropped. Every later call throws 'vault wiped',
+   * for good: unlike a wipe on pagehide/freeze, a bfcache restore does not
+   * bring this vault back.
    */
   wipe() {
+    this.#restorable = false;
     this.#wipeBecause('wipe() was called');
+    this.#unlisten();
   }
 
-  #wipeBecause(why) {
-    if (!this.#wipedBy) this.#wipedBy = why;
+  /** `auto`: pagehide or freeze. The vault may then come back empty on a bfcache restore. */
+  #wipeBecause(why, auto = false) {
+    if (this.#v) {
+      this.#wipedBy = this.#lastWipe = why;
+      this.#restorable = auto;
+      this.#epoch++;
+    } else if (!this.#wipedBy) this.#wipedBy = why;
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     this.#sweepTimer = null;
     if (this.#v) {
@@ -391,6 +422,51 @@ export class Vault {
       this.#v = 0;
     }
     this.#core.destroy();
+  }
+
+  /**
+   * A page restored from the back/forward cache after an automatic wipe: a
+   * fresh wasm instance (synchronously, from the compiled module), a new empty
+   * vault (no links, no credentials, no cache, a new session key pair), the
+   * lifecycle handlers installed again, then options.onRestore(vault).
+   */
+  #restore() {
+    if (this.#v || !this.#restorable || !this.#core.module) return;
+    let core;
+    let v = 0;
+    try {
+      core = loadCoreSync(this.#core.module);
+      v = core.x.vl_w_vault_new(this.#options.cacheTtlMinutes ?? 60) >>> 0;
+    } catch {
+      v = 0;
+    }
+    if (!v) {
+      core?.destroy();
+      this.#restorable = false;
+      this.#wipedBy += '; re-initialising after the back/forward-cache restore failed';
+      return;
+    }
+    this.#unlisten();
+    this.#core = core;
+    this.#options[TEST_HOOKS]?.onCore?.(core);
+    this.#v = v;
+    this.#wipedBy = '';
+    this.#restorable = false;
+    this.#inflight = [];
+    this.#gen++;
+    this.#installLifecycle();
+    const cb = this.#options.onRestore;
+    if (cb) {
+      try {
+        cb(this);
+      } catch (e) {
+        if (typeof reportError === 'function') reportError(e);
+        else setTimeout(() => { throw e; });
+      }
+    }
+  }
+
+  #unlisten() {
     if (this.#onLeave && typeof removeEventListener === 'function') {
       removeEventListener('pagehide', this.#onLeave);
       if (typeof document !== 'undefined') document.removeEventListener('freeze', this.#onLeave);
@@ -412,14 +488,18 @@ export class Vault {
       this.#sweepTimer.unref?.(); // never keeps Node alive
     }
     if (typeof addEventListener !== 'function' || typeof window === 'undefined') return;
-    this.#onShow = () => this.#v && this.sweep();
+    // A page restored from the bfcache (pageshow, persisted) after a wipe on
+    // pagehide/freeze gets this vault back empty (crypto-notes §6); one wiped
+    // by wipe() stays wiped.
+    this.#onShow = (e) => {
+      if (this.#v) this.sweep();
+      else if (e.type === 'pageshow' && e.persisted === true) this.#restore();
+    };
     addEventListener('pageshow', this.#onShow);
     if (typeof document !== 'undefined') document.addEventListener('visibilitychange', this.#onShow);
     if (!this.#options.wipeOnLeave) return;
     // pagehide fires on navigation, close and bfcache entry; freeze on discard.
-    // A page restored from the bfcache (pageshow, persisted) finds this vault
-    // wiped for good: the app creates a new one with createVault().
-    this.#onLeave = (e) => this.#wipeBecause(e.type === 'freeze' ? 'the page was frozen' : 'the page was left (pagehide)');
+    this.#onLeave = (e) => this.#wipeBecause(e.type === 'freeze' ? 'the page was frozen' : 'the page was left (pagehide)', true);
     addEventListener('pagehide', this.#onLeave);
     if (typeof document !== 'undefined') document.addEventListener('freeze', this.#onLeave);
   }
