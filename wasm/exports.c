@@ -6,8 +6,11 @@
  * temporaries there; see ../shared/reference/crypto-notes.md §5).
  */
 #include <stdint.h>
+#include <string.h>
 
+#include "mem.h"
 #include "scrub.h"
+#include "sigv4.h"
 #include "vaultlink.h"
 
 static uintptr_t outbox[4];
@@ -124,4 +127,26 @@ int vl_w_set_cache_ttl(vl_vault *v, uint32_t minutes) {
 /* out[40] = the vault's recipient public key (32) ‖ its key id (8). Not secret. */
 int vl_w_public_key(const vl_vault *v, uint8_t *out) {
   return vl_vault_public_key(v, out, out + 32);
+}
+
+/* Benchmark hook: signs a Secrets Manager GetSecretValue request (POST /,
+ * awsJson1_1) the way the AWS provider does. The Authorization value goes to
+ * the outbox (a vl_alloc'd copy the caller frees). */
+int vl_w_sigv4_get_secret_value(const char *akid, const char *secret, const char *region, const char *host,
+                                const uint8_t *body, size_t len, double now) {
+  vl_header hs[3] = {
+      {{(const uint8_t *)"Content-Type", 12}, {(const uint8_t *)"application/x-amz-json-1.1", 26}},
+      {{(const uint8_t *)"Host", 4}, {(const uint8_t *)host, strlen(host)}},
+      {{(const uint8_t *)"X-Amz-Target", 12}, {(const uint8_t *)"secretsmanager.GetSecretValue", 29}},
+  };
+  vl_sigv4_request req = {{(const uint8_t *)"POST", 4}, {(const uint8_t *)"/", 1}, {0, 0}, hs, 3, {body, len}};
+  vl_aws_credentials c = {{(const uint8_t *)akid, strlen(akid)}, {(const uint8_t *)secret, strlen(secret)}, {0, 0}};
+  vl_sigv4_result sig;
+  memset(&sig, 0, sizeof sig);
+  int st = vl_sigv4_sign(&req, &c, region, "secretsmanager", ms(now), VL_SIGV4_NORMALIZE_PATH, &sig);
+  outbox[0] = st ? 0 : (uintptr_t)vl_memdup(sig.authorization.p, sig.authorization.len);
+  outbox[1] = st ? 0 : sig.authorization.len;
+  vl_sigv4_result_clear(&sig);
+  vl_scrub_stack();
+  return st;
 }
