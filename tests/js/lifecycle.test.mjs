@@ -229,3 +229,9 @@ test('a resolve() in flight across a pagehide + restore fails as wiped and never
 test('options.onRestore must be a function', async () => {
   await assert.rejects(createVault({ onRestore: 'yes' }), (e) => e instanceof VaultError && e.code === 'bad_argument' && /onRestore/.test(e.message));
 });
+
+test('createVaultInWorker is browser-only: in Node it rejects with code "unsupported"', async () => {
+  const { createVaultInWorker } = await import('vaultlink');
+  await assert.rejects(createVaultInWorker(), (e) => e instanceof VaultError && e.code === 'unsupported' && /createVault\(\)/.test(e.message));
+  await assert.rejects(createVaultInWorker(null), (e) => e instanceof VaultError && e.code === 'bad_argument');
+});

@@ -169,3 +169,55 @@ export class Vault {
 }
 
 export function createVault(options?: VaultOptions): Promise<Vault>;
+
+export interface WorkerVaultOptions extends Omit<VaultOptions, 'wasm' | 'onRestore'> {
+  /** The wasm module for the Worker: a URL (relative to web/src/), a WebAssembly.Module or its bytes. */
+  wasm?: WebAssembly.Module | BufferSource | URL | string;
+  /**
+   * Optional: provider jobs are sent back to this page and performed by this
+   * transport. The provider's responses, and so secret values, then pass
+   * through this page's heap; without it the Worker fetches them itself
+   * (fetchTransport) and values stay in the Worker.
+   */
+  transport?: Transport;
+  /** A bfcache restore after pagehide/freeze started a new Worker with an empty vault. */
+  onRestore?: (vault: WorkerVault) => void;
+}
+
+/**
+ * A vault whose core runs in a dedicated Worker (web/src/worker.js, an ES
+ * module Worker). Same methods as Vault, but every one returns a Promise: calls
+ * and answers travel by postMessage (structured clone). A Uint8Array secret
+ * value given to link() is copied and the copy transferred (your array is left
+ * as it is). Errors reject with a VaultError with the same code and message.
+ *
+ * wipe(): the Worker's vault zeroes its state and zero-fills its wasm memory,
+ * then the Worker is terminated; later calls reject with code 'wiped', for good.
+ * pagehide and freeze (wipeOnLeave, default true) ask the Worker to wipe and
+ * terminate it at once (the page may be frozen next, so terminate() does not
+ * wait for the zero-fill); a page restored from the back/forward cache then gets
+ * a new Worker with an empty vault and onRestore(vault) is called.
+ *
+ * Browser only (needs the Worker global): in Node use createVault().
+ * postmanSecretResolver() is not available on a WorkerVault.
+ */
+export class WorkerVault {
+  readonly wiped: boolean;
+  link(name: string, source: Source | string, options?: LinkOptions): Promise<void>;
+  unlink(name: string): Promise<void>;
+  setEnabled(name: string, enabled: boolean): Promise<void>;
+  links(): Promise<LinkDefinition[]>;
+  /** A Headers object is accepted and given back as one. */
+  resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
+  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>): Promise<void>;
+  disconnect(provider: Exclude<Provider, 'local'>): Promise<void>;
+  publicKey(): Promise<RecipientKey>;
+  status(): Promise<ReturnType<Vault['status']>>;
+  resetCache(): Promise<void>;
+  sweep(): Promise<number>;
+  setCacheTtl(minutes: number): Promise<void>;
+  wipe(): Promise<void>;
+}
+
+/** Creates a vault in a dedicated Worker; rejects with code 'unsupported' where there is no Worker (Node). */
+export function createVaultInWorker(options?: WorkerVaultOptions): Promise<WorkerVault>;

@@ -504,3 +504,256 @@ export class Vault {
     if (typeof document !== 'undefined') document.addEventListener('freeze', this.#onLeave);
   }
 }
+
+/**
+ * Creates a vault whose core runs in a dedicated Worker (web/src/worker.js):
+ * secret values and credentials live in the Worker's heap and wasm memory, and
+ * wipe() (or pagehide/freeze) ends with terminate(). Browser only: Node's
+ * worker_threads is a different API (use createVault() there).
+ * @param {import('./vault').WorkerVaultOptions} [options]
+ * @returns {Promise<WorkerVault>}
+ */
+export async function createVaultInWorker(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new VaultError('bad_argument', 'createVaultInWorker(options): options must be an object');
+  }
+  if (typeof Worker !== 'function') {
+    throw new VaultError('unsupported', 'createVaultInWorker() needs browser dedicated Workers (in Node, use createVault())');
+  }
+  if (options.onRestore !== undefined && typeof options.onRestore !== 'function') {
+    throw new VaultError('bad_argument', 'options.onRestore must be a function');
+  }
+  if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
+    throw new VaultError('bad_argument', 'options.transport must have a perform(request) method');
+  }
+  const v = new WorkerVault(options);
+  await v.ready();
+  return v;
+}
+
+/** The options the Worker's createVault() gets (structured-cloneable). */
+function workerOptions(options) {
+  const out = {};
+  for (const k of ['cacheTtlMinutes', 'postmanCompat', 'sweepIntervalMs']) if (options[k] !== undefined) out[k] = options[k];
+  const w = options.wasm;
+  if (w !== undefined) out.wasm = w instanceof URL ? w.href : typeof w === 'string' ? new URL(w, import.meta.url).href : w;
+  if (options.transport) out.transport = true; // jobs come back to options.transport in this page
+  return out;
+}
+
+function errorFrom(e) {
+  if (e.code) return new VaultError(e.code, e.message.replace(/^vaultlink: /, ''));
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}
+
+export class WorkerVault {
+  #options;
+  #worker = null;
+  #ready = null;
+  #pending = new Map(); // id → {resolve, reject}
+  #nextId = 1;
+  #wipedBy = '';
+  #restorable = false;
+  #onLeave = null;
+  #onShow = null;
+
+  constructor(options) {
+    this.#options = { wipeOnLeave: true, ...options };
+    this.#start();
+    this.#listen();
+  }
+
+  /** Resolves once the Worker's vault exists (createVaultInWorker awaits it). */
+  ready() {
+    return this.#ready;
+  }
+
+  get wiped() {
+    return this.#wipedBy !== '';
+  }
+
+  #start() {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.#worker = w;
+    w.onmessage = (e) => this.#onMessage(w, e.data);
+    w.onerror = (e) => {
+      e.preventDefault?.();
+      this.#failAll(new VaultError('worker', `the vault's Worker failed: ${e.message || 'could not be loaded'}`));
+    };
+    this.#ready = this.#post('init', [workerOptions(this.#options)]).then(() => undefined);
+    this.#ready.catch(() => {});
+  }
+
+  #onMessage(w, m) {
+    if (w !== this.#worker) return;
+    if (m?.kind === 'perform') {
+      this.#perform(w, m.id, m.req);
+      return;
+    }
+    const p = this.#pending.get(m?.id);
+    if (!p) return;
+    this.#pending.delete(m.id);
+    if (m.ok) p.resolve(m.result);
+    else p.reject(errorFrom(m.error));
+  }
+
+  /** A provider job for options.transport (the response passes through this page). */
+  async #perform(w, id, req) {
+    try {
+      const res = await this.#options.transport.perform(req);
+      const body = res.body instanceof Uint8Array ? res.body.slice() : new Uint8Array(res.body ?? 0);
+      if (w === this.#worker) w.postMessage({ kind: 'performed', id, ok: true, res: { status: res.status, headers: res.headers, body } }, [body.buffer]);
+    } catch (e) {
+      if (w === this.#worker) w.postMessage({ kind: 'performed', id, ok: false, error: { name: e?.name ?? 'Error', message: String(e?.message ?? e) } });
+    }
+  }
+
+  #wipedError() {
+    return new VaultError('wiped', `vault wiped (${this.#wipedBy || 'wipe() was called'}): create a new vault with createVaultInWorker()`);
+  }
+
+  #failAll(err) {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  #post(op, args, transfer = []) {
+    if (this.#wipedBy) return Promise.reject(this.#wipedError());
+    return new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#pending.set(id, { resolve, reject });
+      try {
+        this.#worker.postMessage({ kind: 'call', id, op, args }, transfer);
+      } catch (e) {
+        this.#pending.delete(id);
+        reject(new VaultError('bad_argument', `${op}(): an argument cannot be sent to the Worker (${e.name})`));
+      }
+    });
+  }
+
+  /** Same as Vault#link; a Uint8Array value is copied and the copy transferred (yours is untouched). */
+  link(name, source, opts = {}) {
+    if (source && typeof source === 'object' && source.value instanceof Uint8Array) {
+      const value = source.value.slice();
+      return this.#post('link', [name, { ...source, value }, opts], [value.buffer]);
+    }
+    return this.#post('link', [name, source, opts]);
+  }
+  unlink(name) {
+    return this.#post('unlink', [name]);
+  }
+  setEnabled(name, enabled) {
+    return this.#post('setEnabled', [name, enabled]);
+  }
+  links() {
+    return this.#post('links', []);
+  }
+  connect(provider, credentials) {
+    return this.#post('connect', [provider, credentials]);
+  }
+  disconnect(provider) {
+    return this.#post('disconnect', [provider]);
+  }
+  status() {
+    return this.#post('status', []);
+  }
+  publicKey() {
+    return this.#post('publicKey', []);
+  }
+  resetCache() {
+    return this.#post('resetCache', []);
+  }
+  sweep() {
+    return this.#post('sweep', []);
+  }
+  setCacheTtl(minutes) {
+    return this.#post('setCacheTtl', [minutes]);
+  }
+  async resolve(request, opts = {}) {
+    // Headers objects cannot be cloned: sent as pairs, returned as Headers.
+    const isHeaders = typeof Headers === 'function' && request?.headers instanceof Headers;
+    const req = isHeaders ? { ...request, headers: [...request.headers] } : request;
+    const r = await this.#post('resolve', [req, opts]);
+    if (isHeaders) r.headers = new Headers(r.headers);
+    return r;
+  }
+
+  /**
+   * The Worker's vault wipes (the core zeroes its state, the shim zero-fills
+   * the whole wasm memory), then the Worker is terminated. Later calls reject
+   * with 'vault wiped', for good.
+   */
+  async wipe() {
+    if (this.#wipedBy) return;
+    this.#restorable = false;
+    this.#unlisten();
+    const w = this.#worker;
+    const done = this.#post('wipe', []).catch(() => {});
+    this.#wipedBy = 'wipe() was called';
+    let timer;
+    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    this.#stop(w);
+  }
+
+  #stop(w) {
+    w.terminate();
+    if (this.#worker === w) this.#worker = null;
+    this.#failAll(this.#wipedError());
+  }
+
+  /** pagehide/freeze: ask the Worker to wipe and terminate it at once (the
+   * page may be frozen right after; terminate() drops the Worker's memory). */
+  #leave(why) {
+    if (this.#wipedBy) return;
+    this.#wipedBy = why;
+    this.#restorable = true;
+    const w = this.#worker;
+    try {
+      w.postMessage({ kind: 'call', id: 0, op: 'wipe', args: [] });
+    } catch {}
+    this.#stop(w);
+  }
+
+  /** A bfcache restore after pagehide/freeze: a new Worker with an empty vault. */
+  #restore() {
+    if (!this.#restorable || !this.#wipedBy) return;
+    this.#restorable = false;
+    this.#wipedBy = '';
+    this.#start();
+    const cb = this.#options.onRestore;
+    if (cb) {
+      try {
+        cb(this);
+      } catch (e) {
+        if (typeof reportError === 'function') reportError(e);
+        else setTimeout(() => { throw e; });
+      }
+    }
+  }
+
+  #listen() {
+    if (typeof addEventListener !== 'function') return;
+    this.#onShow = (e) => {
+      if (e.persisted === true) this.#restore();
+    };
+    addEventListener('pageshow', this.#onShow);
+    if (!this.#options.wipeOnLeave) return;
+    this.#onLeave = (e) => this.#leave(e.type === 'freeze' ? 'the page was frozen' : 'the page was left (pagehide)');
+    addEventListener('pagehide', this.#onLeave);
+    if (typeof document !== 'undefined') document.addEventListener('freeze', this.#onLeave);
+  }
+
+  #unlisten() {
+    if (typeof removeEventListener !== 'function') return;
+    if (this.#onShow) removeEventListener('pageshow', this.#onShow);
+    if (this.#onLeave) {
+      removeEventListener('pagehide', this.#onLeave);
+      if (typeof document !== 'undefined') document.removeEventListener('freeze', this.#onLeave);
+    }
+    this.#onShow = this.#onLeave = null;
+  }
+}

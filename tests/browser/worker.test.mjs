@@ -1,0 +1,258 @@
+// createVaultInWorker() in real Chromium: the core runs in a dedicated Worker
+// (web/src/worker.js) and the page holds a proxy whose methods all return
+// Promises. Link/resolve/status/connect through the Worker, errors as
+// VaultErrors with the Worker's code and message, wipe() → terminate() and
+// 'vault wiped' for good, pagehide/freeze → terminate and a new, empty Worker
+// on a bfcache restore, and a heap snapshot of the page: the secret value is
+// only in the rendered result the page holds (it lives in the Worker).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startBrowserBed } from './setup.mjs';
+
+const VALUE = 'worker-heap-VALUE-3e91c7';
+const AWS_VALUE = 'worker-aws-VALUE-81f2d0';
+const bytes = (s) => [...Buffer.from(s, 'utf8')];
+
+let bed;
+before(async () => {
+  bed = await startBrowserBed();
+});
+after(async () => {
+  await bed?.close();
+});
+
+async function iwPage() {
+  const page = await bed.page('/test/inworker.html');
+  await page.waitForSelector('body[data-ready="yes"]');
+  return page;
+}
+
+async function snapshotStrings(cdp) {
+  const chunks = [];
+  const onChunk = ({ chunk }) => chunks.push(chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  return JSON.parse(chunks.join('')).strings;
+}
+
+test('link, resolve, links, status, connect, publicKey through the Worker (all Promises)', async () => {
+  const page = await iwPage();
+  assert.deepEqual(await page.evaluate(() => window.iw.create({ fakeAws: true })), { wiped: false, isPromise: true });
+  assert.equal(await page.evaluate(() => window.iw.workers.created), 1);
+  assert.equal(await page.evaluate((b) => window.iw.linkBytes('k', b, ['api.example.com']), bytes('demo-in-worker')), true, "the caller's bytes are left as they were");
+  await page.evaluate((b) => window.iw.setAwsValue(b), bytes(AWS_VALUE));
+  const r = await page.evaluate(async () => {
+    const v = window.iw.vault;
+    await v.link('user', { provider: 'local', value: 'démo' });
+    await v.link('db', { provider: 'aws', aws: { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf' } });
+    const before = await v.status();
+    await v.connect('aws', { accessKeyId: 'AKIAFAKEWORKER', secretAccessKey: 'fake/secret', sessionToken: 'fake-token' });
+    const obj = await v.resolve({
+      method: 'POST',
+      url: 'https://api.example.com/{{vault:user}}?k={{vault:k}}',
+      headers: { Authorization: 'Bearer {{vault:db}}' },
+      body: '{"k":"{{vault:k}}"}',
+    });
+    const hdrs = await v.resolve({ url: 'https://api.example.com/', headers: new Headers({ 'X-K': '{{vault:k}}' }) });
+    const bin = await v.resolve({ url: 'https://api.example.com/', body: new Uint8Array([0, 0xfe, ...new TextEncoder().encode('{{vault:k}}')]) });
+    const off = await v.resolve({ url: 'https://evil.example/?k={{vault:k}}' });
+    const mid = await v.status();
+    await v.setEnabled('user', false);
+    await v.unlink('db');
+    const after = await v.status();
+    const key = await v.publicKey();
+    await v.disconnect('aws');
+    return {
+      obj,
+      hdrsIsHeaders: hdrs.headers instanceof Headers,
+      hdr: hdrs.headers.get('x-k'),
+      binIsBytes: bin.body instanceof Uint8Array,
+      bin: [...bin.body],
+      off: off.unresolved.map((u) => u.reason),
+      links: (await v.links()).map((l) => [l.name, l.enabled, l.domains]),
+      awsBefore: before.providers.find((p) => p.provider === 'aws')?.connected ?? false,
+      awsAfter: after.providers.find((p) => p.provider === 'aws')?.connected,
+      awsEnd: (await v.status()).providers.find((p) => p.provider === 'aws')?.connected ?? false,
+      cached: mid.cache.map((c) => c.name),
+      cachedAfterUnlink: after.cache.map((c) => c.name),
+      key: { kem: key.kem, len: key.publicKey.length, isBytes: key.publicKey instanceof Uint8Array, keyId: key.keyId },
+      sweep: await v.sweep(),
+      ttl: await v.setCacheTtl(5),
+      reset: await v.resetCache(),
+    };
+  });
+  assert.deepEqual(r.obj, {
+    method: 'POST',
+    url: 'https://api.example.com/démo?k=demo-in-worker',
+    headers: { Authorization: `Bearer ${AWS_VALUE}` },
+    body: '{"k":"demo-in-worker"}',
+    unresolved: [],
+  });
+  assert.equal(r.hdrsIsHeaders, true, 'a Headers request gets Headers back');
+  assert.equal(r.hdr, 'demo-in-worker');
+  assert.equal(r.binIsBytes, true);
+  assert.deepEqual(r.bin, [0, 0xfe, ...bytes('demo-in-worker')]);
+  assert.deepEqual(r.off, ['domain_not_allowed']);
+  assert.deepEqual(r.links, [
+    ['k', true, ['api.example.com']],
+    ['user', false, []],
+  ]);
+  assert.equal(r.awsBefore, false);
+  assert.equal(r.awsAfter, true);
+  assert.equal(r.awsEnd, false);
+  assert.deepEqual(r.cached, ['db'], 'the provider value is cached (in the Worker)');
+  assert.deepEqual(r.cachedAfterUnlink, [], 'unlink drops it');
+  assert.deepEqual(r.key, { kem: 'X25519', len: 32, isBytes: true, keyId: r.key.keyId });
+  assert.match(r.key.keyId, /^[0-9a-f]{16}$/);
+  assert.equal(typeof r.sweep, 'number');
+  await page.evaluate(() => window.iw.vault.wipe());
+  await page.close();
+});
+
+test('errors come back as VaultErrors with the same code and message', async () => {
+  const page = await iwPage();
+  await page.evaluate(() => window.iw.create());
+  const r = await page.evaluate(async () => {
+    const { vault: v, settle } = window.iw;
+    return {
+      emptyName: await settle(v.link('', { provider: 'local', value: 'x' })),
+      badDomain: await settle(v.link('a', { provider: 'local', value: 'x' }, { domains: ['exa mple.com'] })),
+      badRequest: await settle(v.resolve({ url: 42 })),
+      badProvider: await settle(v.connect('nope', {})),
+      badTtl: await settle(v.setCacheTtl(0)),
+      uncloneable: await settle(v.link('f', { provider: 'local', value: 'x', extra: () => 1 })),
+      links: await settle(v.links()),
+    };
+  });
+  for (const k of ['emptyName', 'badDomain', 'badRequest', 'badProvider', 'badTtl', 'uncloneable']) {
+    assert.equal(r[k].ok, false, k);
+    assert.equal(r[k].error.isVaultError, true, `${k}: ${r[k].error.message}`);
+    assert.match(r[k].error.message, /^vaultlink: (?!vaultlink: )/, `${k}: one prefix`);
+  }
+  assert.equal(r.emptyName.error.code, 'bad_argument');
+  assert.match(r.badDomain.error.message, /domains\[0\]/);
+  assert.equal(r.badRequest.error.code, 'bad_request');
+  assert.equal(r.uncloneable.error.code, 'bad_argument');
+  assert.match(r.uncloneable.error.message, /cannot be sent to the Worker/);
+  assert.deepEqual(r.links, { ok: true, value: [] }, 'refused links add nothing');
+  // The same call on a page-thread vault gives the same code and message.
+  const direct = await page.evaluate(async () => {
+    const { createVault } = await import('/src/vault.js');
+    const v = await createVault({ sweepIntervalMs: 0 });
+    try {
+      v.link('a', { provider: 'local', value: 'x' }, { domains: ['exa mple.com'] });
+    } catch (e) {
+      return { code: e.code, message: e.message };
+    } finally {
+      v.wipe();
+    }
+  });
+  assert.deepEqual({ code: r.badDomain.error.code, message: r.badDomain.error.message }, direct);
+  await page.evaluate(() => window.iw.vault.wipe());
+  await page.close();
+});
+
+test('wipe(): the Worker wipes and is terminated; every later call rejects "vault wiped", for good', async () => {
+  const page = await iwPage();
+  await page.evaluate(() => window.iw.create());
+  const r = await page.evaluate(async () => {
+    const { vault: v, settle, workers } = window.iw;
+    await v.link('k', { provider: 'local', value: 'demo-wipe-me' });
+    const inflight = v.resolve({ url: 'https://a.test/{{vault:k}}' });
+    const wiping = v.wipe();
+    const wipedAtOnce = v.wiped;
+    await wiping;
+    const calls = {};
+    for (const [k, f] of Object.entries({
+      links: () => v.links(),
+      resolve: () => v.resolve({ url: 'https://a.test/' }),
+      link: () => v.link('x', { provider: 'local', value: 'y' }),
+      status: () => v.status(),
+      connect: () => v.connect('aws', { accessKeyId: 'a', secretAccessKey: 'b' }),
+    })) calls[k] = (await settle(f())).error;
+    await v.wipe(); // twice is harmless
+    dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    return { wipedAtOnce, inflight: await settle(inflight), calls, workers: { ...workers }, wiped: v.wiped, restored: window.iw.restored() };
+  });
+  assert.equal(r.wipedAtOnce, true);
+  assert.equal(r.inflight.ok, true, 'a call sent before wipe() is answered first');
+  assert.equal(r.inflight.value.url, 'https://a.test/demo-wipe-me');
+  for (const [k, e] of Object.entries(r.calls)) {
+    assert.equal(e?.isVaultError, true, k);
+    assert.equal(e.code, 'wiped', k);
+    assert.match(e.message, /vault wiped \(wipe\(\) was called\): create a new vault with createVaultInWorker\(\)/, k);
+  }
+  assert.deepEqual(r.workers, { created: 1, terminated: 1 });
+  assert.equal(r.wiped, true, 'a bfcache restore does not bring back a wipe()d vault');
+  assert.equal(r.restored, 0);
+  await page.close();
+});
+
+test('pagehide and freeze terminate the Worker; a bfcache restore starts a new, empty one', async () => {
+  const page = await iwPage();
+  await page.evaluate(() => window.iw.create());
+  const r = await page.evaluate(async () => {
+    const { vault: v, settle, workers } = window.iw;
+    await v.link('k', { provider: 'local', value: 'demo-leave' });
+    const key1 = (await v.publicKey()).keyId;
+    const inflight = v.links();
+    dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+    const afterHide = { wiped: v.wiped, terminated: workers.terminated, call: (await settle(v.links())).error, inflight: (await settle(inflight)).error };
+    dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    const afterShow = { wiped: v.wiped, created: workers.created, restored: window.iw.restored(), links: await v.links(), key2: (await v.publicKey()).keyId };
+    const res = await v.resolve({ url: 'https://a.test/{{vault:k}}' });
+    document.dispatchEvent(new Event('freeze'));
+    const frozen = { wiped: v.wiped, terminated: workers.terminated, call: (await settle(v.status())).error };
+    return { key1, afterHide, afterShow, reason: res.unresolved.map((u) => u.reason), frozen };
+  });
+  assert.equal(r.afterHide.wiped, true);
+  assert.equal(r.afterHide.terminated, 1, 'terminated on pagehide');
+  assert.equal(r.afterHide.call.code, 'wiped');
+  assert.match(r.afterHide.call.message, /vault wiped \(the page was left \(pagehide\)\)/);
+  assert.equal(r.afterHide.inflight.code, 'wiped', 'a call in flight at pagehide rejects as wiped');
+  assert.equal(r.afterShow.wiped, false);
+  assert.equal(r.afterShow.created, 2, 'a new Worker');
+  assert.equal(r.afterShow.restored, 1, 'onRestore called');
+  assert.deepEqual(r.afterShow.links, [], 'empty');
+  assert.notEqual(r.afterShow.key2, r.key1, 'a new key pair');
+  assert.deepEqual(r.reason, ['unknown']);
+  assert.equal(r.frozen.wiped, true);
+  assert.equal(r.frozen.terminated, 2, 'terminated on freeze');
+  assert.match(r.frozen.call.message, /vault wiped \(the page was frozen\)/);
+  await page.close();
+});
+
+test("heap snapshot of the page: the value is only in the rendered result it holds; nothing after wipe()", async () => {
+  const page = await iwPage();
+  const cdp = await page.context().newCDPSession(page);
+  await page.evaluate(() => window.iw.create());
+  await page.evaluate((b) => window.iw.linkBytes('k', b, ['api.example.com']), bytes(VALUE));
+  const r = await page.evaluate(() =>
+    window.iw.resolveAndHold({ method: 'POST', url: 'https://api.example.com/v1?k={{vault:k}}', headers: { Authorization: 'Bearer {{vault:k}}' } }),
+  );
+  assert.deepEqual(r.unresolved, []);
+  assert.equal(r.url, `https://api.example.com/v1?k=${VALUE}`);
+  const held = await page.evaluate(() => window.iw.heldFields());
+  let strings = await snapshotStrings(cdp);
+  const found = strings.filter((s) => s.includes(VALUE));
+  assert.ok(found.length >= 1, 'the held rendered fields are in the snapshot');
+  for (const s of found) assert.ok(held.includes(s), `value in a string that is not a rendered field: ${JSON.stringify(s.slice(0, 120))}`);
+
+  await page.evaluate(async () => {
+    window.iw.drop();
+    await window.iw.vault.wipe();
+  });
+  strings = await snapshotStrings(cdp);
+  assert.deepEqual(strings.filter((s) => s.includes(VALUE)), [], 'nothing left in the page heap');
+  assert.deepEqual(await page.evaluate(() => ({ ...window.iw.workers })), { created: 1, terminated: 1 });
+  await cdp.detach();
+  await page.close();
+});
+
+test('no page errors', () => {
+  assert.deepEqual(bed.errors, []);
+});

@@ -1,0 +1,80 @@
+// The dedicated Worker behind createVaultInWorker() (web/src/vault.js): it runs
+// the core and its vault, so secret values and credentials live in this
+// Worker's heap and wasm memory, never in the page's. The page posts calls and
+// gets structured-clone answers; wipe() zero-fills the core's memory here, and
+// the page then terminates the Worker.
+//
+// Protocol (page → worker): {kind:'call', id, op, args}, {kind:'performed', id, ok, res|error}
+//           (worker → page): {kind:'reply', id, ok, result|error}, {kind:'perform', id, req}
+
+import { createVault } from './vault.js';
+
+const OPS = new Set([
+  'link', 'unlink', 'setEnabled', 'links', 'connect', 'disconnect', 'status',
+  'publicKey', 'resetCache', 'sweep', 'setCacheTtl', 'resolve',
+]);
+
+let vault = null;
+let ready = null;
+let nextPerform = 1;
+const performing = new Map(); // id → {resolve, reject}
+
+/** A transport that asks the page (options.transport there) to perform each job. */
+const pageTransport = {
+  name: 'page',
+  perform(req) {
+    return new Promise((resolve, reject) => {
+      const id = nextPerform++;
+      performing.set(id, { resolve, reject });
+      self.postMessage({ kind: 'perform', id, req });
+    });
+  },
+};
+
+function errorOf(e) {
+  return { name: e?.name ?? 'Error', code: e?.code, message: String(e?.message ?? e) };
+}
+
+async function handle({ id, op, args }) {
+  let result;
+  const transfer = [];
+  if (op === 'init') {
+    const options = { ...args[0] };
+    if (options.transport) options.transport = pageTransport;
+    else delete options.transport;
+    ready = createVault(options);
+    vault = await ready;
+    result = true;
+  } else {
+    await ready;
+    if (op === 'wipe') {
+      vault.wipe(); // the core zeroes its state; the shim zero-fills the whole wasm memory
+      result = { wiped: vault.wiped };
+    } else if (OPS.has(op)) {
+      result = await vault[op](...args);
+      if (op === 'link' && args[1]?.value instanceof Uint8Array) args[1].value.fill(0); // our transferred copy
+      if (op === 'resolve' && result.body instanceof Uint8Array) {
+        const body = result.body.slice();
+        result.body.fill(0);
+        result.body = body;
+        transfer.push(body.buffer);
+      }
+    } else throw new TypeError(`unknown operation ${op}`);
+  }
+  self.postMessage({ kind: 'reply', id, ok: true, result }, transfer);
+  if (op === 'wipe') self.close();
+}
+
+self.onmessage = (e) => {
+  const m = e.data;
+  if (m?.kind === 'performed') {
+    const p = performing.get(m.id);
+    performing.delete(m.id);
+    if (!p) return;
+    if (m.ok) p.resolve(m.res);
+    else p.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+    return;
+  }
+  if (m?.kind !== 'call') return;
+  handle(m).catch((err) => self.postMessage({ kind: 'reply', id: m.id, ok: false, error: errorOf(err) }));
+};
