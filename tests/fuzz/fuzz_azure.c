@@ -92,6 +92,30 @@ static void resolve_case(const uint8_t *data, size_t size) {
   vl_vault_free(v);
 }
 
+/* An independent statement of the rule: the scope's host (after any user
+ * info, before any port) is a proper dot-suffix of host, case-insensitively. */
+static int proper_suffix(const char *scope, const char *host) {
+  const char *h = strstr(scope, "://");
+  if (!h) return 0;
+  h += 3;
+  size_t seg = strcspn(h, "/?#");
+  const char *at = memchr(h, '@', seg);
+  if (at) {
+    seg -= (size_t)(at + 1 - h);
+    h = at + 1;
+  }
+  size_t hl = strcspn(h, ":/?#");
+  if (hl > seg) hl = seg;
+  size_t rl = strlen(host);
+  if (hl == 0 || hl + 1 >= rl || host[rl - hl - 1] != '.') return 0;
+  for (size_t i = 0; i < hl; i++) {
+    char a = h[i], b = host[rl - hl + i];
+    if (a >= 'A' && a <= 'Z') a = (char)(a + 32);
+    if (a != b) return 0;
+  }
+  return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 8192) return 0;
   char *s = vl_alloc(size);
@@ -112,7 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (vl_azure_parse_challenge((const char *)data + 1, size - 1, &c) == VL_OK) {
       char scope[600];
       if (vl_azure_challenge_scope(&c, scope, sizeof scope)) {
-        if (vl_azure_resource_matches(scope, "vault.azure.net")) abort(); /* equal is not a match */
+        /* As the SDK: a match means the request host ends with "." + the
+         * resource host (so the same host, or an unrelated one, never matches). */
+        if (vl_azure_resource_matches(scope, "vault.azure.net") && !proper_suffix(scope, "vault.azure.net")) abort();
         (void)vl_azure_resource_matches(scope, "myvault.vault.azure.net");
       }
     }
