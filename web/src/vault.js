@@ -68,6 +68,17 @@ function sameJob(a, b) {
   return ha.length === hb.length && ha.every(([k, v], i) => k === hb[i][0] && v === hb[i][1]);
 }
 
+/** Calls the app's onRestore; an exception there is reported, not thrown into the event. */
+function notifyRestore(cb, vault) {
+  if (!cb) return;
+  try {
+    cb(vault);
+  } catch (e) {
+    if (typeof reportError === 'function') reportError(e);
+    else setTimeout(() => { throw e; });
+  }
+}
+
 export class Vault {
   #core;
   #v = 0;
@@ -455,15 +466,7 @@ export class Vault {
     this.#inflight = [];
     this.#gen++;
     this.#installLifecycle();
-    const cb = this.#options.onRestore;
-    if (cb) {
-      try {
-        cb(this);
-      } catch (e) {
-        if (typeof reportError === 'function') reportError(e);
-        else setTimeout(() => { throw e; });
-      }
-    }
+    notifyRestore(this.#options.onRestore, this);
   }
 
   #unlisten() {
@@ -724,15 +727,7 @@ export class WorkerVault {
     this.#restorable = false;
     this.#wipedBy = '';
     this.#start();
-    const cb = this.#options.onRestore;
-    if (cb) {
-      try {
-        cb(this);
-      } catch (e) {
-        if (typeof reportError === 'function') reportError(e);
-        else setTimeout(() => { throw e; });
-      }
-    }
+    notifyRestore(this.#options.onRestore, this);
   }
 
   #listen() {

@@ -20,6 +20,7 @@
 // No dependencies; needs crypto.subtle (secure contexts, Node >= 18).
 
 import { VaultError } from '../errors.js';
+import { openPopupAndWait } from './popup.js';
 
 export const KEY_VAULT_SCOPE = 'https://vault.azure.net/user_impersonation';
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com';
@@ -131,35 +132,7 @@ export async function exchangeCode(o) {
  * back on redirectUri (same origin as this page), then closes it.
  */
 export function popupOpener(url, { redirectUri, timeoutMs = 300_000 }) {
-  if (typeof window === 'undefined' || typeof window.open !== 'function') {
-    return Promise.reject(new VaultError('unsupported', 'azure sign-in: no window.open here; pass an `open` function'));
-  }
-  const popup = window.open(url, 'vaultlink-azure', 'popup,width=520,height=680');
-  if (!popup) return Promise.reject(new VaultError('auth', 'azure sign-in: the popup was blocked'));
-  const target = new URL(redirectUri);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      let href = null;
-      try {
-        href = popup.location.href; // throws while the popup is on another origin
-      } catch {
-        /* cross-origin: keep waiting */
-      }
-      if (href && href.startsWith(target.origin + target.pathname)) {
-        clearInterval(timer);
-        popup.close();
-        resolve(href);
-      } else if (popup.closed) {
-        clearInterval(timer);
-        reject(new VaultError('auth', 'azure sign-in: the popup was closed before sign-in finished'));
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        popup.close();
-        reject(new VaultError('timeout', 'azure sign-in: timed out'));
-      }
-    }, 100);
-  });
+  return openPopupAndWait(url, { redirectUri, timeoutMs, name: 'vaultlink-azure', label: 'azure sign-in', code: 'auth' });
 }
 
 async function redeem(params, expect, o) {

@@ -16,6 +16,7 @@
 // No dependencies; works in browsers, extensions and Node (with `open`).
 
 import { VaultError } from '../errors.js';
+import { openPopupAndWait } from './popup.js';
 
 const trimSlashes = (s) => String(s).replace(/^\/+|\/+$/g, '');
 
@@ -47,35 +48,7 @@ async function failure(res, what) {
  * @returns {Promise<string>}
  */
 export function popupOpener(authUrl, { redirectUri, timeoutMs = 300_000 }) {
-  if (typeof window === 'undefined' || typeof window.open !== 'function') {
-    return Promise.reject(new VaultError('unsupported', 'hashicorp oidc: no window.open here; pass an `open` function'));
-  }
-  const popup = window.open(authUrl, 'vaultlink-oidc', 'popup,width=520,height=680');
-  if (!popup) return Promise.reject(new VaultError('oidc', 'hashicorp oidc: the popup was blocked'));
-  const target = new URL(redirectUri);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      let href = null;
-      try {
-        href = popup.location.href; // throws while the popup is on the IdP's origin
-      } catch {
-        /* cross-origin: still signing in */
-      }
-      if (href && href.startsWith(target.origin + target.pathname)) {
-        clearInterval(timer);
-        popup.close();
-        resolve(href);
-      } else if (popup.closed) {
-        clearInterval(timer);
-        reject(new VaultError('oidc', 'hashicorp oidc: the sign-in window was closed'));
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        popup.close();
-        reject(new VaultError('oidc', 'hashicorp oidc: sign-in timed out'));
-      }
-    }, 200);
-  });
+  return openPopupAndWait(authUrl, { redirectUri, timeoutMs, name: 'vaultlink-oidc', label: 'hashicorp oidc', code: 'oidc' });
 }
 
 /**
