@@ -182,6 +182,7 @@ static vl_reason decide(vl_resolve *r, const uint8_t *s, const vl_token *t, int 
  * Returns the number of {{…}} matches seen (Postman counts every match). */
 static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from, size_t to, int in_origin,
                           const vl_origin *origin, int text_field, const vl_where *w, vl_buf *out) {
+  if (to <= from) return 0; /* also keeps pointer arithmetic off an empty (NULL) buffer */
   size_t pos = from, last = from, matches = 0;
   vl_token t;
   while (pos < to && vl_template_next(s, n, &pos, &t) && t.end <= to) {
@@ -214,6 +215,10 @@ static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from
  * then the origin of that result decides the rest. Appends to out. */
 static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_origin *origin, vl_buf *out) {
   static const vl_where w = {"url", -1, ""};
+  if (n == 0) { /* an empty URL (or an empty Postman pass): no host, nothing to render */
+    memset(origin, 0, sizeof *origin);
+    return 0;
+  }
   size_t region = vl_origin_region_end(s, n);
   size_t field_start = out->len;
   vl_origin none;

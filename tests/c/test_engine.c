@@ -250,6 +250,25 @@ static void test_no_leaks(void) {
   CHECK_EQ_INT(vl_mem_in_use(), before);
 }
 
-VLT_MAIN(TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons), TEST(test_domains_and_host_tokens),
-         TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values), TEST(test_link_errors_name_the_problem),
-         TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks))
+/* Found by fuzz_request: Postman passes over an empty URL did pointer
+ * arithmetic on a NULL buffer (UBSan). */
+static void test_empty_fields_in_postman_mode(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "k", LOCAL, ""), VL_OK);
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  treq t = {.url = "", .headers = {{"", "{{vault:k}}"}}, .header_count = 1, .body = "{{vault:k}}"};
+  CHECK_EQ_INT(tresolve(v, &t, VL_RESOLVE_POSTMAN_COMPAT, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, ""));
+  CHECK(slice_eq(out.headers[0].value, ""));
+  CHECK(slice_eq(out.body, ""));
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  vl_vault_free(v);
+}
+
+VLT_MAIN(TEST(test_empty_fields_in_postman_mode), TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons),
+         TEST(test_domains_and_host_tokens), TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values),
+         TEST(test_link_errors_name_the_problem), TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks))
