@@ -51,6 +51,27 @@ void vl_buf_put_str(vl_buf *b, const char *s) {
   vl_buf_put(b, s, strlen(s));
 }
 
+size_t vl_json_too_deep(const uint8_t *s, size_t n, unsigned max) {
+  unsigned depth = 0;
+  int in_string = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t c = s[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = 0;
+    } else if (c == '"') {
+      in_string = 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) return i;
+    } else if ((c == ']' || c == '}') && depth) {
+      depth--;
+    }
+  }
+  return SIZE_MAX;
+}
+
 size_t vl_utf8_seq(const uint8_t *s, size_t n) {
   uint8_t c = s[0];
   if (c < 0x80) return 1;

@@ -30,6 +30,10 @@ uint8_t *vl_buf_take(vl_buf *b, size_t *len);
 /* Wipes and frees. */
 void vl_buf_free(vl_buf *b);
 
+/* The byte offset where JSON text s[0..n) first nests deeper than max
+ * ('[' or '{' outside strings), or SIZE_MAX if it never does. */
+size_t vl_json_too_deep(const uint8_t *s, size_t n, unsigned max);
+
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 int vl_utf8_valid(const uint8_t *s, size_t n);
 /* Length of the well-formed UTF-8 sequence at s (1..4), or 0 if invalid. */

@@ -107,6 +107,12 @@ vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *cre
     vl_set_error(v, "connect %s: credentials must be a JSON object of at most %zu bytes", provider, VL_MAX_DEF_BYTES);
     return VL_ERR_ARG;
   }
+  size_t deep = vl_json_too_deep(creds, creds_len, VL_MAX_JSON_DEPTH);
+  if (deep != SIZE_MAX) {
+    vl_set_error(v, "connect %s: credentials nest deeper than %d levels (at byte %zu)", provider, VL_MAX_JSON_DEPTH,
+                 deep);
+    return VL_ERR_LIMIT;
+  }
   const char *end = NULL;
   cJSON *j = cJSON_ParseWithLengthOpts((const char *)creds, creds_len, &end, 0);
   if (!cJSON_IsObject(j)) {

@@ -281,6 +281,11 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
     vl_set_error(v, "link: the vault already has %u secrets (the limit)", VL_MAX_LINKS);
     return VL_ERR_LIMIT;
   }
+  size_t deep = vl_json_too_deep(def, def_len, VL_MAX_JSON_DEPTH);
+  if (deep != SIZE_MAX) {
+    vl_set_error(v, "link: definition nests deeper than %d levels (at byte %zu)", VL_MAX_JSON_DEPTH, deep);
+    return VL_ERR_LIMIT;
+  }
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithLengthOpts((const char *)def, def_len, &end, 0);
   if (!root || !cJSON_IsObject(root)) {

@@ -4,7 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "limits.h"
 #include "vaultlink.h"
+
+#if !defined(CJSON_NESTING_LIMIT) || CJSON_NESTING_LIMIT != VL_MAX_JSON_DEPTH
+#error "cJSON must be built with CJSON_NESTING_LIMIT == VL_MAX_JSON_DEPTH (see CMakeLists.txt)"
+#endif
 
 /* Each block is preceded by a header holding its usable size, so free can wipe
  * exactly what was handed out. 16 bytes keeps the payload aligned for any type. */

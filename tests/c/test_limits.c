@@ -135,5 +135,41 @@ static void test_malformed_frames(void) {
   vl_vault_free(v);
 }
 
-VLT_MAIN(TEST(test_body_limit), TEST(test_header_count_limit), TEST(test_token_limit), TEST(test_name_and_value_limits),
-         TEST(test_output_limit_gives_no_partial_output), TEST(test_malformed_frames))
+static void test_json_depth_limit(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  char def[512], creds[512];
+  for (int depth = VL_MAX_JSON_DEPTH - 2; depth <= VL_MAX_JSON_DEPTH - 1; depth++) {
+    /* {"source":{"provider":"local"},"x":[[…]]}: the object itself is one level */
+    int n = snprintf(def, sizeof def, "{\"source\":{\"provider\":\"local\"},\"x\":");
+    for (int i = 0; i < depth; i++) def[n++] = '[';
+    for (int i = 0; i < depth; i++) def[n++] = ']';
+    def[n++] = '}';
+    def[n] = 0;
+    vl_status st = tlink(v, "k", def, "v");
+    if (depth < VL_MAX_JSON_DEPTH) CHECK_EQ_INT(st, VL_OK);
+  }
+  /* One level more than the limit: refused, and the message says where. */
+  int n = snprintf(def, sizeof def, "{\"x\":");
+  for (int i = 0; i < VL_MAX_JSON_DEPTH; i++) def[n++] = '[';
+  for (int i = 0; i < VL_MAX_JSON_DEPTH; i++) def[n++] = ']';
+  def[n++] = '}';
+  def[n] = 0;
+  CHECK_EQ_INT(tlink(v, "k", def, "v"), VL_ERR_LIMIT);
+  CHECK(strstr(vl_vault_last_error(v), "deeper than 32") != NULL);
+  n = snprintf(creds, sizeof creds, "{\"accessKeyId\":\"A\",\"secretAccessKey\":\"B\",\"x\":");
+  for (int i = 0; i < VL_MAX_JSON_DEPTH; i++)
+    creds[n++] = '{', creds[n++] = '"', creds[n++] = 'a', creds[n++] = '"', creds[n++] = ':';
+  creds[n++] = '1';
+  for (int i = 0; i <= VL_MAX_JSON_DEPTH; i++) creds[n++] = '}';
+  creds[n] = 0;
+  CHECK_EQ_INT(vl_vault_connect(v, "aws", (const uint8_t *)creds, strlen(creds), 0), VL_ERR_LIMIT);
+  CHECK(strstr(vl_vault_last_error(v), "deeper than 32") != NULL);
+  /* Brackets inside strings do not count. */
+  CHECK_EQ_INT(
+      tlink(v, "s", "{\"source\":{\"provider\":\"local\"},\"x\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", "v"),
+      VL_OK);
+  vl_vault_free(v);
+}
+
+VLT_MAIN(TEST(test_json_depth_limit), TEST(test_body_limit), TEST(test_header_count_limit), TEST(test_token_limit),
+         TEST(test_name_and_value_limits), TEST(test_output_limit_gives_no_partial_output), TEST(test_malformed_frames))
