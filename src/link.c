@@ -344,6 +344,8 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   /* Canonical, non-secret definition for listing and export. */
   cJSON *canon = cJSON_CreateObject();
   cJSON_AddItemToObject(canon, "name", cJSON_CreateString((const char *)l.name));
+  /* The provider a shorthand resolved to, so listings need not re-parse it. */
+  cJSON_AddStringToObject(canon, "provider", vl_provider_name(l.provider));
   cJSON_AddItemToObject(canon, "source", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(root, "source"), 1));
   const cJSON *domains = cJSON_GetObjectItemCaseSensitive(root, "domains");
   cJSON_AddItemToObject(canon, "domains",

@@ -118,7 +118,7 @@ vl_status vl_vault_unlink(vl_vault *v, const uint8_t *name, size_t name_len);
 /* Enables or disables NAME. VL_ERR_NOT_FOUND if there is none. */
 vl_status vl_vault_set_enabled(vl_vault *v, const uint8_t *name, size_t name_len, int enabled);
 
-/* Writes a JSON list of links ([{name, source, domains, enabled}], never values)
+/* Writes a JSON list of links ([{name, provider, source, domains, enabled}], never values)
  * into a new buffer the caller frees with vl_free(). */
 vl_status vl_vault_list(const vl_vault *v, uint8_t **out, size_t *out_len);
 

@@ -115,7 +115,7 @@ const expect = {
   },
 
   linksAndValidation(r) {
-    assert.deepEqual(r.links, [{ name: 'a', source: { provider: 'local' }, domains: ['a.example.com', '*.b.example.com'], enabled: false }]);
+    assert.deepEqual(r.links, [{ name: 'a', provider: 'local', source: { provider: 'local' }, domains: ['a.example.com', '*.b.example.com'], enabled: false }]);
     assert.ok(!r.json.includes('demo-value-a'), 'links() never carries a value');
     for (const [k, code] of Object.entries({ emptyName: 'bad_argument', braceName: 'bad_argument', badValue: 'bad_argument', badRequest: 'bad_request' })) {
       assert.equal(r.errors[k]?.isVaultError, true, `${k} throws a VaultError`);

@@ -85,7 +85,16 @@ test('links() lists definitions and never values', async () => {
   const v = await createVault();
   v.link('k', local('TOPSECRET-VALUE'), { domains: ['a.com'] });
   const list = v.links();
-  assert.deepEqual(list, [{ name: 'k', source: { provider: 'local' }, domains: ['a.com'], enabled: true }]);
+  assert.deepEqual(list, [{ name: 'k', provider: 'local', source: { provider: 'local' }, domains: ['a.com'], enabled: true }]);
+  v.link('gh', 'op://Private/GitHub/password'); // a shorthand: the provider is named
+  assert.deepEqual(v.links().find((l) => l.name === 'gh'), {
+    name: 'gh',
+    provider: '1password',
+    source: 'op://Private/GitHub/password',
+    domains: [],
+    enabled: true,
+  });
+  v.unlink('gh');
   assert.ok(!JSON.stringify(list).includes('TOPSECRET'));
   v.unlink('k');
   assert.deepEqual(v.links(), []);

@@ -31,6 +31,8 @@ export interface LinkOptions {
 
 export interface LinkDefinition {
   name: string;
+  /** The provider the source (or shorthand) resolved to. */
+  provider: Provider;
   source: Omit<Source, 'value'>;
   domains: string[];
   enabled: boolean;
