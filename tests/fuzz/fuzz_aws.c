@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzzhelp.h"
 #include "mem.h"
 #include "reqcodec.h"
 #include "vaultlink.h"
@@ -16,20 +17,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ARN "arn:aws:secretsmanager:us-east-1:123456789012:secret:fz-AbCdEf"
 static const char CREDS[] = "{\"accessKeyId\":\"AKIDFUZZ\",\"secretAccessKey\":\"fuzz-secret\"}";
-
-static uint8_t *response(const uint8_t *body, size_t len, size_t *out_len) {
-  vl_buf b;
-  vl_buf_init(&b, 0);
-  vl_buf_put(&b, "VLR1", 4);
-  vl_wire_put_field(&b, NULL, 0);
-  vl_wire_put_field(&b, NULL, 0);
-  vl_buf_put_u32(&b, 1);
-  vl_wire_put_field(&b, (const uint8_t *)"Content-Type", 12);
-  vl_wire_put_field(&b, (const uint8_t *)"application/x-amz-json-1.1", 26);
-  vl_buf_put_u32(&b, 2);
-  vl_wire_put_field(&b, body, len);
-  return vl_buf_take(&b, out_len);
-}
 
 static void run(vl_vault *v, const uint8_t *body, size_t len, uint32_t status) {
   static const char url[] = "https://h.test/{{vault:x}}";
@@ -47,7 +34,8 @@ static void run(vl_vault *v, const uint8_t *body, size_t len, uint32_t status) {
     int answered = 0;
     while (vl_resolve_next_job(r, &job) == VL_OK && answered < 4) {
       size_t rl;
-      uint8_t *resp = response(body, len, &rl);
+      uint8_t *resp =
+          fz_frame("", "", "Content-Type", (const uint8_t *)"application/x-amz-json-1.1", 26, body, len, &rl);
       vl_resolve_job_done(r, job.id, status, resp, rl, 1700000000000ull);
       vl_free(resp);
       answered++;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzzhelp.h"
 #include "mem.h"
 #include "providers/azure.h"
 #include "reqcodec.h"
@@ -18,30 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int contains(const uint8_t *h, size_t hn, const char *needle, size_t nn) {
-  for (size_t i = 0; i + nn <= hn; i++)
-    if (memcmp(h + i, needle, nn) == 0) return 1;
-  return 0;
-}
-
 static const char TOKEN[] = "fuzz-token-7c1e";
-
-static uint8_t *frame(const char *url, const uint8_t *hdr, size_t hdr_len, const uint8_t *body, size_t body_len,
-                      size_t *len) {
-  vl_buf b;
-  vl_buf_init(&b, 0);
-  vl_buf_put(&b, "VLR1", 4);
-  vl_wire_put_field(&b, (const uint8_t *)"GET", 3);
-  vl_wire_put_field(&b, (const uint8_t *)url, strlen(url));
-  vl_buf_put_u32(&b, hdr ? 1 : 0);
-  if (hdr) {
-    vl_wire_put_field(&b, (const uint8_t *)"WWW-Authenticate", 16);
-    vl_wire_put_field(&b, hdr, hdr_len);
-  }
-  vl_buf_put_u32(&b, VL_BODY_BYTES);
-  vl_wire_put_field(&b, body, body_len);
-  return vl_buf_take(&b, len);
-}
 
 /* Next 0xff-separated piece of the input. */
 static const uint8_t *piece(const uint8_t **p, const uint8_t *end, size_t *n) {
@@ -62,7 +40,7 @@ static void resolve_case(const uint8_t *data, size_t size) {
   snprintf(creds, sizeof creds, "{\"accessToken\":\"%s\"%s}", TOKEN, data[0] & 1 ? ",\"tenantId\":\"common\"" : "");
   vl_vault_connect(v, "azure", (const uint8_t *)creds, strlen(creds), 1700000000000ull);
   size_t len;
-  uint8_t *req = frame("https://api.test/{{vault:db}}", NULL, 0, NULL, 0, &len);
+  uint8_t *req = fz_frame("GET", "https://api.test/{{vault:db}}", NULL, NULL, 0, NULL, 0, &len);
   vl_resolve *r = NULL;
   if (vl_resolve_begin(v, req, len, 0, 1700000000000ull, &r) != VL_OK) abort();
   vl_free(req);
@@ -75,20 +53,11 @@ static void resolve_case(const uint8_t *data, size_t size) {
     const uint8_t *h = piece(&p, end, &hn);
     const uint8_t *b = piece(&p, end, &bn);
     size_t rl;
-    uint8_t *resp = frame("", hn ? h : NULL, hn, b, bn, &rl);
+    uint8_t *resp = fz_frame("", "", hn ? "WWW-Authenticate" : NULL, h, hn, b, bn, &rl);
     vl_resolve_job_done(r, job.id, status, resp, rl, 1700000000000ull);
     vl_free(resp);
   }
-  uint8_t *out, *rep;
-  size_t olen, rlen;
-  if (vl_resolve_render(r, 1700000000000ull, &out, &olen, &rep, &rlen) != VL_OK) abort();
-  /* The token may show up only if the provider's answer (the input) carried it. */
-  int echoed = contains(data, size, TOKEN, sizeof TOKEN - 1);
-  if (!echoed && (contains(out, olen, TOKEN, sizeof TOKEN - 1) || contains(rep, rlen, TOKEN, sizeof TOKEN - 1)))
-    abort();
-  vl_free(out);
-  vl_free(rep);
-  vl_resolve_free(r);
+  fz_render_without(r, data, size, TOKEN);
   vl_vault_free(v);
 }
 

@@ -10,31 +10,14 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzzhelp.h"
 #include "mem.h"
 #include "reqcodec.h"
 #include "vaultlink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int contains(const uint8_t *h, size_t hn, const char *needle, size_t nn) {
-  for (size_t i = 0; i + nn <= hn; i++)
-    if (memcmp(h + i, needle, nn) == 0) return 1;
-  return 0;
-}
-
 static const char TOKEN[] = "ya29.fuzz-token-91f2";
-
-static uint8_t *frame(const char *url, const uint8_t *body, size_t body_len, size_t *len) {
-  vl_buf b;
-  vl_buf_init(&b, 0);
-  vl_buf_put(&b, "VLR1", 4);
-  vl_wire_put_field(&b, (const uint8_t *)"GET", 3);
-  vl_wire_put_field(&b, (const uint8_t *)url, strlen(url));
-  vl_buf_put_u32(&b, 0);
-  vl_buf_put_u32(&b, body ? VL_BODY_BYTES : VL_BODY_NONE);
-  vl_wire_put_field(&b, body, body ? body_len : 0);
-  return vl_buf_take(&b, len);
-}
 
 static void link_case(const uint8_t *data, size_t size) {
   vl_vault *v = vl_vault_new(NULL);
@@ -62,7 +45,7 @@ static void resolve_case(const uint8_t *data, size_t size) {
   snprintf(creds, sizeof creds, "{\"accessToken\":\"%s\"}", TOKEN);
   vl_vault_connect(v, "gcp", (const uint8_t *)creds, strlen(creds), 1700000000000ull);
   size_t len;
-  uint8_t *req = frame("https://api.test/{{vault:s}}", NULL, 0, &len);
+  uint8_t *req = fz_frame("GET", "https://api.test/{{vault:s}}", NULL, NULL, 0, NULL, 0, &len);
   vl_resolve *r = NULL;
   if (vl_resolve_begin(v, req, len, 0, 1700000000000ull, &r) != VL_OK) abort();
   vl_free(req);
@@ -71,20 +54,12 @@ static void resolve_case(const uint8_t *data, size_t size) {
     static const uint32_t statuses[] = {200, 200, 200, 401, 403, 404, 429, 400, 500, 0};
     uint32_t status = size > 1 ? statuses[data[1] % 10] : 200;
     size_t rl;
-    uint8_t *resp = frame("", size > 2 ? data + 2 : (const uint8_t *)"", size > 2 ? size - 2 : 0, &rl);
+    uint8_t *resp =
+        fz_frame("", "", NULL, NULL, 0, size > 2 ? data + 2 : (const uint8_t *)"", size > 2 ? size - 2 : 0, &rl);
     vl_resolve_job_done(r, job.id, status, resp, rl, 1700000000000ull);
     vl_free(resp);
   }
-  uint8_t *out, *rep;
-  size_t olen, rlen;
-  if (vl_resolve_render(r, 1700000000000ull, &out, &olen, &rep, &rlen) != VL_OK) abort();
-  /* The token may show up only if the provider's answer (the input) carried it. */
-  int echoed = contains(data, size, TOKEN, sizeof TOKEN - 1);
-  if (!echoed && (contains(out, olen, TOKEN, sizeof TOKEN - 1) || contains(rep, rlen, TOKEN, sizeof TOKEN - 1)))
-    abort();
-  vl_free(out);
-  vl_free(rep);
-  vl_resolve_free(r);
+  fz_render_without(r, data, size, TOKEN);
   vl_vault_free(v);
 }
 

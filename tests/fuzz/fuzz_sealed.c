@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "crypto/hpke.h"
 #include "engine.h"
+#include "fuzzhelp.h"
 #include "mem.h"
 #include "reqcodec.h"
 
@@ -18,18 +19,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char link_def[] =
     "{\"source\":{\"provider\":\"sealed\",\"sealed\":{\"url\":\"https://relay.example/e\",\"reference\":\"x\"}}}";
-
-static uint8_t *frame(const char *url, const uint8_t *body, size_t body_len, size_t *len) {
-  vl_buf b;
-  vl_buf_init(&b, 0);
-  vl_buf_put(&b, "VLR1", 4);
-  vl_wire_put_field(&b, (const uint8_t *)"GET", 3);
-  vl_wire_put_field(&b, (const uint8_t *)url, strlen(url));
-  vl_buf_put_u32(&b, 0);
-  vl_buf_put_u32(&b, body ? VL_BODY_BYTES : VL_BODY_NONE);
-  vl_wire_put_field(&b, body, body ? body_len : 0);
-  return vl_buf_take(&b, len);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t before = vl_mem_in_use();
@@ -40,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (vl_vault_link(v, (const uint8_t *)"s", 1, (const uint8_t *)link_def, sizeof link_def - 1, NULL, 0) != VL_OK)
     abort();
   size_t rl, resp_len;
-  uint8_t *req = frame("https://api.example/{{vault:s}}", NULL, 0, &rl);
-  uint8_t *resp = frame("", data, size, &resp_len);
+  uint8_t *req = fz_frame("GET", "https://api.example/{{vault:s}}", NULL, NULL, 0, NULL, 0, &rl);
+  uint8_t *resp = fz_frame("", "", NULL, NULL, 0, data, size, &resp_len);
   vl_resolve *r = NULL;
   if (vl_resolve_begin_owned(v, req, rl, 0, 0, &r) != VL_OK) abort();
   vl_job job;
