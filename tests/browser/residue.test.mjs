@@ -5,7 +5,7 @@
 // rendered request fields the page itself keeps.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startBrowserBed } from './setup.mjs';
+import { snapshotStrings, startBrowserBed } from './setup.mjs';
 import { sealForRecipient } from '../../web/src/seal.js';
 
 // Fake, recognisable secrets (sent to the page as bytes only).
@@ -27,18 +27,6 @@ before(async () => {
 after(async () => {
   await bed?.close();
 });
-
-async function snapshotStrings(cdp) {
-  const chunks = [];
-  const onChunk = ({ chunk }) => chunks.push(chunk);
-  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  await cdp.send('HeapProfiler.enable');
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  return JSON.parse(chunks.join('')).strings;
-}
 
 const containing = (strings, needle) => strings.filter((s) => s.includes(needle));
 

@@ -8,6 +8,19 @@ import { launchChromium } from './chromium.mjs';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
+/** Forces GC twice over CDP and returns every string in a heap snapshot. */
+export async function snapshotStrings(cdp) {
+  const chunks = [];
+  const onChunk = ({ chunk }) => chunks.push(chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  return JSON.parse(chunks.join('')).strings;
+}
+
 export async function startBrowserBed() {
   const demo = await startDemo({ port: 0, mounts: { '/test/': FIXTURES } });
   let browser;

@@ -7,7 +7,7 @@
 // only in the rendered result the page holds (it lives in the Worker).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startBrowserBed } from './setup.mjs';
+import { snapshotStrings, startBrowserBed } from './setup.mjs';
 
 const VALUE = 'worker-heap-VALUE-3e91c7';
 const AWS_VALUE = 'worker-aws-VALUE-81f2d0';
@@ -25,18 +25,6 @@ async function iwPage() {
   const page = await bed.page('/test/inworker.html');
   await page.waitForSelector('body[data-ready="yes"]');
   return page;
-}
-
-async function snapshotStrings(cdp) {
-  const chunks = [];
-  const onChunk = ({ chunk }) => chunks.push(chunk);
-  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  await cdp.send('HeapProfiler.enable');
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  return JSON.parse(chunks.join('')).strings;
 }
 
 test('link, resolve, links, status, connect, publicKey through the Worker (all Promises)', async () => {
