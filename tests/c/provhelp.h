@@ -11,10 +11,15 @@ typedef struct {
   const char *headers[4][2];
   size_t header_count;
   const char *body;
+  size_t body_len; /* for binary bodies; 0 = strlen(body) */
 } tresp;
 
 static uint8_t *tresp_encode(const tresp *r, size_t *len) {
-  treq t = {.method = "", .url = "", .body = r->body ? r->body : "", .body_kind = VL_BODY_BYTES};
+  treq t = {.method = "",
+            .url = "",
+            .body = r->body ? r->body : "",
+            .body_kind = VL_BODY_BYTES,
+            .body_len = r->body ? r->body_len : 0};
   for (size_t i = 0; i < r->header_count; i++) {
     t.headers[i][0] = r->headers[i][0];
     t.headers[i][1] = r->headers[i][1];

@@ -42,44 +42,9 @@ static uint8_t *seal_to(const uint8_t pk[32], const char *ref, uint64_t expires,
  * rendered URL and the report. */
 static void sflow(vl_vault *v, const char *url, uint64_t now, uint32_t status, const uint8_t *body, size_t body_len,
                   tjobs *seen, char **url_out, char **report) {
-  size_t len;
-  treq t = {.url = url};
-  uint8_t *frame = treq_encode(&t, &len);
-  vl_resolve *r = NULL;
-  CHECK_EQ_INT(vl_resolve_begin(v, frame, len, 0, now, &r), VL_OK);
-  vl_free(frame);
-  vl_job job;
-  while (vl_resolve_next_job(r, &job) == VL_OK) {
-    seen->jobs++;
-    vl_request_clear(&seen->job);
-    vl_free(seen->copy);
-    seen->copy = vl_memdup(job.request, job.request_len);
-    char err[128];
-    vl_request_decode(seen->copy, job.request_len, &seen->job, err, sizeof err);
-    vl_buf b;
-    vl_buf_init(&b, 0);
-    vl_buf_put(&b, "VLR1", 4);
-    vl_wire_put_field(&b, (const uint8_t *)"", 0);
-    vl_wire_put_field(&b, (const uint8_t *)"", 0);
-    vl_buf_put_u32(&b, 0);
-    vl_buf_put_u32(&b, VL_BODY_BYTES);
-    vl_wire_put_field(&b, body, body_len);
-    size_t rl;
-    uint8_t *resp = vl_buf_take(&b, &rl);
-    CHECK_EQ_INT(vl_resolve_job_done(r, job.id, status, resp, rl, now), VL_OK);
-    vl_free(resp);
-  }
-  uint8_t *o, *rep;
-  size_t olen, rlen;
-  CHECK_EQ_INT(vl_resolve_render(r, now, &o, &olen, &rep, &rlen), VL_OK);
-  vl_resolve_free(r);
-  vl_request out;
-  char err[128];
-  vl_request_decode(o, olen, &out, err, sizeof err);
-  *url_out = vl_memdup(out.url.p, out.url.n);
-  vl_request_clear(&out);
-  vl_free(o);
-  *report = (char *)rep;
+  tresp answers[4];
+  for (size_t i = 0; i < 4; i++) answers[i] = (tresp){status, {{0}}, 0, body_len ? (const char *)body : "", body_len};
+  CHECK_EQ_INT(tflow(v, url, now, answers, 4, seen, url_out, report), VL_OK);
 }
 
 static void test_public_key_is_per_session(void) {
