@@ -114,6 +114,42 @@ int vl_utf8_valid(const uint8_t *s, size_t n) {
   return 1;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+typedef uint8_t vl_u8x16 __attribute__((vector_size(16)));
+
+static int all_ascii16(const uint8_t *s) {
+  vl_u8x16 v;
+  memcpy(&v, s, 16);
+  const vl_u8x16 high = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+  v &= high;
+  uint64_t lo, hi;
+  memcpy(&lo, &v, 8);
+  memcpy(&hi, (const uint8_t *)&v + 8, 8);
+  return (lo | hi) == 0;
+}
+#else
+static int all_ascii16(const uint8_t *s) {
+  uint8_t acc = 0;
+  for (int k = 0; k < 16; k++) acc |= s[k];
+  return acc < 0x80;
+}
+#endif
+
+size_t vl_utf16_len(const uint8_t *s, size_t n) {
+  size_t units = 0, i = 0;
+  while (i < n) {
+    if (i + 16 <= n && all_ascii16(s + i)) {
+      units += 16;
+      i += 16;
+      continue;
+    }
+    size_t end = i + 16 <= n ? i + 16 : n;
+    for (; i < end; i++) units += (size_t)((s[i] & 0xC0) != 0x80) + (size_t)(s[i] >= 0xF0);
+  }
+  return units;
+}
+
 void vl_buf_put_json_str(vl_buf *b, const uint8_t *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   size_t i = 0;

@@ -36,6 +36,10 @@ size_t vl_json_too_deep(const uint8_t *s, size_t n, unsigned max);
 
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 int vl_utf8_valid(const uint8_t *s, size_t n);
+/* UTF-16 code units in UTF-8 text s[0..n): the offset a JS string has where
+ * the core has byte offset n. Each byte that starts a sequence counts 1, a
+ * four-byte lead 2 (a surrogate pair). ASCII runs go 16 bytes at a time. */
+size_t vl_utf16_len(const uint8_t *s, size_t n);
 /* Length of the well-formed UTF-8 sequence at s (1..4), or 0 if invalid. */
 size_t vl_utf8_seq(const uint8_t *s, size_t n);
 #endif

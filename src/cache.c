@@ -101,17 +101,26 @@ vl_status vl_cache_get(vl_cache *c, const char *key, uint64_t now_ms, uint8_t **
     remove_at(c, (size_t)i);
     return VL_ERR_EXPIRED;
   }
-  size_t n = e->sealed_len - NONCE_LEN - TAG_LEN;
+  vl_status st = vl_cache_open_sealed(c, key, e->sealed, e->sealed_len, value, len);
+  if (st == VL_OK) e->last_used_ms = now_ms;
+  return st;
+}
+
+vl_status vl_cache_open_sealed(const vl_cache *c, const char *aad, const uint8_t *sealed, size_t sealed_len,
+                               uint8_t **value, size_t *len) {
+  *value = NULL;
+  *len = 0;
+  if (sealed_len < NONCE_LEN + TAG_LEN) return VL_ERR_AUTH;
+  size_t n = sealed_len - NONCE_LEN - TAG_LEN;
   uint8_t *out = vl_alloc(n + 1);
   if (!out) return VL_ERR_NOMEM;
-  vl_status st = vl_chacha20poly1305_open(c->key, sizeof c->key, e->sealed, NONCE_LEN, (const uint8_t *)key,
-                                          strlen(key), e->sealed + NONCE_LEN, e->sealed_len - NONCE_LEN, out);
+  vl_status st = vl_chacha20poly1305_open(c->key, sizeof c->key, sealed, NONCE_LEN, (const uint8_t *)aad, strlen(aad),
+                                          sealed + NONCE_LEN, sealed_len - NONCE_LEN, out);
   if (st) {
     vl_free(out);
     return st;
   }
   out[n] = 0;
-  e->last_used_ms = now_ms;
   *value = out;
   *len = n;
   return VL_OK;

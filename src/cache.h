@@ -46,6 +46,10 @@ vl_status vl_cache_put(vl_cache *c, const char *key, const char *name, const uin
 /* Opens the entry for key into a new vl_alloc'd buffer (NUL-terminated).
  * VL_ERR_NOT_FOUND if absent; VL_ERR_EXPIRED if past its expiry (the entry is
  * then wiped and removed). */
+/* Opens a blob sealed under c's key (nonce ‖ ciphertext ‖ tag) with aad:
+ * *value is a new NUL-terminated buffer (vl_free() wipes it). */
+vl_status vl_cache_open_sealed(const vl_cache *c, const char *aad, const uint8_t *sealed, size_t sealed_len,
+                               uint8_t **value, size_t *len);
 vl_status vl_cache_get(vl_cache *c, const char *key, uint64_t now_ms, uint8_t **value, size_t *len);
 
 /* 1 if a live entry exists (no decryption). */

@@ -106,13 +106,7 @@ vl_status vl_vault_seal(vl_vault *v, const char *aad, const uint8_t *value, size
 
 vl_status vl_vault_open(vl_vault *v, const char *aad, const uint8_t *sealed, size_t sealed_len, uint8_t **value,
                         size_t *len) {
-  vl_cache_entry e = {(char *)aad, NULL, (uint8_t *)sealed, sealed_len, UINT64_MAX, 0};
-  vl_cache tmp = v->cache;
-  tmp.entries = &e;
-  tmp.count = tmp.cap = 1;
-  vl_status st = vl_cache_get(&tmp, aad, 0, value, len);
-  vl_wipe(&tmp, sizeof tmp);
-  return st;
+  return vl_cache_open_sealed(&v->cache, aad, sealed, sealed_len, value, len);
 }
 
 static int name_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {

@@ -38,12 +38,21 @@ static int read_field(reader *r, vl_slice *s, size_t max) {
     return (st);                        \
   } while (0)
 
-static vl_status field(reader *r, vl_slice *s, size_t max, const char *what, vl_request *out, char *err,
+/* what names the field; for a header it is "name"/"value" and index >= 0.
+ * (Messages are only formatted on failure: decoding is on every resolve's path.) */
+static vl_status field(reader *r, vl_slice *s, size_t max, const char *what, long index, vl_request *out, char *err,
                        size_t errlen) {
   size_t at = r->off;
   int k = read_field(r, s, max);
-  if (k == 0) FAIL(VL_ERR_FORMAT, "request: %s truncated at byte %zu", what, at);
-  if (k < 0) FAIL(VL_ERR_LIMIT, "request: %s longer than %zu bytes (at byte %zu)", what, max, at);
+  char label[40];
+  if (k <= 0) {
+    if (index >= 0)
+      snprintf(label, sizeof label, "header %ld %s", index, what);
+    else
+      snprintf(label, sizeof label, "%s", what);
+  }
+  if (k == 0) FAIL(VL_ERR_FORMAT, "request: %s truncated at byte %zu", label, at);
+  if (k < 0) FAIL(VL_ERR_LIMIT, "request: %s longer than %zu bytes (at byte %zu)", label, max, at);
   return VL_OK;
 }
 
@@ -52,8 +61,8 @@ vl_status vl_request_decode(const uint8_t *in, size_t n, vl_request *out, char *
   if (!in || n < 4 || memcmp(in, "VLR1", 4) != 0) FAIL(VL_ERR_FORMAT, "request: bad magic (expected VLR1)");
   reader r = {in, n, 4};
   vl_status st;
-  if ((st = field(&r, &out->method, VL_MAX_METHOD_BYTES, "method", out, err, errlen))) return st;
-  if ((st = field(&r, &out->url, VL_MAX_URL_BYTES, "url", out, err, errlen))) return st;
+  if ((st = field(&r, &out->method, VL_MAX_METHOD_BYTES, "method", -1, out, err, errlen))) return st;
+  if ((st = field(&r, &out->url, VL_MAX_URL_BYTES, "url", -1, out, err, errlen))) return st;
   uint32_t count;
   if (!read_u32(&r, &count)) FAIL(VL_ERR_FORMAT, "request: header count truncated at byte %zu", r.off);
   if (count > VL_MAX_HEADERS) FAIL(VL_ERR_LIMIT, "request: %u headers, limit is %u", count, VL_MAX_HEADERS);
@@ -62,16 +71,13 @@ vl_status vl_request_decode(const uint8_t *in, size_t n, vl_request *out, char *
     if (!out->headers) FAIL(VL_ERR_NOMEM, "request: out of memory for %u headers", count);
   }
   for (uint32_t i = 0; i < count; i++) {
-    char what[40];
-    snprintf(what, sizeof what, "header %u name", i);
-    if ((st = field(&r, &out->headers[i].name, VL_MAX_HEADER_BYTES, what, out, err, errlen))) return st;
+    if ((st = field(&r, &out->headers[i].name, VL_MAX_HEADER_BYTES, "name", (long)i, out, err, errlen))) return st;
     out->header_count = i + 1;
-    snprintf(what, sizeof what, "header %u value", i);
-    if ((st = field(&r, &out->headers[i].value, VL_MAX_HEADER_BYTES, what, out, err, errlen))) return st;
+    if ((st = field(&r, &out->headers[i].value, VL_MAX_HEADER_BYTES, "value", (long)i, out, err, errlen))) return st;
   }
   if (!read_u32(&r, &out->body_kind)) FAIL(VL_ERR_FORMAT, "request: body kind truncated at byte %zu", r.off);
   if (out->body_kind > VL_BODY_BYTES) FAIL(VL_ERR_FORMAT, "request: unknown body kind %u", out->body_kind);
-  if ((st = field(&r, &out->body, VL_MAX_BODY_BYTES, "body", out, err, errlen))) return st;
+  if ((st = field(&r, &out->body, VL_MAX_BODY_BYTES, "body", -1, out, err, errlen))) return st;
   if (r.off != n) FAIL(VL_ERR_FORMAT, "request: %zu trailing bytes after the body", n - r.off);
   return VL_OK;
 }

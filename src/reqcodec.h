@@ -19,7 +19,7 @@
 #include "buf.h"
 #include "vaultlink.h"
 
-enum { VL_BODY_NONE = 0, VL_BODY_TEXT = 1, VL_BODY_BYTES = 2, VL_BODY_PATCH = 3 /* rendered output only */ };
+enum { VL_BODY_NONE = 0, VL_BODY_TEXT = 1, VL_BODY_BYTES = 2 };
 
 typedef struct {
   const uint8_t *p;

@@ -43,20 +43,32 @@ typedef struct {
   int utf8;
 } vl_opened;
 
+#define VL_PATCH_RECORD 20u /* bytes of one VL_RESOLVE_PATCH record */
+
+/* A {{vault:…}} token of the template and the field it is in (0 URL, 1 + 2i
+ * header i's name, 2 + 2i its value, 1 + 2 × header count the body). */
+typedef struct {
+  vl_token t;
+  uint32_t field;
+} vl_ftoken;
+
 struct vl_resolve {
   vl_vault *v;
   uint32_t flags;
   uint8_t *input; /* the request template; wiped on free */
   size_t input_len;
   vl_request req;
-  size_t vault_tokens;
+  vl_ftoken *toks; /* found once by begin, in field and offset order */
+  size_t ntoks, cap_toks;
+  vl_origin template_origin;
   vl_task *tasks;
   size_t ntasks;
   vl_jobrec *jobs;
   size_t njobs;
   uint32_t next_id;
   vl_opened *opened;
-  size_t nopened;
+  size_t nopened, cap_opened;
+  unsigned touched; /* VL_TOUCHED_* since vl_resolve_take_touched last asked */
   uint64_t now_ms;
 };
 
@@ -72,7 +84,18 @@ typedef struct {
   vl_buf report;
   size_t reported;
   int collect; /* 0 while running later Postman passes (tokens from values are never reported) */
-  int patch;   /* write substitutions as patch records instead of text (VL_RESOLVE_BODY_PATCH) */
+  int stored;  /* tokens come from r->toks (one pass over the template), not a new scan */
+  size_t ti;   /* the next of r->toks */
+  uint32_t field;
+  /* VL_RESOLVE_PATCH: substitutions go out as records, text is not copied. */
+  int patch;
+  int utf16;           /* the field is text: record offsets in UTF-16 code units */
+  size_t cur_b, cur_u; /* a byte offset in the field and the same offset in code units */
+  uint32_t npatches;
+  vl_buf values;      /* patch mode: the values, text ones first (the body is the last field) */
+  size_t text_bytes;  /* how many of values' bytes are text values */
+  vl_buf *shadow;     /* patch mode: also the rendered text (a URL's origin region) */
+  size_t substituted; /* tokens replaced by values so far */
 } render_ctx;
 
 static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, const vl_where *w, vl_reason why,
@@ -118,17 +141,24 @@ static vl_status open_value(vl_resolve *r, const vl_link *l, const vl_opened **o
     }
   }
   vl_opened o = {l->cache_key, NULL, 0, 0};
+  r->touched |= VL_TOUCHED_VALUES;
   vl_status st = l->provider == VL_PROVIDER_LOCAL
                      ? vl_vault_open(r->v, l->cache_key, l->sealed_value, l->sealed_len, &o.value, &o.len)
                      : vl_cache_get(&r->v->cache, l->cache_key, r->now_ms, &o.value, &o.len);
   if (st) return st;
   o.utf8 = l->provider == VL_PROVIDER_LOCAL ? l->value_is_utf8 : vl_utf8_valid(o.value, o.len);
-  vl_opened *grown = vl_realloc(r->opened, (r->nopened + 1) * sizeof *grown);
-  if (!grown) {
-    vl_free(o.value);
-    return VL_ERR_NOMEM;
+  if (r->nopened == r->cap_opened) {
+    /* Room for one value per template token at once; Postman's passes may
+     * find more tokens in values, then it doubles. */
+    size_t cap = r->cap_opened ? 2 * r->cap_opened : (r->ntoks > 4 ? r->ntoks : 4);
+    vl_opened *grown = vl_realloc(r->opened, cap * sizeof *grown);
+    if (!grown) {
+      vl_free(o.value);
+      return VL_ERR_NOMEM;
+    }
+    r->opened = grown;
+    r->cap_opened = cap;
   }
-  r->opened = grown;
   r->opened[r->nopened] = o;
   *out = &r->opened[r->nopened++];
   return VL_OK;
@@ -138,7 +168,7 @@ static void close_values(vl_resolve *r) {
   for (size_t i = 0; i < r->nopened; i++) vl_free(r->opened[i].value);
   vl_free(r->opened);
   r->opened = NULL;
-  r->nopened = 0;
+  r->nopened = r->cap_opened = 0;
 }
 
 /* Why an external secret has no value right now. */
@@ -180,12 +210,58 @@ static vl_reason decide(vl_resolve *r, const uint8_t *s, const vl_token *t, int 
 
 /* One pass over s[from..to): copies text, substitutes what decide() allows.
  * Returns the number of {{…}} matches seen (Postman counts every match). */
+/* The next token of s[*pos..to): from the template's stored tokens (the field
+ * c->field) or by scanning (a Postman pass over rendered text). Matches are
+ * position-determined (postman-collection's regex cannot overlap), so both
+ * give the same tokens. */
+static int next_token(render_ctx *c, const uint8_t *s, size_t n, size_t *pos, size_t to, vl_token *t) {
+  if (!c->stored) return *pos < to && vl_template_next(s, n, pos, t) && t->end <= to;
+  const vl_resolve *r = c->r;
+  while (c->ti < r->ntoks && r->toks[c->ti].field < c->field) c->ti++;
+  if (c->ti >= r->ntoks) return 0;
+  const vl_ftoken *f = &r->toks[c->ti];
+  if (f->field != c->field || f->t.start < *pos || f->t.end > to) return 0;
+  *t = f->t;
+  *pos = t->end;
+  c->ti++;
+  return 1;
+}
+
+/* 1 if a stored token of the current field starts before `limit`. */
+static int stored_token_before(render_ctx *c, size_t limit) {
+  const vl_resolve *r = c->r;
+  size_t i = c->ti;
+  while (i < r->ntoks && r->toks[i].field < c->field) i++;
+  return i < r->ntoks && r->toks[i].field == c->field && r->toks[i].t.start < limit;
+}
+
+/* Patch mode: one record {u32 field, start, end, units, bytes} and the value
+ * appended to c->values. Offsets and units are in the caller's units (UTF-16
+ * code units for text, bytes for a byte body). The cursor only moves forward,
+ * so each field is counted once. */
+static void put_patch(render_ctx *c, const uint8_t *s, const vl_token *t, const uint8_t *val, size_t val_len,
+                      vl_buf *out) {
+  size_t start = c->cur_u + (c->utf16 ? vl_utf16_len(s + c->cur_b, t->start - c->cur_b) : t->start - c->cur_b);
+  size_t end = start + (c->utf16 ? vl_utf16_len(s + t->start, t->end - t->start) : t->end - t->start);
+  c->cur_b = t->end;
+  c->cur_u = end;
+  size_t units = c->utf16 ? vl_utf16_len(val, val_len) : val_len;
+  uint32_t rec[VL_PATCH_RECORD / 4] = {c->field, (uint32_t)start, (uint32_t)end, (uint32_t)units, (uint32_t)val_len};
+  uint8_t le[VL_PATCH_RECORD];
+  for (size_t i = 0; i < VL_PATCH_RECORD; i++) le[i] = (uint8_t)(rec[i / 4] >> (8 * (i % 4)));
+  vl_buf_put(out, le, sizeof le);
+  vl_buf_put(&c->values, val, val_len);
+  if (c->utf16) c->text_bytes += val_len;
+  c->npatches++;
+}
+
 static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from, size_t to, int in_origin,
                           const vl_origin *origin, int text_field, const vl_where *w, vl_buf *out) {
   if (to <= from) return 0; /* also keeps pointer arithmetic off an empty (NULL) buffer */
   size_t pos = from, last = from, matches = 0;
   vl_token t;
-  while (pos < to && vl_template_next(s, n, &pos, &t) && t.end <= to) {
+  vl_buf *text = c->patch ? c->shadow : out; /* where literal text and values go, if anywhere */
+  while (next_token(c, s, n, &pos, to, &t)) {
     matches++;
     if (!t.is_vault) continue;
     const uint8_t *val = NULL;
@@ -196,18 +272,16 @@ static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from
       report_token(c, s, &t, w, why, detail);
       continue;
     }
-    if (c->patch) { /* {u32 start, u32 end, u32 length, value}: the caller splices */
-      vl_buf_put_u32(out, (uint32_t)t.start);
-      vl_buf_put_u32(out, (uint32_t)t.end);
-      vl_buf_put_u32(out, (uint32_t)val_len);
-    } else {
-      vl_buf_put(out, s + last, t.start - last);
+    if (c->patch) put_patch(c, s, &t, val, val_len, out);
+    if (text) {
+      vl_buf_put(text, s + last, t.start - last);
+      vl_buf_put(text, val, val_len);
     }
-    vl_buf_put(out, val, val_len);
     last = t.end;
+    c->substituted++;
   }
   /* Spans end where no token straddles them (vl_origin_region_end). */
-  if (!c->patch) vl_buf_put(out, s + last, to - last);
+  if (text) vl_buf_put(text, s + last, to - last);
   return matches;
 }
 
@@ -220,15 +294,40 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
     return 0;
   }
   size_t region = vl_origin_region_end(s, n);
-  size_t field_start = out->len;
   vl_origin none;
   memset(&none, 0, sizeof none);
-  size_t matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
-  size_t head = out->len;
-  vl_buf_put(out, s + region, n - region); /* tail still literal: parse the host */
-  if (out->failed) return matches;
-  vl_origin_parse(out->p + field_start, out->len - field_start, origin);
-  out->len = head;
+  size_t matches;
+  if (c->patch && c->stored && !stored_token_before(c, region)) {
+    /* no token can change the host: the template's own origin */
+    matches = 0;
+    *origin = c->r->template_origin;
+  } else if (c->patch) { /* the records carry no text: render the origin region aside to parse it */
+    vl_buf head;
+    vl_buf_init(&head, VL_MAX_OUTPUT_BYTES);
+    size_t before = c->substituted;
+    c->shadow = &head;
+    matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
+    c->shadow = NULL;
+    vl_buf_put(&head, s + region, n - region); /* tail still literal: parse the host */
+    if (c->substituted == before && c->stored)
+      *origin = c->r->template_origin; /* nothing replaced: the template's own origin */
+    else if (!head.failed)
+      vl_origin_parse(head.p, head.len, origin);
+    if (head.failed && !out->failed) {
+      out->failed = 1;
+      out->why = head.why;
+    }
+    vl_buf_free(&head);
+    if (out->failed) return matches;
+  } else {
+    size_t field_start = out->len;
+    matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
+    size_t head = out->len;
+    vl_buf_put(out, s + region, n - region); /* tail still literal: parse the host */
+    if (out->failed) return matches;
+    vl_origin_parse(out->p + field_start, out->len - field_start, origin);
+    out->len = head;
+  }
   matches += render_span(c, s, n, region, n, 0, origin, 1, &w, out);
   return matches;
 }
@@ -239,6 +338,15 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
  * in all (postman-collection Substitutor.parse). */
 static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_url, int text_field, const vl_where *w,
                               vl_origin *origin, vl_buf *out) {
+  if (!(c->r->flags & VL_RESOLVE_POSTMAN_COMPAT) && c->patch) {
+    c->cur_b = c->cur_u = 0;
+    c->utf16 = text_field;
+    if (is_url)
+      render_url_pass(c, s, n, origin, out);
+    else
+      render_span(c, s, n, 0, n, 0, origin, text_field, w, out);
+    return out->failed ? out->why : VL_OK;
+  }
   if (!(c->r->flags & VL_RESOLVE_POSTMAN_COMPAT)) {
     size_t at = out->len;
     vl_buf_put_u32(out, 0); /* length, patched below */
@@ -285,6 +393,7 @@ static void drop_credentials(vl_vault *v, vl_provider_id pid) {
 /* Runs one provider step with its credentials opened just for the call. */
 static vl_step_kind run_step(vl_resolve *r, const vl_provider_ops *ops, vl_pstate *ps, vl_fetch *f,
                              uint32_t http_status, const vl_request *resp, vl_step_out *o) {
+  r->touched |= VL_TOUCHED_CREDENTIALS;
   if (vl_pstate_open(r->v, ps) != VL_OK) {
     vl_pstate_clear(ps);
     ps->reauth = 1;
@@ -403,7 +512,7 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
     return VL_ERR_ARG;
   }
   *out = NULL;
-  if (flags & ~(uint32_t)(VL_RESOLVE_POSTMAN_COMPAT | VL_RESOLVE_BODY_PATCH)) {
+  if (flags & ~(uint32_t)(VL_RESOLVE_POSTMAN_COMPAT | VL_RESOLVE_PATCH)) {
     vl_set_error(v, "resolve: unknown flags 0x%x", (unsigned)flags);
     vl_free(req);
     return VL_ERR_ARG;
@@ -422,7 +531,7 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
     vl_resolve_free(r);
     return st;
   }
-  /* Plan: count vault tokens (the limit applies before any work is done). */
+  /* Find the vault tokens once (the limit applies before any work is done). */
   const vl_slice *fields[2 + 2 * VL_MAX_HEADERS];
   size_t nf = 0;
   fields[nf++] = &r->req.url;
@@ -435,28 +544,49 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
     size_t pos = 0;
     vl_token t;
     while (vl_template_next(fields[f]->p, fields[f]->n, &pos, &t)) {
-      if (t.is_vault && ++r->vault_tokens > VL_MAX_TOKENS) {
+      if (!t.is_vault) continue;
+      if (r->ntoks == VL_MAX_TOKENS) {
         vl_set_error(v, "resolve: more than %u {{vault:…}} tokens in one request", VL_MAX_TOKENS);
         vl_resolve_free(r);
         return VL_ERR_LIMIT;
       }
+      if (r->ntoks == r->cap_toks) {
+        size_t cap = r->cap_toks ? r->cap_toks * 2 : 8;
+        vl_ftoken *grown = vl_realloc(r->toks, cap * sizeof *grown);
+        if (!grown) {
+          vl_resolve_free(r);
+          return VL_ERR_NOMEM;
+        }
+        r->toks = grown;
+        r->cap_toks = cap;
+      }
+      r->toks[r->ntoks].t = t;
+      r->toks[r->ntoks++].field = (uint32_t)f;
     }
   }
   r->now_ms = now_ms;
   vl_vault_check_credentials(v, now_ms);
-  vl_origin template_origin;
-  vl_origin_parse(r->req.url.p, r->req.url.n, &template_origin);
-  for (size_t f = 0; f < nf; f++) {
-    size_t pos = 0;
-    vl_token t;
-    while (vl_template_next(fields[f]->p, fields[f]->n, &pos, &t)) {
-      if (!t.is_vault) continue;
-      const vl_link *l = vl_vault_find(v, fields[f]->p + t.name_off, t.name_len);
-      if (l && l->enabled && l->provider != VL_PROVIDER_LOCAL) plan_link(r, l, &template_origin);
-    }
+  vl_origin_parse(r->req.url.p, r->req.url.n, &r->template_origin);
+  for (size_t i = 0; i < r->ntoks; i++) {
+    const vl_ftoken *ft = &r->toks[i];
+    const vl_link *l = vl_vault_find(v, fields[ft->field]->p + ft->t.name_off, ft->t.name_len);
+    if (l && l->enabled && l->provider != VL_PROVIDER_LOCAL) plan_link(r, l, &r->template_origin);
   }
   *out = r;
   return VL_OK;
+}
+
+size_t vl_resolve_jobs_waiting(const vl_resolve *r) {
+  size_t n = 0;
+  for (size_t i = 0; r && i < r->njobs; i++) n += !r->jobs[i].handed;
+  return n;
+}
+
+unsigned vl_resolve_take_touched(vl_resolve *r) {
+  if (!r) return 0;
+  unsigned t = r->touched;
+  r->touched = 0;
+  return t;
 }
 
 vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job) {
@@ -539,30 +669,55 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   c.collect = 1;
   vl_buf_init(&c.report, 0);
   vl_buf_put_str(&c.report, "[");
+  /* Postman's passes rescan rendered text; otherwise begin's tokens are used. */
+  c.stored = !(r->flags & VL_RESOLVE_POSTMAN_COMPAT);
+  c.patch = c.stored && (r->flags & VL_RESOLVE_PATCH);
+  vl_buf_init(&c.values, VL_MAX_OUTPUT_BYTES);
   vl_buf o;
   vl_buf_init(&o, VL_MAX_OUTPUT_BYTES);
-  vl_buf_reserve(&o, r->input_len + 1024);
-  vl_buf_put(&o, "VLR1", 4);
-  vl_wire_put_field(&o, r->req.method.p, r->req.method.n);
+  if (c.patch) {
+    /* Room for every record and typical values up front: no regrowth. */
+    vl_buf_reserve(&o, 16 + VL_PATCH_RECORD * r->ntoks + 1);
+    vl_buf_reserve(&c.values, 64 * r->ntoks);
+    vl_buf_put(&o, "VLP1", 4);
+    vl_buf_put(&o, "\0\0\0\0\0\0\0\0\0\0\0\0", 12); /* record count, text bytes, reserved: set below */
+  } else {
+    vl_buf_reserve(&o, r->input_len + 1024);
+    vl_buf_put(&o, "VLR1", 4);
+    vl_wire_put_field(&o, r->req.method.p, r->req.method.n);
+  }
   vl_origin origin;
   memset(&origin, 0, sizeof origin);
   static const vl_where url_w = {"url", -1, ""};
+  c.field = 0;
   vl_status st = render_field(&c, r->req.url.p, r->req.url.n, 1, 1, &url_w, &origin, &o);
-  vl_buf_put_u32(&o, (uint32_t)r->req.header_count);
+  if (!c.patch) vl_buf_put_u32(&o, (uint32_t)r->req.header_count);
   for (size_t i = 0; i < r->req.header_count && !st; i++) {
     vl_where wn = {"headers", (long)i, "name"}, wv = {"headers", (long)i, "value"};
+    c.field = (uint32_t)(1 + 2 * i);
     st = render_field(&c, r->req.headers[i].name.p, r->req.headers[i].name.n, 0, 1, &wn, &origin, &o);
+    c.field++;
     if (!st) st = render_field(&c, r->req.headers[i].value.p, r->req.headers[i].value.n, 0, 1, &wv, &origin, &o);
   }
   if (!st) {
     static const vl_where body_w = {"body", -1, ""};
-    /* A large text body the caller already holds comes back as patches. */
-    c.patch = (r->flags & VL_RESOLVE_BODY_PATCH) && !(r->flags & VL_RESOLVE_POSTMAN_COMPAT) &&
-              r->req.body_kind == VL_BODY_TEXT;
-    vl_buf_put_u32(&o, c.patch ? VL_BODY_PATCH : r->req.body_kind);
+    if (!c.patch) vl_buf_put_u32(&o, r->req.body_kind);
+    c.field = (uint32_t)(1 + 2 * r->req.header_count);
     st = render_field(&c, r->req.body.p, r->req.body.n, 0, r->req.body_kind != VL_BODY_BYTES, &body_w, &origin, &o);
-    c.patch = 0;
   }
+  if (c.patch) {
+    if (c.values.failed && !o.failed) {
+      o.failed = 1;
+      o.why = c.values.why;
+    }
+    vl_buf_reserve(&o, o.len + c.values.len + 1); /* the + 1: vl_buf_take's NUL */
+    if (c.values.len) vl_buf_put(&o, c.values.p, c.values.len);
+    if (!o.failed) {
+      uint32_t head[2] = {c.npatches, (uint32_t)c.text_bytes};
+      for (size_t i = 0; i < 8; i++) o.p[4 + i] = (uint8_t)(head[i / 4] >> (8 * (i % 4)));
+    }
+  }
+  vl_buf_free(&c.values); /* wipes the values */
   vl_buf_put_str(&c.report, "]");
   close_values(r); /* plaintext values exist only during the render */
   if (!st && o.failed) st = o.why;
@@ -603,6 +758,7 @@ void vl_resolve_free(vl_resolve *r) {
   vl_free(r->tasks);
   for (size_t i = 0; i < r->njobs; i++) vl_free(r->jobs[i].req);
   vl_free(r->jobs);
+  vl_free(r->toks);
   vl_request_clear(&r->req);
   vl_free(r->input);
   vl_free(r);

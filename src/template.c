@@ -2,9 +2,30 @@
 
 #include <string.h>
 
-#if defined(__GNUC__) || defined(__clang__)
-/* 16 bytes at a time with the compiler's portable vector extension: SSE2
- * natively, SIMD128 in wasm (built with -msimd128). */
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+
+/* The first i >= from with s[i] == s[i+1] == '{' (and i + 1 < n), or n.
+ * 32 bytes a step: the '{' positions as a bit mask, pairs where a bit and the
+ * next one are both set (the byte after the block supplies the last). */
+static size_t find_open(const uint8_t *s, size_t n, size_t i) {
+  const v128_t brace = wasm_i8x16_splat('{');
+  while (i + 33 <= n) {
+    uint32_t m = (uint32_t)wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + i), brace)) |
+                 (uint32_t)wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + i + 16), brace)) << 16;
+    if (m) {
+      uint32_t pairs = m & ((m >> 1) | (uint32_t)(s[i + 32] == '{') << 31);
+      if (pairs) return i + (size_t)__builtin_ctz(pairs);
+    }
+    i += 32;
+  }
+  for (; i + 1 < n; i++)
+    if (s[i] == '{' && s[i + 1] == '{') return i;
+  return n;
+}
+#elif defined(__GNUC__) || defined(__clang__)
+/* 16 bytes at a time with the compiler's portable vector extension (SSE2
+ * natively). */
 typedef uint8_t vl_v16 __attribute__((vector_size(16)));
 
 /* The first i >= from with s[i] == s[i+1] == '{' (and i + 1 < n), or n. */

@@ -165,11 +165,19 @@ enum {
   /* Postman's repeated passes: a substituted value is expanded again, up to 19
    * passes. Off by default: a secret value is never re-expanded. */
   VL_RESOLVE_POSTMAN_COMPAT = 1u << 0,
-  /* The rendered text body comes back as patches (body kind 3, VL_BODY_PATCH:
-   * records {u32 start, u32 end, u32 length, value} against the template's
-   * bytes) for the caller to splice into the body it already holds — no copy
-   * of a large body. Ignored with VL_RESOLVE_POSTMAN_COMPAT. */
-  VL_RESOLVE_BODY_PATCH = 1u << 1
+  /* Render returns only the substitutions, for a caller that still holds the
+   * template (the JS shim). Little-endian u32s: "VLP1", count, text_bytes, 0;
+   * count records {field, start, end, units, bytes}; then the values (UTF-8
+   * for text fields), back to back. field: 0 the URL, 1 + 2i header i's name,
+   * 2 + 2i its value, 1 + 2 × header count the body. Records come in field
+   * and offset order. start/end delimit the token and units measures the
+   * value in the caller's units: UTF-16 code units in text fields (the
+   * template is the UTF-8 of well-formed strings), bytes in a byte body;
+   * bytes is the value's length in the values. text_bytes: how many of the
+   * values' bytes are text. No text is copied, so a request costs what its
+   * tokens cost. Ignored with VL_RESOLVE_POSTMAN_COMPAT (its passes rescan
+   * rendered text, so that mode renders the whole request). */
+  VL_RESOLVE_PATCH = 1u << 1
 };
 
 /* One HTTP job for the caller to perform. request is in the reqcodec wire
@@ -194,6 +202,17 @@ vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint
  * vl_alloc(): no copy is made, and req is freed (wiped) in every case. */
 vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
                                  vl_resolve **out);
+
+/* How many jobs are waiting to be handed out by vl_resolve_next_job. */
+size_t vl_resolve_jobs_waiting(const vl_resolve *r);
+
+/* What secret material the calls on r touched since the last time this was
+ * asked (then cleared): a wasm entry point scrubs the stack that deep. */
+enum {
+  VL_TOUCHED_VALUES = 1u << 0,     /* a render opened sealed values */
+  VL_TOUCHED_CREDENTIALS = 1u << 1 /* a provider step ran */
+};
+unsigned vl_resolve_take_touched(vl_resolve *r);
 
 /* The next job not yet handed out; VL_ERR_DONE when there is none right now. */
 vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job);

@@ -13,7 +13,7 @@
 #include "sigv4.h"
 #include "vaultlink.h"
 
-static uintptr_t outbox[4];
+static uintptr_t outbox[5];
 
 static uint64_t ms(double now) {
   return now > 0 ? (uint64_t)now : 0;
@@ -53,13 +53,6 @@ int vl_w_list(const vl_vault *v) {
   return st;
 }
 
-/* Takes ownership of req (allocated with vl_alloc by the bridge): no copy. */
-vl_resolve *vl_w_resolve_begin(vl_vault *v, uint8_t *req, size_t len, uint32_t flags, double now) {
-  vl_resolve *r = 0;
-  outbox[0] = (uintptr_t)vl_resolve_begin_owned(v, req, len, flags, ms(now), &r);
-  return r;
-}
-
 int vl_w_next_job(vl_resolve *r) {
   vl_job job = {0, 0, 0};
   int st = vl_resolve_next_job(r, &job);
@@ -71,11 +64,16 @@ int vl_w_next_job(vl_resolve *r) {
 
 int vl_w_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t len, double now) {
   int st = vl_resolve_job_done(r, id, http_status, resp, len, ms(now));
+  (void)vl_resolve_take_touched(r); /* a response was parsed: always the full depth */
   vl_scrub_stack();
   return st;
 }
 
-int vl_w_render(vl_resolve *r, double now) {
+/* Renders into the outbox: {out, out_len, report, report_len}. The stack is
+ * scrubbed when a value was opened (nothing else secret is touched by a
+ * render), and only as deep as a render goes (test_stack measures it):
+ * see scrub_after(). */
+static int render_to_outbox(vl_resolve *r, double now) {
   uint8_t *out = 0, *report = 0;
   size_t out_len = 0, report_len = 0;
   int st = vl_resolve_render(r, ms(now), &out, &out_len, &report, &report_len);
@@ -83,8 +81,44 @@ int vl_w_render(vl_resolve *r, double now) {
   outbox[1] = out_len;
   outbox[2] = (uintptr_t)report;
   outbox[3] = report_len;
-  vl_scrub_stack();
   return st;
+}
+
+/* Scrubs as deep as what r touched needs: a provider step (signing, HPKE) the
+ * full VL_SCRUB_BYTES, a render that opened values VL_SCRUB_RENDER_BYTES. */
+static void scrub_after(vl_resolve *r) {
+  unsigned t = vl_resolve_take_touched(r);
+  if (t & VL_TOUCHED_CREDENTIALS)
+    vl_scrub_stack();
+  else if (t & VL_TOUCHED_VALUES)
+    vl_scrub_stack_bytes(VL_SCRUB_RENDER_BYTES);
+}
+
+int vl_w_render(vl_resolve *r, double now) {
+  int st = render_to_outbox(r, now);
+  scrub_after(r);
+  return st;
+}
+
+/* Takes ownership of req (allocated with vl_alloc by the bridge): no copy.
+ * The whole resolve in one call when no fetch is needed (local and cached
+ * secrets): returns 0 with the render in the outbox and its status in
+ * outbox[4]. Otherwise returns the resolve, for next_job/job_done/render. */
+vl_resolve *vl_w_resolve(vl_vault *v, uint8_t *req, size_t len, uint32_t flags, double now) {
+  vl_resolve *r = 0;
+  memset(outbox, 0, sizeof outbox);
+  int st = vl_resolve_begin_owned(v, req, len, flags, ms(now), &r);
+  if (st == VL_OK && vl_resolve_jobs_waiting(r)) {
+    scrub_after(r); /* planning may have signed with credentials */
+    return r;
+  }
+  if (st == VL_OK) {
+    st = render_to_outbox(r, now);
+    scrub_after(r);
+    vl_resolve_free(r);
+  }
+  outbox[4] = (uintptr_t)st;
+  return 0;
 }
 
 void vl_w_resolve_free(vl_resolve *r) {

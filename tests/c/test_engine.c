@@ -2,6 +2,7 @@
 #include <cJSON.h>
 
 #include "limits.h"
+#include "patchhelp.h"
 #include "reqhelp.h"
 #include "vltest.h"
 
@@ -269,6 +270,67 @@ static void test_empty_fields_in_postman_mode(void) {
   vl_vault_free(v);
 }
 
-VLT_MAIN(TEST(test_empty_fields_in_postman_mode), TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons),
+/* Renders t twice, in full and as patches, and requires the patches spliced
+ * into the template to give the same bytes and the same report. */
+static void check_patch_equals_full(vl_vault *v, const treq *t) {
+  size_t len, full_len, patch_len, rlen1, rlen2, rebuilt_len = 0;
+  uint8_t *frame = treq_encode(t, &len), *full = NULL, *patch = NULL, *rep1 = NULL, *rep2 = NULL;
+  vl_resolve *r1 = NULL, *r2 = NULL;
+  CHECK_EQ_INT(vl_resolve_begin(v, frame, len, 0, 1000, &r1), VL_OK);
+  CHECK_EQ_INT(vl_resolve_begin(v, frame, len, VL_RESOLVE_PATCH, 1000, &r2), VL_OK);
+  CHECK_EQ_INT(vl_resolve_render(r1, 1000, &full, &full_len, &rep1, &rlen1), VL_OK);
+  CHECK_EQ_INT(vl_resolve_render(r2, 1000, &patch, &patch_len, &rep2, &rlen2), VL_OK);
+  vl_request tpl;
+  char err[128];
+  CHECK_EQ_INT(vl_request_decode(frame, len, &tpl, err, sizeof err), VL_OK);
+  uint8_t *rebuilt = patch_apply(&tpl, patch, patch_len, &rebuilt_len);
+  CHECK(rebuilt != NULL);
+  CHECK(rebuilt && rebuilt_len == full_len && memcmp(rebuilt, full, full_len) == 0);
+  CHECK_EQ_STR((char *)rep1, (char *)rep2);
+  vl_request_clear(&tpl);
+  vl_free(rebuilt);
+  vl_free(full);
+  vl_free(patch);
+  vl_free(rep1);
+  vl_free(rep2);
+  vl_resolve_free(r1);
+  vl_resolve_free(r2);
+  vl_free(frame);
+}
+
+static void test_patch_output_matches_full_render(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "k", LOCAL, "S3CRET"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "uni", LOCAL, "\xc3\xa9\xf0\x9f\x98\x80\xe6\x97\xa5"), VL_OK); /* é😀日 */
+  CHECK_EQ_INT(tlink(v, "empty", LOCAL, ""), VL_OK);
+  CHECK_EQ_INT(tlink(v, "host", LOCAL, "good.com"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "dom", "{\"source\":{\"provider\":\"local\"},\"domains\":[\"good.com\"]}", "D"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "\xf0\x9f\x94\x91", LOCAL, "key\xe2\x82\xac"), VL_OK); /* 🔑 → key€ */
+  const treq cases[] = {
+      {.url = "https://api.example.com/{{vault:k}}?q={{vault:k}}",
+       .headers = {{"X-{{vault:k}}", "Bearer {{vault:k}}"}, {"Plain", "{{env}}"}},
+       .header_count = 2,
+       .body = "{\"a\":\"{{vault:k}}\",\"b\":\"{{other}}\"}"},
+      /* non-ASCII before, between and inside tokens; astral characters count 2 */
+      {.url = "https://good.com/\xc3\xa9/{{vault:uni}}/\xf0\x9f\x98\x80{{vault:dom}}",
+       .headers = {{"\xe6\x97\xa5{{vault:\xf0\x9f\x94\x91}}", "\xf0\x9f\x98\x80{{vault:uni}}{{vault:uni}}x"}},
+       .header_count = 1,
+       .body = "\xe6\x97\xa5\xe6\x9c\xac{{vault:empty}}\xf0\x9f\x98\x80{{vault:k}}{{vault:nope}}{{vault:uni}}"},
+      /* a token in the host: the origin is that of the rendered URL */
+      {.url = "https://{{vault:host}}/{{vault:dom}}", .header_count = 0, .body = NULL},
+      {.url = "https://evil.com/{{vault:dom}}{{vault:k}}", .header_count = 0, .body = "{{vault:dom}}"},
+      /* a byte body keeps byte offsets */
+      {.url = "https://h.com/",
+       .header_count = 0,
+       .body = "\xff\x00{{vault:uni}}\x80{{vault:k}}",
+       .body_kind = VL_BODY_BYTES,
+       .body_len = 27},
+      {.url = "", .header_count = 1, .headers = {{"", ""}}, .body = ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) check_patch_equals_full(v, &cases[i]);
+  vl_vault_free(v);
+}
+
+VLT_MAIN(TEST(test_patch_output_matches_full_render), TEST(test_empty_fields_in_postman_mode), TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons),
          TEST(test_domains_and_host_tokens), TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values),
          TEST(test_link_errors_name_the_problem), TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks))

@@ -1,9 +1,13 @@
 /* libFuzzer: the request wire format and a whole resolve over it. Any input
- * either fails cleanly or renders a request that decodes again. */
+ * either fails cleanly or renders a request that decodes again; and when the
+ * text fields are UTF-8 (as the JS shim sends them), the patch output spliced
+ * into the template gives exactly the full render. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../c/patchhelp.h"
+#include "buf.h"
 #include "mem.h"
 #include "reqcodec.h"
 #include "vaultlink.h"
@@ -25,6 +29,37 @@ static vl_vault *vault(void) {
   return v;
 }
 
+static int text_is_utf8(const vl_request *t) {
+  if (!vl_utf8_valid(t->url.p, t->url.n)) return 0;
+  for (size_t i = 0; i < t->header_count; i++)
+    if (!vl_utf8_valid(t->headers[i].name.p, t->headers[i].name.n) ||
+        !vl_utf8_valid(t->headers[i].value.p, t->headers[i].value.n))
+      return 0;
+  return t->body_kind == VL_BODY_BYTES || vl_utf8_valid(t->body.p, t->body.n);
+}
+
+/* The same resolve as patches must rebuild `full` byte for byte. */
+static void check_patch(const uint8_t *frame, size_t len, const uint8_t *full, size_t full_len) {
+  vl_request tpl;
+  char err[128];
+  if (vl_request_decode(frame, len, &tpl, err, sizeof err) != VL_OK) abort();
+  if (text_is_utf8(&tpl)) {
+    vl_resolve *r = NULL;
+    uint8_t *patch = NULL, *report = NULL, *rebuilt = NULL;
+    size_t patch_len = 0, report_len = 0, rebuilt_len = 0;
+    if (vl_resolve_begin(vault(), frame, len, VL_RESOLVE_PATCH, 0, &r) != VL_OK) abort();
+    if (vl_resolve_render(r, 0, &patch, &patch_len, &report, &report_len) == VL_OK) {
+      rebuilt = patch_apply(&tpl, patch, patch_len, &rebuilt_len);
+      if (!rebuilt || rebuilt_len != full_len || memcmp(rebuilt, full, full_len) != 0) abort();
+    }
+    vl_free(rebuilt);
+    vl_free(patch);
+    vl_free(report);
+    vl_resolve_free(r);
+  }
+  vl_request_clear(&tpl);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* Prefix the magic so most inputs reach the field parser. */
   uint8_t *frame = malloc(size + 4);
@@ -41,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (vl_request_decode(out, out_len, &req, err, sizeof err) != VL_OK) abort();
       if (report_len < 2 || report[0] != '[' || report[report_len - 1] != ']') abort();
       vl_request_clear(&req);
+      if (flags == 0) check_patch(frame, size + 4, out, out_len);
     }
     vl_free(out);
     vl_free(report);

@@ -26,6 +26,30 @@ test('substitutes in URL, header names and values, string and byte bodies', asyn
   v.wipe();
 });
 
+test('only substitutions come back from the core: unicode offsets, whole-field tokens, byte bodies', async () => {
+  const v = await createVault();
+  v.link('k', local('S3CRET'));
+  v.link('uni', local('é😀日'));
+  v.link('🔑', local('key€'));
+  v.link('bin', local(new Uint8Array([0, 0xff, 0x80])));
+  const r = await v.resolve({
+    url: 'https://h.com/é/{{vault:uni}}/😀{{vault:k}}',
+    headers: { '日{{vault:🔑}}': '{{vault:uni}}', B: '😀{{vault:uni}}{{vault:uni}}x' },
+    body: '日本{{vault:nope}}😀{{vault:k}}{{vault:🔑}}',
+  });
+  assert.equal(r.url, 'https://h.com/é/é😀日/😀S3CRET');
+  assert.deepEqual(r.headers, { '日key€': 'é😀日', B: '😀é😀日é😀日x' });
+  assert.equal(r.body, '日本{{vault:nope}}😀S3CRETkey€');
+  const body = new Uint8Array([0xff, ...new TextEncoder().encode('{{vault:bin}}-{{vault:k}}'), 0x80]);
+  const b = await v.resolve({ url: 'https://h.com/', body });
+  assert.deepEqual([...b.body], [0xff, 0, 0xff, 0x80, ...new TextEncoder().encode('-S3CRET'), 0x80]);
+  assert.notEqual(b.body.buffer, body.buffer);
+  const same = await v.resolve({ url: 'https://h.com/', body });
+  assert.deepEqual([...(await v.resolve({ url: 'https://h.com/', body: body.subarray(0, 1) })).body], [0xff]);
+  assert.equal(same.body.length, b.body.length);
+  v.wipe();
+});
+
 test('header shapes round-trip: object, pairs, {key,value}, Headers', async () => {
   const v = await createVault();
   v.link('k', local('V'));

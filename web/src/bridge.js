@@ -77,11 +77,16 @@ export class Core {
 
   /** A fresh view: memory growth detaches old ones. */
   u8() {
-    return new Uint8Array(this.memory.buffer);
+    if (!this.u8View || this.u8View.buffer !== this.memory.buffer) this.u8View = new Uint8Array(this.memory.buffer);
+    return this.u8View;
   }
 
   out(i) {
-    return new Uint32Array(this.memory.buffer, this.outbox, 4)[i];
+    // One view, made again only after memory growth detached the old one.
+    if (!this.outView || this.outView.buffer !== this.memory.buffer) {
+      this.outView = new Uint32Array(this.memory.buffer, this.outbox, 5);
+    }
+    return this.outView[i];
   }
 
   /** Copies bytes into a new core allocation; returns its address. */
@@ -120,5 +125,7 @@ export class Core {
     this.u8().fill(0);
     this.x = null;
     this.memory = null;
+    this.outView = null;
+    this.u8View = null;
   }
 }

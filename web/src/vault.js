@@ -9,7 +9,7 @@
 
 import { loadCore, loadCoreSync } from './bridge.js';
 import { VaultError, STATUS_CODES } from './errors.js';
-import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders, applyPatches, BODY_PATCH } from './wire.js';
+import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders, applyPatchOutput } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
 import { postmanSecretResolver } from './postman.js';
 
@@ -17,8 +17,7 @@ export { VaultError } from './errors.js';
 
 const enc = new TextEncoder();
 const FLAG_POSTMAN_COMPAT = 1;
-const FLAG_BODY_PATCH = 2;
-const PATCH_MIN_BODY = 64 * 1024; // below this, copying the body out is cheaper than splicing
+const FLAG_PATCH = 2;
 const VL_OK = 0;
 const VL_DONE = 12;
 const TEST_HOOKS = Symbol.for('vaultlink.testHooks');
@@ -315,7 +314,7 @@ export class Vault {
     const compat = opts.postmanCompat ?? this.#options.postmanCompat;
     const core = this.#core;
     // Encoded straight into wasm memory; the core takes ownership of the buffer.
-    const { ptr, len, shape, bodyAscii } = encodeRequestInto(
+    const { ptr, len, shape, parts } = encodeRequestInto(
       request,
       (size) => {
         const p = x.vl_alloc(size) >>> 0;
@@ -324,36 +323,40 @@ export class Vault {
       },
       (p) => x.vl_free(p),
     );
-    // A large ASCII body is not copied back: the core returns where the
-    // values go and this shim splices them into the string it already holds.
-    const patch = bodyAscii && request.body.length >= PATCH_MIN_BODY;
-    const flags = (compat ? FLAG_POSTMAN_COMPAT : 0) | (patch ? FLAG_BODY_PATCH : 0);
-    const r = x.vl_w_resolve_begin(this.#v, ptr, len, flags, Date.now()) >>> 0;
-    if (!r) this.#fail(core.out(0), 'resolve');
-    try {
-      // Local and cached secrets need no fetch: render without yielding.
-      if (x.vl_w_next_job(r) !== VL_DONE) {
-        await this.#runJobs(r, true, epoch);
-        x = this.#still(epoch); // the vault may have been wiped (or wiped and restored) while jobs ran
-      }
-      const st = x.vl_w_render(r, Date.now());
-      if (st !== VL_OK) this.#fail(st, 'resolve');
-      const outPtr = core.out(0), outLen = core.out(1), repPtr = core.out(2), repLen = core.out(3);
-      let out;
+    // The request is not copied back: the core returns where the values go and
+    // this shim splices them into the strings it already holds. (Postman's
+    // repeated passes rescan rendered text, so that mode returns it whole.)
+    const flags = compat ? FLAG_POSTMAN_COMPAT : FLAG_PATCH;
+    // One call does it all when every secret is local or cached; otherwise
+    // the core hands back the resolve and its jobs.
+    const r = x.vl_w_resolve(this.#v, ptr, len, flags, Date.now()) >>> 0;
+    if (r) {
       try {
-        out = decodeRequest(core.u8().subarray(outPtr, outPtr + outLen));
+        await this.#runJobs(r, false, epoch);
+        x = this.#still(epoch); // the vault may have been wiped (or wiped and restored) while jobs ran
+        const st = x.vl_w_render(r, Date.now());
+        if (st !== VL_OK) this.#fail(st, 'resolve');
       } finally {
-        x.vl_free(outPtr); // wipes the rendered request
+        if (this.#v && this.#epoch === epoch) x.vl_w_resolve_free(r);
       }
-      const unresolved = repLen === 2 ? [] : JSON.parse(new TextDecoder().decode(core.u8().subarray(repPtr, repPtr + repLen)));
-      x.vl_free(repPtr); // the report names tokens, never values
-      const result = { method: out.method, url: out.url, headers: shapeHeaders(shape, out.headers), unresolved };
-      if (out.bodyKind === BODY_PATCH) result.body = applyPatches(request.body, out.body);
-      else if (out.body !== undefined) result.body = out.body;
-      return result;
-    } finally {
-      if (this.#v && this.#epoch === epoch) x.vl_w_resolve_free(r);
+    } else {
+      const st = core.out(4);
+      if (st !== VL_OK) this.#fail(st, 'resolve');
     }
+    const outPtr = core.out(0), outLen = core.out(1), repPtr = core.out(2), repLen = core.out(3);
+    let out, unresolved;
+    try {
+      const bytes = core.u8().subarray(outPtr, outPtr + outLen);
+      out = compat ? decodeRequest(bytes) : applyPatchOutput(parts, bytes);
+      // The report names tokens, never values.
+      unresolved = repLen === 2 ? [] : JSON.parse(new TextDecoder().decode(core.u8().subarray(repPtr, repPtr + repLen)));
+    } finally {
+      x.vl_free(outPtr); // wipes the rendered request (or the values of its patches)
+      x.vl_free(repPtr);
+    }
+    const result = { method: out.method, url: out.url, headers: shapeHeaders(shape, out.headers), unresolved };
+    if (out.body !== undefined) result.body = out.body;
+    return result;
   }
 
   /** fetch: runs the core's HTTP jobs until it has none left. `pending`: the

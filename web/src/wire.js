@@ -5,11 +5,11 @@
 import { VaultError } from './errors.js';
 
 const enc = new TextEncoder();
+const PATCH_RECORD = 20; // bytes of one record of the core's patch output (VL_RESOLVE_PATCH)
 const dec = new TextDecoder('utf-8', { fatal: false });
 export const BODY_NONE = 0;
 export const BODY_TEXT = 1;
 export const BODY_BYTES = 2;
-export const BODY_PATCH = 3; // rendered output only: splice records against the caller's body
 
 const wellFormed =
   typeof String.prototype.isWellFormed === 'function'
@@ -40,15 +40,30 @@ export function normalizeHeaders(headers) {
     const shape = headers.length && !Array.isArray(headers[0]) ? 'keyvalue' : 'pairs';
     return { shape, list };
   }
-  if (typeof headers === 'object') return { shape: 'object', list: Object.entries(headers) };
+  if (typeof headers === 'object') {
+    // Object.keys + a loop: several times cheaper than Object.entries here.
+    const keys = Object.keys(headers);
+    const list = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) list[i] = [keys[i], headers[keys[i]]];
+    return { shape: 'object', list };
+  }
   throw new VaultError('bad_request', `request.headers must be an object or an array, got ${describe(headers)}`);
 }
 
 export function shapeHeaders(shape, list) {
   switch (shape) {
     case 'object':
-    case 'none':
-      return Object.fromEntries(list);
+    case 'none': {
+      // A loop of assignments (Object.fromEntries costs several times more);
+      // "__proto__" is defined, not assigned, so it stays an own property.
+      const o = {};
+      for (let i = 0; i < list.length; i++) {
+        const [k, v] = list[i];
+        if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+        else o[k] = v;
+      }
+      return o;
+    }
     case 'keyvalue':
       return list.map(([key, value]) => ({ key, value }));
     case 'headers':
@@ -67,9 +82,9 @@ function parts(req) {
   check(url, 'url');
   const { shape, list } = normalizeHeaders(req.headers);
   for (let i = 0; i < list.length; i++) {
-    check(list[i][0], `headers[${i}].name`);
+    check(list[i][0], 'headers', i, 'name');
     if (typeof list[i][1] !== 'string') list[i][1] = String(list[i][1] ?? '');
-    check(list[i][1], `headers[${i}].value`);
+    check(list[i][1], 'headers', i, 'value');
   }
   let kind = BODY_NONE;
   let body = null;
@@ -89,19 +104,20 @@ function parts(req) {
   return { method, url, list, shape, kind, body };
 }
 
-function check(value, where) {
+/** `where` names the field; headers[index].part for a header (built only on failure). */
+function check(value, where, index, part) {
+  if (typeof value === 'string' && wellFormed(value)) return;
+  if (index !== undefined) where = `${where}[${index}].${part}`;
   if (typeof value !== 'string') {
     throw new VaultError('bad_request', `request.${where} must be a string, got ${describe(value)}`);
   }
-  if (!wellFormed(value)) {
-    throw new VaultError('bad_request', `request.${where} is not well-formed UTF-16 (lone surrogate)`);
-  }
+  throw new VaultError('bad_request', `request.${where} is not well-formed UTF-16 (lone surrogate)`);
 }
 
 /**
  * Encodes a request straight into memory obtained from alloc(size) → {u8, ptr}
  * (the wasm heap): one allocation, no intermediate copies of a large body.
- * Returns {ptr, len, shape, bodyKind}.
+ * Returns {ptr, len, shape, bodyKind, parts} (parts: the validated request).
  */
 export function encodeRequestInto(req, alloc, release) {
   const p = parts(req);
@@ -114,54 +130,67 @@ export function encodeRequestInto(req, alloc, release) {
   return encodeParts(p, alloc, 3);
 }
 
-function encodeParts(p, alloc, factor) {
-  let bound = 4 + 4 + p.method.length * 3 + 4 + p.url.length * 3 + 4 + 8;
-  for (const [n, v] of p.list) bound += 8 + (n.length + v.length) * 3;
-  bound += p.kind === BODY_TEXT ? p.body.length * factor + 16 : p.body ? p.body.length : 0;
-  const { u8, ptr } = alloc(bound);
-  const dv = new DataView(u8.buffer);
-  let o = ptr + 4;
-  let ok = true;
-  let written = 0;
-  const str = (s) => {
-    let n;
-    if (s.length < 48 && /^[\x00-\x7f]*$/.test(s)) {
-      n = s.length;
-      for (let i = 0; i < n; i++) u8[o + 4 + i] = s.charCodeAt(i);
-    } else {
-      const r = enc.encodeInto(s, u8.subarray(o + 4, ptr + bound));
-      if (r.read < s.length) ok = false;
-      n = r.written;
+function putU32(u8, o, v) {
+  u8[o] = v & 0xff;
+  u8[o + 1] = (v >>> 8) & 0xff;
+  u8[o + 2] = (v >>> 16) & 0xff;
+  u8[o + 3] = v >>> 24;
+}
+
+/** Writes s length-prefixed at u8[o]; returns the offset after it, or -1 if
+ * it did not fit before `end`. Short ASCII strings are copied by hand: that
+ * beats a TextEncoder call for header-sized strings. */
+function putStr(u8, o, s, end) {
+  const n = s.length;
+  if (n <= 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      u8[o + 4 + i] = c;
     }
-    dv.setUint32(o, n, true);
-    o += 4 + n;
-    written = n;
-  };
+    if (i === n) {
+      putU32(u8, o, n);
+      return o + 4 + n;
+    }
+  }
+  const r = enc.encodeInto(s, u8.subarray(o + 4, end));
+  if (r.read < n) return -1;
+  putU32(u8, o, r.written);
+  return o + 4 + r.written;
+}
+
+function encodeParts(p, alloc, factor) {
+  const { method, url, list, kind, body } = p;
+  let bound = 4 + 4 + method.length * 3 + 4 + url.length * 3 + 4 + 8;
+  for (let i = 0; i < list.length; i++) bound += 8 + (list[i][0].length + list[i][1].length) * 3;
+  bound += kind === BODY_TEXT ? body.length * factor + 16 : body ? body.length : 0;
+  const { u8, ptr } = alloc(bound);
+  const end = ptr + bound;
   u8[ptr] = 0x56; // "VLR1"
   u8[ptr + 1] = 0x4c;
   u8[ptr + 2] = 0x52;
   u8[ptr + 3] = 0x31;
-  str(p.method);
-  str(p.url);
-  dv.setUint32(o, p.list.length, true);
+  let o = putStr(u8, ptr + 4, method, end);
+  o = putStr(u8, o, url, end);
+  putU32(u8, o, list.length);
   o += 4;
-  for (const [n, v] of p.list) {
-    str(n);
-    str(v);
+  for (let i = 0; i < list.length; i++) {
+    o = putStr(u8, o, list[i][0], end);
+    o = putStr(u8, o, list[i][1], end);
   }
-  dv.setUint32(o, p.kind, true);
+  putU32(u8, o, kind);
   o += 4;
-  let bodyAscii = false;
-  if (p.kind === BODY_TEXT) {
-    str(p.body);
-    bodyAscii = written === p.body.length; // one byte per code unit: offsets agree
+  if (kind === BODY_TEXT) {
+    o = putStr(u8, o, body, end);
   } else {
-    const b = p.body || new Uint8Array(0);
-    dv.setUint32(o, b.length, true);
+    const b = body || new Uint8Array(0);
+    putU32(u8, o, b.length);
     u8.set(b, o + 4);
     o += 4 + b.length;
   }
-  return { ok, ptr, len: o - ptr, shape: p.shape, bodyKind: p.kind, bodyAscii };
+  // Only a text body can overflow (the bound allows 3 bytes per code unit elsewhere).
+  return { ok: o >= 0, ptr, len: o - ptr, shape: p.shape, bodyKind: kind, parts: p };
 }
 
 /** Encodes {method, url, headers, body} into a fresh Uint8Array. */
@@ -174,21 +203,81 @@ export function encodeRequest(req) {
   return { bytes: buf.subarray(0, r.len), shape: r.shape, bodyKind: r.bodyKind };
 }
 
-const shortAscii = (b) => {
-  for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) return false;
-  return true;
-};
-const decodeText = (b) => (b.length < 48 && shortAscii(b) ? String.fromCharCode.apply(null, b) : dec.decode(b));
+// TextDecoder beats String.fromCharCode.apply even for a few ASCII bytes.
+const decodeText = (b) => dec.decode(b);
 
-/** Applies BODY_PATCH records to the (ASCII) template body. */
-export function applyPatches(template, patches) {
-  let out = '';
+/** Splices [{start, end, value: Uint8Array}] (byte offsets, in order) into bytes. */
+function spliceBytes(template, patches) {
+  let size = template.length;
+  for (const p of patches) size += p.value.length - (p.end - p.start);
+  const out = new Uint8Array(size);
   let last = 0;
+  let o = 0;
   for (const p of patches) {
-    out += template.slice(last, p.start) + p.value;
+    out.set(template.subarray(last, p.start), o);
+    o += p.start - last;
+    out.set(p.value, o);
+    o += p.value.length;
     last = p.end;
   }
-  return out + template.slice(last);
+  out.set(template.subarray(last), o);
+  return out;
+}
+
+/**
+ * Applies the core's patch output ("VLP1", VL_RESOLVE_PATCH in src/vaultlink.h)
+ * to the request parts encodeRequestInto() sent: only substituted tokens come
+ * back; every other byte is the caller's own string. Returns
+ * {method, url, headers: [[name, value]…], body}; a byte body is always a copy.
+ */
+export function applyPatchOutput(parts, u8) {
+  const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  const count = dv.getUint32(4, true);
+  let vo = 16 + PATCH_RECORD * count; // the values
+  const bodyField = 1 + 2 * parts.list.length;
+  const bytesBody = parts.kind === BODY_BYTES;
+  const list = parts.list; // fresh pairs from normalizeHeaders(): ours to change
+  let url = parts.url;
+  let body = parts.kind === BODY_NONE ? undefined : parts.body;
+  let o = 16;
+  for (let k = 0; k < count; ) {
+    const field = dv.getUint32(o, true);
+    if (field > bodyField) throw new VaultError('internal', `core patch output names field ${field} of ${bodyField}`);
+    let end = k; // this field's records: [k, end)
+    let bytes = 0;
+    for (let q = o; end < count && dv.getUint32(q, true) === field; end++, q += PATCH_RECORD) bytes += dv.getUint32(q + 16, true);
+    if (field === bodyField && bytesBody) {
+      const patches = [];
+      for (; k < end; k++, o += PATCH_RECORD) {
+        const n = dv.getUint32(o + 16, true);
+        patches.push({ start: dv.getUint32(o + 4, true), end: dv.getUint32(o + 8, true), value: u8.subarray(vo, vo + n) });
+        vo += n;
+      }
+      body = spliceBytes(body, patches);
+      break;
+    }
+    // One decode per field, cut by UTF-16 length: a string holding values
+    // only ever holds this field's, and join() below leaves one flat string.
+    const text = dec.decode(u8.subarray(vo, vo + bytes));
+    vo += bytes;
+    let to = 0;
+    const src = field === 0 ? url : field === bodyField ? body : list[(field - 1) >> 1][(field - 1) & 1];
+    const pieces = [];
+    let last = 0;
+    for (; k < end; k++, o += PATCH_RECORD) {
+      const n = dv.getUint32(o + 12, true);
+      pieces.push(src.slice(last, dv.getUint32(o + 4, true)), text.slice(to, to + n));
+      to += n;
+      last = dv.getUint32(o + 8, true);
+    }
+    pieces.push(src.slice(last));
+    const out = pieces.join('');
+    if (field === 0) url = out;
+    else if (field === bodyField) body = out;
+    else list[(field - 1) >> 1][(field - 1) & 1] = out;
+  }
+  if (bytesBody && body === parts.body) body = body.slice();
+  return { method: parts.method, url, headers: list, body };
 }
 
 /**
@@ -216,16 +305,5 @@ export function decodeRequest(u8) {
   let body;
   if (kind === BODY_TEXT) body = dec.decode(raw);
   else if (kind === BODY_BYTES) body = raw.slice();
-  else if (kind === BODY_PATCH) {
-    body = [];
-    const pv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let i = 0; i < raw.length; ) {
-      const start = pv.getUint32(i, true);
-      const end = pv.getUint32(i + 4, true);
-      const n = pv.getUint32(i + 8, true);
-      body.push({ start, end, value: decodeText(raw.subarray(i + 12, i + 12 + n)) });
-      i += 12 + n;
-    }
-  }
   return { method, url, headers, body, bodyKind: kind };
 }
