@@ -71,7 +71,7 @@ int vl_w_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_
 
 /* Renders into the outbox: {out, out_len, report, report_len}. The stack is
  * scrubbed when a value was opened (nothing else secret is touched by a
- * render), and only as deep as a render goes (test_stack measures it):
+ * render), and only as deep as a render goes (tests/c/test_wasm_stack.c measures it):
  * see scrub_after(). */
 static int render_to_outbox(vl_resolve *r, double now) {
   uint8_t *out = 0, *report = 0;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define VL_SCRUB_BYTES 16384u
-/* A render goes far less deep than an HPKE open: tests/c/test_stack.c
+/* A render goes far less deep than an HPKE open: tests/c/test_wasm_stack.c
  * measures its deepest path and holds it under half of this. */
 #define VL_SCRUB_RENDER_BYTES 4096u
 
