@@ -43,7 +43,8 @@ typedef struct {
   int utf8;
 } vl_opened;
 
-#define VL_PATCH_RECORD 20u /* bytes of one VL_RESOLVE_PATCH record */
+#define VL_PATCH_RECORD 20u      /* bytes of one VL_RESOLVE_PATCH record */
+#define VL_PATCH_WHOLE_MAX 1024u /* text fields up to this long come back whole */
 
 /* A {{vault:…}} token of the template and the field it is in (0 URL, 1 + 2i
  * header i's name, 2 + 2i its value, 1 + 2 × header count the body). */
@@ -235,24 +236,30 @@ static int stored_token_before(render_ctx *c, size_t limit) {
   return i < r->ntoks && r->toks[i].field == c->field && r->toks[i].t.start < limit;
 }
 
-/* Patch mode: one record {u32 field, start, end, units, bytes} and the value
- * appended to c->values. Offsets and units are in the caller's units (UTF-16
- * code units for text, bytes for a byte body). The cursor only moves forward,
- * so each field is counted once. */
+/* Patch mode: one record {u32 field, start, end, units, bytes}; the value
+ * itself goes to c->values unless it is already there (in_values). */
+static void put_record(render_ctx *c, vl_buf *out, size_t start, size_t end, const uint8_t *val, size_t val_len,
+                       int in_values) {
+  size_t units = c->utf16 ? vl_utf16_len(val, val_len) : val_len;
+  uint32_t rec[VL_PATCH_RECORD / 4] = {c->field, (uint32_t)start, (uint32_t)end, (uint32_t)units, (uint32_t)val_len};
+  uint8_t le[VL_PATCH_RECORD];
+  for (size_t i = 0; i < VL_PATCH_RECORD; i++) le[i] = (uint8_t)(rec[i / 4] >> (8 * (i % 4)));
+  vl_buf_put(out, le, sizeof le);
+  if (!in_values) vl_buf_put(&c->values, val, val_len);
+  if (c->utf16) c->text_bytes += val_len;
+  c->npatches++;
+}
+
+/* Patch mode: the record for token t. Offsets and units are in the caller's
+ * units (UTF-16 code units for text, bytes for a byte body). The cursor only
+ * moves forward, so each field is counted once. */
 static void put_patch(render_ctx *c, const uint8_t *s, const vl_token *t, const uint8_t *val, size_t val_len,
                       vl_buf *out) {
   size_t start = c->cur_u + (c->utf16 ? vl_utf16_len(s + c->cur_b, t->start - c->cur_b) : t->start - c->cur_b);
   size_t end = start + (c->utf16 ? vl_utf16_len(s + t->start, t->end - t->start) : t->end - t->start);
   c->cur_b = t->end;
   c->cur_u = end;
-  size_t units = c->utf16 ? vl_utf16_len(val, val_len) : val_len;
-  uint32_t rec[VL_PATCH_RECORD / 4] = {c->field, (uint32_t)start, (uint32_t)end, (uint32_t)units, (uint32_t)val_len};
-  uint8_t le[VL_PATCH_RECORD];
-  for (size_t i = 0; i < VL_PATCH_RECORD; i++) le[i] = (uint8_t)(rec[i / 4] >> (8 * (i % 4)));
-  vl_buf_put(out, le, sizeof le);
-  vl_buf_put(&c->values, val, val_len);
-  if (c->utf16) c->text_bytes += val_len;
-  c->npatches++;
+  put_record(c, out, start, end, val, val_len, 0);
 }
 
 static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from, size_t to, int in_origin,
@@ -320,12 +327,15 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
     vl_buf_free(&head);
     if (out->failed) return matches;
   } else {
-    size_t field_start = out->len;
+    size_t field_start = out->len, before = c->substituted;
     matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
     size_t head = out->len;
     vl_buf_put(out, s + region, n - region); /* tail still literal: parse the host */
     if (out->failed) return matches;
-    vl_origin_parse(out->p + field_start, out->len - field_start, origin);
+    if (c->stored && c->substituted == before)
+      *origin = c->r->template_origin; /* the template itself, parsed by begin */
+    else
+      vl_origin_parse(out->p + field_start, out->len - field_start, origin);
     out->len = head;
   }
   matches += render_span(c, s, n, region, n, 0, origin, 1, &w, out);
@@ -341,6 +351,23 @@ static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_
   if (!(c->r->flags & VL_RESOLVE_POSTMAN_COMPAT) && c->patch) {
     c->cur_b = c->cur_u = 0;
     c->utf16 = text_field;
+    if (text_field && n <= VL_PATCH_WHOLE_MAX) {
+      /* A short text field comes back whole, as one record over all of it:
+       * one string to decode beats splicing pieces. Nothing replaced, no record. */
+      size_t at = c->values.len, before = c->substituted;
+      c->patch = 0;
+      if (is_url)
+        render_url_pass(c, s, n, origin, &c->values);
+      else
+        render_span(c, s, n, 0, n, 0, origin, text_field, w, &c->values);
+      c->patch = 1;
+      if (c->values.failed) return c->values.why;
+      if (c->substituted == before)
+        c->values.len = at; /* the template's own bytes: the caller keeps its string */
+      else
+        put_record(c, out, 0, vl_utf16_len(s, n), c->values.p + at, c->values.len - at, 1);
+      return out->failed ? out->why : VL_OK;
+    }
     if (is_url)
       render_url_pass(c, s, n, origin, out);
     else

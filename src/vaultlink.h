@@ -174,8 +174,10 @@ enum {
    * value in the caller's units: UTF-16 code units in text fields (the
    * template is the UTF-8 of well-formed strings), bytes in a byte body;
    * bytes is the value's length in the values. text_bytes: how many of the
-   * values' bytes are text. No text is copied, so a request costs what its
-   * tokens cost. Ignored with VL_RESOLVE_POSTMAN_COMPAT (its passes rescan
+   * values' bytes are text. A short text field (up to 1 KiB) with any
+   * substitution comes back as one record spanning it, its value the rendered
+   * field. Long text is never copied, so a large body costs what its tokens
+   * cost. Ignored with VL_RESOLVE_POSTMAN_COMPAT (its passes rescan
    * rendered text, so that mode renders the whole request). */
   VL_RESOLVE_PATCH = 1u << 1
 };

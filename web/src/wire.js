@@ -257,27 +257,43 @@ export function applyPatchOutput(parts, u8) {
       break;
     }
     // One decode per field, cut by UTF-16 length: a string holding values
-    // only ever holds this field's, and join() below leaves one flat string.
+    // only ever holds this field's, and splice() leaves one flat string.
     const text = dec.decode(u8.subarray(vo, vo + bytes));
     vo += bytes;
-    let to = 0;
     const src = field === 0 ? url : field === bodyField ? body : list[(field - 1) >> 1][(field - 1) & 1];
-    const pieces = [];
-    let last = 0;
-    for (; k < end; k++, o += PATCH_RECORD) {
-      const n = dv.getUint32(o + 12, true);
-      pieces.push(src.slice(last, dv.getUint32(o + 4, true)), text.slice(to, to + n));
-      to += n;
-      last = dv.getUint32(o + 8, true);
+    let out;
+    if (end - k === 1 && dv.getUint32(o + 4, true) === 0 && dv.getUint32(o + 8, true) === src.length) {
+      out = text; // a short field comes back whole
+      k++;
+      o += PATCH_RECORD;
+    } else {
+      out = splice(src, text, dv, o, end - k);
+      o += PATCH_RECORD * (end - k);
+      k = end;
     }
-    pieces.push(src.slice(last));
-    const out = pieces.join('');
     if (field === 0) url = out;
     else if (field === bodyField) body = out;
     else list[(field - 1) >> 1][(field - 1) & 1] = out;
   }
   if (bytesBody && body === parts.body) body = body.slice();
   return { method: parts.method, url, headers: list, body };
+}
+
+/** Splices the n records at dv offset o into src, cutting values from text. */
+function splice(src, text, dv, o, n) {
+  const pieces = [];
+  let last = 0;
+  let to = 0;
+  for (let i = 0; i < n; i++, o += PATCH_RECORD) {
+    const units = dv.getUint32(o + 12, true);
+    pieces.push(src.slice(last, dv.getUint32(o + 4, true)), text.slice(to, to + units));
+    to += units;
+    last = dv.getUint32(o + 8, true);
+  }
+  pieces.push(src.slice(last));
+  // join() makes one flat string: no cons string keeps the value pieces (or
+  // the decoded values they are cut from) alive beside the rendered field.
+  return pieces.join('');
 }
 
 /**
