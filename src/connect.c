@@ -162,7 +162,21 @@ vl_status vl_vault_disconnect(vl_vault *v, const char *provider) {
 }
 
 void vl_vault_reset_cache(vl_vault *v) {
-  if (v) vl_cache_drop(&v->cache, "");
+  if (!v) return;
+  vl_cache_drop(&v->cache, "");
+  /* What providers remember about names (1Password: names → IDs) goes too:
+   * after a reset, every reference is looked up afresh. */
+  for (int i = 0; i < VL_PROVIDER_COUNT; i++) {
+    vl_pstate *ps = &v->providers[i];
+    if (!ps->connected || !ps->sealed_scratch) continue;
+    if (vl_pstate_open(v, ps) != VL_OK) { /* as a step would: unreadable credentials are dropped */
+      vl_pstate_clear(ps);
+      ps->reauth = 1;
+      continue;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(ps->scratch, "names");
+    vl_pstate_close(v, ps);
+  }
 }
 
 size_t vl_vault_sweep(vl_vault *v, uint64_t now_ms) {

@@ -148,7 +148,8 @@ vl_status vl_vault_disconnect(vl_vault *v, const char *provider);
  * expiresAt}], "cache":[{name, key, expiresAt}], "cacheTtlMinutes"}. */
 vl_status vl_vault_status(vl_vault *v, uint64_t now_ms, uint8_t **out, size_t *out_len);
 
-/* Wipes every cached value. */
+/* Wipes every cached value, and what providers remember about names
+ * (1Password vault and item names → IDs). */
 void vl_vault_reset_cache(vl_vault *v);
 
 /* Wipes expired cache entries and credentials; returns how many entries went. */

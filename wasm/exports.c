@@ -147,7 +147,8 @@ int vl_w_status(vl_vault *v, double now) {
 }
 
 void vl_w_reset_cache(vl_vault *v) {
-  vl_vault_reset_cache(v);
+  vl_vault_reset_cache(v); /* opens provider state to forget names */
+  vl_scrub_stack();
 }
 
 uint32_t vl_w_sweep(vl_vault *v, double now) {

@@ -19,6 +19,12 @@
  * A vault or item written as a 26-character ID is used directly; if Connect
  * answers 404 it is looked up once more as a name. Names are compared
  * case-insensitively on the client; two matches are an error ("ambiguous").
+ *
+ * Names learned from Connect (vault name → ID, vault ID + item title → ID)
+ * are remembered for OP_NAME_TTL_MS in the provider's state (sealed with the
+ * credentials), so the next field of the same item costs one request. A
+ * remembered ID that Connect answers 404 for is forgotten and the name looked
+ * up again; resetCache() and disconnect() forget them all.
  */
 #include "providers/onepassword.h"
 
@@ -43,6 +49,9 @@ enum {
 #define OP_MAX_TOKEN_BYTES 8192u
 #define OP_MAX_HOST_BYTES 512u
 #define OP_MAX_MATCHES 64u /* sections sharing one label */
+#define OP_NAME_TTL_MS ((uint64_t)5 * 60 * 1000)
+#define OP_MAX_NAMES 256 /* remembered names; the whole table is dropped when full */
+#define OP_MAX_NAME_KEY 600u
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -194,6 +203,67 @@ static void scratch_set(vl_fetch *f, const char *key, const char *value) {
   cJSON_AddStringToObject(f->scratch, key, value);
 }
 
+/* ---------------------------------------------------------------- remembered names */
+
+/* The key for a vault name ("v:<name>") or an item title in a vault
+ * ("i:<vid>:<title>"), lowercased as names compare. 0 if too long to keep. */
+static int name_key(char *key, const char *vid, const char *name) {
+  size_t at = 0;
+  const char *parts[3] = {vid ? "i:" : "v:", vid ? vid : "", name};
+  for (int p = 0; p < 3; p++) {
+    for (const char *c = parts[p]; c && *c; c++) {
+      if (at + 2 >= OP_MAX_NAME_KEY) return 0;
+      key[at++] = lower(*c);
+    }
+    if (p == 1 && vid) key[at++] = ':';
+  }
+  key[at] = 0;
+  return 1;
+}
+
+static const char *names_get(vl_pstate *ps, const char *key, uint64_t now_ms) {
+  cJSON *names = cJSON_GetObjectItemCaseSensitive(ps->scratch, "names");
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(names, key);
+  const cJSON *exp = cJSON_GetObjectItemCaseSensitive(e, "exp");
+  if (!e) return NULL;
+  if (!cJSON_IsNumber(exp) || (double)now_ms >= exp->valuedouble) {
+    cJSON_DeleteItemFromObjectCaseSensitive(names, key);
+    return NULL;
+  }
+  return vl_json_str(e, "id");
+}
+
+static void names_put(vl_pstate *ps, const char *key, const char *id, uint64_t now_ms) {
+  if (!ps->scratch) ps->scratch = cJSON_CreateObject();
+  cJSON *names = cJSON_GetObjectItemCaseSensitive(ps->scratch, "names");
+  if (names && cJSON_GetArraySize(names) >= OP_MAX_NAMES) {
+    cJSON_DeleteItemFromObjectCaseSensitive(ps->scratch, "names");
+    names = NULL;
+  }
+  if (!names) names = cJSON_AddObjectToObject(ps->scratch, "names");
+  cJSON *e = cJSON_CreateObject();
+  if (!names || !e || !cJSON_AddStringToObject(e, "id", id) ||
+      !cJSON_AddNumberToObject(e, "exp", (double)(now_ms + OP_NAME_TTL_MS))) {
+    cJSON_Delete(e);
+    return; /* not remembered: looked up again next time */
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(names, key);
+  cJSON_AddItemToObject(names, key, e);
+}
+
+static void names_drop(vl_pstate *ps, const char *key) {
+  cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(ps->scratch, "names"), key);
+}
+
+static int flag(const vl_fetch *f, const char *name) {
+  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f->scratch, name));
+}
+
+static void set_flag(vl_fetch *f, const char *name, int on) {
+  cJSON_DeleteItemFromObjectCaseSensitive(f->scratch, name);
+  if (on) cJSON_AddTrueToObject(f->scratch, name);
+}
+
 static vl_step_kind vault_lookup(vl_pstate *ps, vl_fetch *f, vl_step_out *out) {
   cJSON_DeleteItemFromObjectCaseSensitive(f->scratch, "vid");
   return get_job(ps, f, STAGE_VAULT_FILTER, "/v1/vaults", "name", vl_json_str(f->params, "vault"), out);
@@ -212,11 +282,19 @@ static vl_step_kind item_get(vl_pstate *ps, vl_fetch *f, vl_step_out *out) {
   return get_job(ps, f, STAGE_ITEM, path, NULL, NULL, out);
 }
 
-/* Once the vault id is known: the item directly by ID, or by title. */
-static vl_step_kind after_vault(vl_pstate *ps, vl_fetch *f, vl_step_out *out) {
+/* Once the vault id is known: the item directly by ID, by a remembered
+ * title, or by looking the title up. */
+static vl_step_kind after_vault(vl_pstate *ps, vl_fetch *f, uint64_t now_ms, vl_step_out *out) {
   const char *item = vl_json_str(f->params, "item");
-  if (vl_opref_is_id(item, strlen(item)) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f->scratch, "itemByName"))) {
+  if (vl_opref_is_id(item, strlen(item)) && !flag(f, "itemByName")) {
     scratch_set(f, "iid", item);
+    return item_get(ps, f, out);
+  }
+  char key[OP_MAX_NAME_KEY];
+  const char *iid = name_key(key, scratch_str(f, "vid"), item) ? names_get(ps, key, now_ms) : NULL;
+  if (iid) {
+    scratch_set(f, "iid", iid);
+    set_flag(f, "itemRemembered", 1);
     return item_get(ps, f, out);
   }
   return item_lookup(ps, f, 0, out);
@@ -278,7 +356,7 @@ static int match_list(const cJSON *arr, const char *key, const char *want, const
   return n;
 }
 
-static vl_step_kind on_list(vl_pstate *ps, vl_fetch *f, const vl_request *resp, vl_step_out *out) {
+static vl_step_kind on_list(vl_pstate *ps, vl_fetch *f, const vl_request *resp, uint64_t now_ms, vl_step_out *out) {
   int vaults = f->stage == STAGE_VAULT_FILTER || f->stage == STAGE_VAULT_LIST;
   int filtered = f->stage == STAGE_VAULT_FILTER || f->stage == STAGE_ITEM_FILTER;
   const char *want = vl_json_str(f->params, vaults ? "vault" : "item");
@@ -301,10 +379,14 @@ static vl_step_kind on_list(vl_pstate *ps, vl_fetch *f, const vl_request *resp, 
                      "1password: ambiguous: %d %s named \"%.60s\" for %.120s (use its ID)", n,
                      vaults ? "vaults" : "items", want, f->canonical);
   } else if (vaults) {
+    char key[OP_MAX_NAME_KEY];
+    if (name_key(key, NULL, want)) names_put(ps, key, id, now_ms);
     scratch_set(f, "vid", id);
-    cJSON_AddTrueToObject(f->scratch, "vaultByName");
-    k = after_vault(ps, f, out);
+    set_flag(f, "vaultByName", 1);
+    k = after_vault(ps, f, now_ms, out);
   } else {
+    char key[OP_MAX_NAME_KEY];
+    if (name_key(key, scratch_str(f, "vid"), want)) names_put(ps, key, id, now_ms);
     scratch_set(f, "iid", id);
     k = item_get(ps, f, out);
   }
@@ -542,14 +624,36 @@ static vl_step_kind op_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
   if (!f->scratch) return vl_step_fail(out, VL_REASON_MISCONFIGURED, "1password: out of memory");
   if (!resp) {
     const char *vault = vl_json_str(f->params, "vault");
-    if (!id_shaped(vault)) return vault_lookup(ps, f, out);
+    if (!id_shaped(vault)) {
+      char key[OP_MAX_NAME_KEY];
+      const char *vid = name_key(key, NULL, vault) ? names_get(ps, key, now_ms) : NULL;
+      if (!vid) return vault_lookup(ps, f, out);
+      scratch_set(f, "vid", vid);
+      set_flag(f, "vaultByName", 1);
+      set_flag(f, "vaultRemembered", 1);
+      return after_vault(ps, f, now_ms, out);
+    }
     scratch_set(f, "vid", vault);
-    return after_vault(ps, f, out);
+    return after_vault(ps, f, now_ms, out);
   }
   int vault_by_id = !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f->scratch, "vaultByName"));
   int item_by_id = !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f->scratch, "itemByName")) &&
                    id_shaped(vl_json_str(f->params, "item")) && f->stage == STAGE_ITEM;
   if (status != 200) {
+    /* A remembered ID that is gone (deleted, moved): forget it, look the name up. */
+    char key[OP_MAX_NAME_KEY];
+    if (status == 404 && f->stage == STAGE_ITEM && flag(f, "itemRemembered")) {
+      set_flag(f, "itemRemembered", 0);
+      if (name_key(key, scratch_str(f, "vid"), vl_json_str(f->params, "item"))) names_drop(ps, key);
+      return item_lookup(ps, f, 0, out);
+    }
+    if (status == 404 && (f->stage == STAGE_ITEM_FILTER || f->stage == STAGE_ITEM_LIST || f->stage == STAGE_ITEM) &&
+        flag(f, "vaultRemembered")) {
+      set_flag(f, "vaultRemembered", 0);
+      set_flag(f, "itemRemembered", 0);
+      if (name_key(key, NULL, vl_json_str(f->params, "vault"))) names_drop(ps, key);
+      return vault_lookup(ps, f, out);
+    }
     /* An ID-shaped name that is not an ID: look it up by name once. */
     if (status == 404 && f->stage == STAGE_ITEM && item_by_id) {
       cJSON_AddTrueToObject(f->scratch, "itemByName");
@@ -569,7 +673,7 @@ static vl_step_kind op_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
     case STAGE_VAULT_FILTER:
     case STAGE_VAULT_LIST:
     case STAGE_ITEM_FILTER:
-    case STAGE_ITEM_LIST: return on_list(ps, f, resp, out);
+    case STAGE_ITEM_LIST: return on_list(ps, f, resp, now_ms, out);
     case STAGE_ITEM: return on_item(ps, f, resp, now_ms, out);
     case STAGE_FILE:
       out->value = vl_memdup(resp->body.p, resp->body.n);

@@ -262,8 +262,9 @@ static void test_totp_computed_from_uri_with_callers_clock(void) {
   vl_free(url);
   vl_free(report);
   tjobs s3 = {0};
-  CHECK_EQ_INT(tflow(v, "https://api.test/{{vault:x}}", 60000u, answers, 2, &s3, &url, &report), VL_OK);
-  CHECK_EQ_INT(s3.jobs, 2); /* next period: fetched again */
+  /* Next period: fetched again (the item only: its title is remembered). */
+  CHECK_EQ_INT(tflow(v, "https://api.test/{{vault:x}}", 60000u, answers + 1, 1, &s3, &url, &report), VL_OK);
+  CHECK_EQ_INT(s3.jobs, 1);
   CHECK(strcmp(url, "https://api.test/287082") != 0 && strlen(url) == strlen("https://api.test/287082"));
   vl_free(url);
   vl_free(report);
@@ -617,7 +618,69 @@ static void test_credentials(void) {
   vl_vault_free(v);
 }
 
-VLT_MAIN(TEST(test_grammar_vector_rows), TEST(test_grammar_op_vscode_cases), TEST(test_grammar_rules_and_positions),
+/* One resolve of {{vault:name}} at now; returns how many requests it made
+ * and leaves the last request's URL in last. */
+static int fetches(vl_vault *v, const char *name, uint64_t now, const tresp *answers, size_t n, const char *want,
+                   char *last, size_t lastlen) {
+  char url[200], *got, *report;
+  snprintf(url, sizeof url, "https://api.test/{{vault:%s}}", name);
+  tjobs s = {0};
+  CHECK_EQ_INT(tflow(v, url, now, answers, n, &s, &got, &report), VL_OK);
+  char expect[200];
+  snprintf(expect, sizeof expect, "https://api.test/%s", want);
+  CHECK_EQ_STR(got, expect);
+  snprintf(last, lastlen, "%.*s", (int)s.job.url.n, (const char *)s.job.url.p);
+  int jobs = s.jobs;
+  tjobs_clear(&s);
+  vl_free(got);
+  vl_free(report);
+  return jobs;
+}
+
+static void test_names_are_remembered(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "email", "{\"source\":\"op://Management/PagerDuty/Admin/email\"}", NULL), VL_OK);
+  CHECK_EQ_INT(tlink(v, "size", "{\"source\":\"op://management/PAGERDUTY/cert.pem?attribute=size\"}", NULL), VL_OK);
+  CHECK_EQ_INT(tconnect(v, "1password", CREDS, T0), VL_OK);
+  CHECK_EQ_INT(vl_vault_set_cache_ttl(v, 1), VL_OK); /* values expire after a minute, names after five */
+  const tresp full[3] = {
+      {200, {{0}}, 0, "[{\"id\":\"" PD_VID "\",\"name\":\"Management\"}]"},
+      {200, {{0}}, 0, "[{\"id\":\"" PD_IID "\",\"title\":\"PagerDuty\"}]"},
+      {200, {{0}}, 0, PD_ITEM},
+  };
+  const tresp item[1] = {{200, {{0}}, 0, PD_ITEM}};
+  const tresp gone[3] = {
+      {404, {{0}}, 0, "{\"status\":404,\"message\":\"item not found\"}"},
+      {200, {{0}}, 0, "[{\"id\":\"" PD_IID "\",\"title\":\"PagerDuty\"}]"},
+      {200, {{0}}, 0, PD_ITEM},
+  };
+  const char *by_id = HOST "/v1/vaults/" PD_VID "/items/" PD_IID;
+  char last[300];
+  const uint64_t min = 60000u;
+  CHECK_EQ_INT(fetches(v, "email", T0, full, 3, "ops@example.test", last, sizeof last), 3);
+  /* Another field of the same item, its names in other case: the item by ID only. */
+  CHECK_EQ_INT(fetches(v, "size", T0 + 1000, item, 1, "11", last, sizeof last), 1);
+  CHECK_EQ_STR(last, by_id);
+  /* The value expired, the names did not. */
+  CHECK_EQ_INT(fetches(v, "email", T0 + 2 * min, item, 1, "ops@example.test", last, sizeof last), 1);
+  /* A remembered item that is gone: forgotten, then looked up by title. */
+  CHECK_EQ_INT(fetches(v, "size", T0 + 3 * min, gone, 3, "11", last, sizeof last), 3);
+  CHECK_EQ_STR(last, by_id);
+  /* Names expire too. */
+  CHECK_EQ_INT(fetches(v, "email", T0 + 10 * min, full, 3, "ops@example.test", last, sizeof last), 3);
+  /* resetCache() forgets values and names. */
+  CHECK_EQ_INT(fetches(v, "size", T0 + 10 * min + 1, item, 1, "11", last, sizeof last), 1);
+  vl_vault_reset_cache(v);
+  CHECK_EQ_INT(fetches(v, "size", T0 + 10 * min + 2, full, 3, "11", last, sizeof last), 3);
+  /* So does disconnecting. */
+  CHECK_EQ_INT(vl_vault_disconnect(v, "1password"), VL_OK);
+  CHECK_EQ_INT(tconnect(v, "1password", CREDS, T0 + 10 * min + 3), VL_OK);
+  vl_vault_reset_cache(v);
+  CHECK_EQ_INT(fetches(v, "email", T0 + 10 * min + 4, full, 3, "ops@example.test", last, sizeof last), 3);
+  vl_vault_free(v);
+}
+
+VLT_MAIN(TEST(test_names_are_remembered), TEST(test_grammar_vector_rows), TEST(test_grammar_op_vscode_cases), TEST(test_grammar_rules_and_positions),
          TEST(test_link_member_and_shorthand), TEST(test_resolution_vector_rows),
          TEST(test_totp_computed_from_uri_with_callers_clock), TEST(test_http_sequence_for_name_based_reference),
          TEST(test_name_lookup_fallbacks), TEST(test_ambiguity_is_an_error_that_says_so), TEST(test_error_taxonomy),

@@ -49,6 +49,15 @@ test('names, IDs, sections, default-section precedence, case-insensitivity', asy
   const n = emu.state.requests.length;
   await v.resolve({ url: 'https://api.test/?k={{vault:gh}}' });
   assert.equal(emu.state.requests.length, n);
+  // Another field of an item whose names were looked up: one request, by ID.
+  v.link('user', op('op://PRIVATE/github/username'));
+  assert.equal((await v.resolve({ url: 'https://api.test/?u={{vault:user}}' })).url, 'https://api.test/?u=octocat');
+  assert.deepEqual(emu.state.requests.slice(n), [`GET /v1/vaults/${VID}/items/${IID}`]);
+  // resetCache() forgets the names too.
+  v.resetCache();
+  const m = emu.state.requests.length;
+  await v.resolve({ url: 'https://api.test/?u={{vault:user}}' });
+  assert.ok(emu.state.requests.slice(m).includes('GET /v1/vaults?filter=name%20eq%20%22PRIVATE%22'));
   v.wipe();
 });
 
