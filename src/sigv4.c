@@ -299,14 +299,22 @@ static int cmp_hentry(const void *ctx, size_t a, size_t b) {
 }
 
 /* Appends a lower-cased name and a trimmed, blank-collapsed value to store. */
+/* Appends the lowercased name and the trimmed value (inner runs of blanks
+ * folded to one space) to store; the output is never longer than the input,
+ * so room for both is made once and the bytes written in place. */
 static void add_entry(vl_buf *store, hentry *e, const uint8_t *name, size_t nn, const uint8_t *val, size_t vn) {
-  e->name_off = store->len;
-  for (size_t i = 0; i < nn; i++) {
-    uint8_t c = lower(name[i]);
-    vl_buf_put(store, &c, 1);
+  e->name_off = e->val_off = store->len;
+  e->name_len = e->val_len = 0;
+  vl_buf_reserve(store, store->len + nn + vn);
+  if (store->failed || store->cap < store->len + nn + vn) {
+    store->failed = 1; /* reserve only records OOM past max; make sure it is seen */
+    if (!store->why) store->why = VL_ERR_NOMEM;
+    return;
   }
-  e->name_len = store->len - e->name_off;
-  e->val_off = store->len;
+  uint8_t *w = store->p + store->len;
+  for (size_t i = 0; i < nn; i++) *w++ = lower(name[i]);
+  e->name_len = nn;
+  e->val_off = store->len + nn;
   int pending_blank = 0, started = 0;
   for (size_t i = 0; i < vn; i++) {
     uint8_t c = val[i];
@@ -314,12 +322,13 @@ static void add_entry(vl_buf *store, hentry *e, const uint8_t *name, size_t nn, 
       pending_blank = started;
       continue;
     }
-    if (pending_blank) vl_buf_put(store, " ", 1);
+    if (pending_blank) *w++ = ' ';
     pending_blank = 0;
     started = 1;
-    vl_buf_put(store, &c, 1);
+    *w++ = c;
   }
-  e->val_len = store->len - e->val_off;
+  e->val_len = (size_t)(w - store->p) - e->val_off;
+  store->len = (size_t)(w - store->p);
 }
 
 static int value_ok(const uint8_t *v, size_t n) {
