@@ -50,10 +50,11 @@ before(async () => {
     timeout: 60_000,
   });
   worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
-  await worker.evaluate(async (value) => {
-    const v = await globalThis.vaultlink.getVault();
-    v.link('ext-token', { provider: 'local', value }, { domains: ['http://127.0.0.1'] });
-  }, VALUE);
+  const linked = await worker.evaluate(
+    (value) => globalThis.vaultlink.admin.link({ name: 'ext-token', source: { provider: 'local', value }, domains: ['http://127.0.0.1'] }),
+    VALUE,
+  );
+  assert.deepEqual(linked, { ok: true });
   await mkdir(SHOTS, { recursive: true });
 });
 
@@ -130,7 +131,7 @@ test('the options page links a secret and lists every provider the vault reports
   await page.click('#link-form button[type=submit]');
   await page.waitForSelector('#links li[data-name="opt-token"]');
   assert.match(await page.textContent('#link-msg'), /Linked/);
-  const links = await worker.evaluate(async () => (await globalThis.vaultlink.getVault()).links().map((l) => l.name));
+  const links = await worker.evaluate(async () => (await globalThis.vaultlink.admin.links()).links.map((l) => l.name));
   assert.ok(links.includes('opt-token'));
   assert.ok(!(await page.textContent('body')).includes('opt-demo-value'), 'the value is not shown');
 
@@ -142,4 +143,56 @@ test('the options page links a secret and lists every provider the vault reports
   await page.waitForFunction(() => document.querySelector('#link-msg').classList.contains('error'));
   await page.screenshot({ path: join(SHOTS, 'extension-options.png'), fullPage: true });
   await page.close();
+});
+
+test('the vault outlives the service worker: Chrome stopping it loses no value', async () => {
+  const extId = new URL(worker.url()).host;
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  await options.waitForSelector('#links li[data-name="ext-token"]');
+  await worker.evaluate(() => {
+    globalThis.beforeTheStop = true; // gone with this worker's global scope
+  });
+  // Stop the extension's service worker as Chrome does when it is idle.
+  const cdp = await context.newCDPSession(options);
+  const statuses = [];
+  let sawStopped;
+  const stoppedSeen = new Promise((resolve) => (sawStopped = resolve));
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) {
+      if (!v.scriptURL.startsWith(`chrome-extension://${extId}/`)) continue;
+      statuses.push(v.runningStatus);
+      if (v.runningStatus === 'stopped') sawStopped();
+    }
+  });
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await Promise.race([stoppedSeen, new Promise((_, reject) => setTimeout(() => reject(new Error(`worker not stopped: ${statuses}`)), 15_000))]);
+  // A message from the options page wakes a new worker; the local value is still in the host.
+  const names = await options.evaluate(async () => (await chrome.runtime.sendMessage({ type: 'links' })).links.map((l) => l.name));
+  assert.ok(names.includes('ext-token'));
+  worker = context.serviceWorkers().findLast((w) => w.url().includes(extId));
+  assert.equal(await worker.evaluate(() => globalThis.beforeTheStop), undefined, 'a new worker (a fresh global scope) answered');
+  const { page, result } = await fillAt(demo.origin, '#ta');
+  assert.equal(result.ok, true);
+  assert.equal((await values(page)).ta, `token=${VALUE} other={{vault:nope}}`);
+  await page.close();
+  await cdp.detach();
+  await options.close();
+});
+
+test('"Wipe everything" on the options page: the local value is gone, stored definitions stay', async () => {
+  const extId = new URL(worker.url()).host;
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  await options.waitForSelector('#links li[data-name="ext-token"]');
+  await options.click('#wipe');
+  await options.waitForFunction(() => /Wiped/.test(document.querySelector('#cache-msg').textContent));
+  await options.close();
+  // The options page asks again at once, which makes a new host with an empty vault.
+  const { page, result } = await fillAt(demo.origin, '#alone');
+  assert.deepEqual(result, { ok: true, filled: 0, unresolved: [{ token: '{{vault:ext-token}}', reason: 'unknown' }] });
+  await page.close();
+  const names = await worker.evaluate(async () => (await globalThis.vaultlink.admin.links()).links.map((l) => l.name));
+  assert.ok(!names.includes('ext-token') && !names.includes('opt-token'), 'local links (values) are not stored');
 });

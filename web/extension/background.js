@@ -1,14 +1,14 @@
-// vaultlink extension — the background service worker holds the vault (the
-// wasm core; every secret byte lives in its memory). Content scripts ask it to
-// fill the {{vault:…}} references of a page's fields; it resolves them with
-// the frame's URL as the request URL, so each secret's allowed domains decide,
-// and answers with the filled texts only.
+// vaultlink extension — the background service worker. It routes: content
+// scripts ask it to fill the {{vault:…}} references of a page's fields, the
+// options page asks it to link secrets and connect providers, and it hands
+// both to the vault's host, an offscreen document (host.js) whose Worker holds
+// the wasm core and every secret byte. Chrome stops this worker when idle; the
+// host stays, so values, credentials and the cache survive that.
 //
-// Link definitions (never values) are kept in chrome.storage.local so they
-// survive the worker being stopped; local values and provider credentials are
-// not: when Chrome stops the worker, they are gone (connect again).
-
-import { createVault, VaultError } from './src/vault.js';
+// The frame's URL (as Chrome reports it) is the request URL of a fill, so each
+// secret's allowed domains decide. Link definitions (never values) are kept in
+// chrome.storage.local, which the host cannot use: they are handed to it when
+// it creates the vault, and saved here after every change.
 
 const MENU_ID = 'vaultlink-fill';
 const COMMAND = 'fill-vault-references';
@@ -16,57 +16,64 @@ const STORE_KEY = 'links';
 const MAX_FIELDS = 200;
 const MAX_FIELD_CHARS = 256 * 1024;
 const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('/')).origin;
+const HOST_PAGE = 'offscreen.html';
+const HOST_TARGET = 'vaultlink-host';
 
-let vaultPromise = null;
+let creating = null;
 
-/** The vault, created on first use with the stored link definitions. */
-function getVault() {
-  if (!vaultPromise) {
-    vaultPromise = (async () => {
-      const vault = await createVault({ cacheTtlMinutes: 60 });
-      const { [STORE_KEY]: stored = [] } = await chrome.storage.local.get(STORE_KEY);
-      for (const l of stored) {
-        try {
-          vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled });
-        } catch (e) {
-          console.warn(`vaultlink: stored link ${l.name} skipped: ${e.message}`);
-        }
-      }
-      return vault;
-    })();
-    vaultPromise.catch(() => {
-      vaultPromise = null;
-    });
+async function hostExists() {
+  if (chrome.runtime.getContexts) {
+    const contexts = await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'], documentUrls: [chrome.runtime.getURL(HOST_PAGE)] });
+    return contexts.length > 0;
   }
-  return vaultPromise;
+  return chrome.offscreen.hasDocument();
+}
+
+/** The offscreen host, created once (and again after a wipe closed it). */
+async function ensureHost() {
+  if (await hostExists()) return;
+  creating ??= chrome.offscreen
+    .createDocument({
+      url: HOST_PAGE,
+      reasons: ['WORKERS'],
+      justification: 'Runs the vault (a WebAssembly core) in a dedicated Worker that must outlive this service worker, so linked secrets stay usable.',
+    })
+    .finally(() => {
+      creating = null;
+    });
+  await creating;
+}
+
+async function send(type, args) {
+  const r = await chrome.runtime.sendMessage({ ...args, target: HOST_TARGET, type });
+  return r ?? { ok: false, error: `${type}: the vault host did not answer`, code: 'error' };
+}
+
+/** Runs `type` in the host; creates the vault there first if it has none. */
+async function host(type, args = {}) {
+  await ensureHost();
+  let r = await send(type, args);
+  if (r.code === 'no_vault') {
+    const { [STORE_KEY]: links = [] } = await chrome.storage.local.get(STORE_KEY);
+    const init = await send('init', { links });
+    if (!init.ok) return init;
+    r = await send(type, args);
+  }
+  return r;
 }
 
 /** Saves the definitions of external links (local ones carry a value: not stored). */
-async function persistLinks(vault) {
-  const defs = vault.links().filter((l) => !(l.source && typeof l.source === 'object' && l.source.provider === 'local'));
+async function persistLinks() {
+  const r = await host('links');
+  if (!r.ok) return r;
+  const defs = r.links.filter((l) => !(l.source && typeof l.source === 'object' && l.source.provider === 'local'));
   await chrome.storage.local.set({ [STORE_KEY]: defs });
+  return { ok: true };
 }
 
-const errorOut = (e) => ({ ok: false, error: String(e?.message ?? e).replace(/^vaultlink: /, ''), code: e instanceof VaultError ? e.code : 'error' });
+const errorOut = (e) => ({ ok: false, error: String(e?.message ?? e).replace(/^vaultlink: /, ''), code: 'error' });
 
 // ------------------------------------------------------------ substitution ---
-
-/**
- * Fills the references in `fields` for a frame at `url`. Each field is resolved
- * as the body of a request to `url`; a field comes back only if something in it
- * was substituted. The report names tokens and reasons, never values.
- */
-async function substitute(url, fields) {
-  const vault = await getVault();
-  const filled = [];
-  const unresolved = [];
-  for (const f of fields) {
-    const r = await vault.resolve({ method: 'GET', url, body: f.text });
-    for (const u of r.unresolved) unresolved.push({ id: f.id, token: u.token, name: u.name, reason: u.reason, message: u.message });
-    if (typeof r.body === 'string' && r.body !== f.text) filled.push({ id: f.id, text: r.body });
-  }
-  return { ok: true, filled, unresolved };
-}
 
 function validFields(fields) {
   if (!Array.isArray(fields) || fields.length > MAX_FIELDS) return null;
@@ -80,53 +87,27 @@ function validFields(fields) {
 
 // ------------------------------------------------------- options messages ---
 
+/** Host calls that change the link definitions, then saves them. */
+const changing = (type) => async (msg) => {
+  const r = await host(type, msg);
+  return r.ok ? persistLinks() : r;
+};
+
 const ADMIN = {
-  async links() {
-    return { ok: true, links: (await getVault()).links() };
-  },
-  async status() {
-    const vault = await getVault();
-    vault.sweep();
-    return { ok: true, status: vault.status() };
-  },
-  async link({ name, source, domains, enabled }) {
-    const vault = await getVault();
-    vault.link(name, source, { domains, enabled });
-    await persistLinks(vault);
-    return { ok: true };
-  },
-  async unlink({ name }) {
-    const vault = await getVault();
-    vault.unlink(name);
-    await persistLinks(vault);
-    return { ok: true };
-  },
-  async setEnabled({ name, enabled }) {
-    const vault = await getVault();
-    vault.setEnabled(name, enabled);
-    await persistLinks(vault);
-    return { ok: true };
-  },
-  async connect({ provider, credentials }) {
-    (await getVault()).connect(provider, credentials);
-    return { ok: true };
-  },
-  async disconnect({ provider }) {
-    (await getVault()).disconnect(provider);
-    return { ok: true };
-  },
-  async resetCache() {
-    (await getVault()).resetCache();
-    return { ok: true };
-  },
-  async setCacheTtl({ minutes }) {
-    (await getVault()).setCacheTtl(minutes);
-    return { ok: true };
-  },
+  links: () => host('links'),
+  status: () => host('status'),
+  link: changing('link'),
+  unlink: changing('unlink'),
+  setEnabled: changing('setEnabled'),
+  connect: (msg) => host('connect', msg),
+  disconnect: (msg) => host('disconnect', msg),
+  resetCache: () => host('resetCache'),
+  setCacheTtl: (msg) => host('setCacheTtl', msg),
+  /** Wipes the vault and closes the host: its Worker and memory go with it. */
   async wipe() {
-    const vault = await getVault();
-    vault.wipe();
-    vaultPromise = null;
+    if (!(await hostExists())) return { ok: true };
+    await send('wipe', {});
+    await chrome.offscreen.closeDocument();
     return { ok: true };
   },
 };
@@ -145,9 +126,10 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     const fields = validFields(msg.fields);
     if (!sender.tab || !url || !/^https?:/.test(url)) work = Promise.resolve({ ok: false, error: 'substitute: only pages may ask' });
     else if (!fields) work = Promise.resolve({ ok: false, error: 'substitute: bad fields' });
-    else work = substitute(url, fields);
+    else work = host('substitute', { url, fields });
   } else if (Object.hasOwn(ADMIN, msg.type) && fromExtensionPage(sender)) {
-    work = ADMIN[msg.type](msg);
+    const { type, target, ...args } = msg;
+    work = ADMIN[type](args);
   } else return false;
   work.then(sendResponse, (e) => sendResponse(errorOut(e)));
   return true; // answered asynchronously
@@ -181,4 +163,4 @@ chrome.commands.onCommand.addListener(async (command, tab) => {
 chrome.action.onClicked.addListener(() => chrome.runtime.openOptionsPage());
 
 // For tests and the devtools console of this worker: the same calls the options page makes.
-globalThis.vaultlink = { getVault, runInTab, admin: ADMIN };
+globalThis.vaultlink = { runInTab, admin: ADMIN };

@@ -1,5 +1,6 @@
 // vaultlink extension — options page: links secrets and connects providers.
-// The vault lives in the background worker; this page only sends it messages.
+// The vault lives in the offscreen host (host.js), behind the background
+// worker; this page only sends the background messages.
 // Its forms come from the demo's provider table (copied in by
 // scripts/build-extension), so a new provider needs no code here either.
 
@@ -141,6 +142,12 @@ $('#link-form').addEventListener('submit', async (ev) => {
 $('#reset-cache').addEventListener('click', async () => {
   await call('resetCache');
   setMsg($('#cache-msg'), 'ok', 'Cache reset.');
+  await refresh();
+});
+
+$('#wipe').addEventListener('click', async () => {
+  await call('wipe');
+  setMsg($('#cache-msg'), 'ok', 'Wiped: values, credentials and the cache are gone.');
   await refresh();
 });
 
