@@ -8,7 +8,9 @@
  * Credentials: {"accessToken","expiresAt"? (ms),"tenantId"?,"endpoint"?}.
  *   "endpoint" replaces scheme://host of every request (emulators, proxies);
  *   the identifier's host stays the subject of the challenge's resource check.
- *   Lifetime: "expiresAt", else one day (as Postman).
+ *   Lifetime: "expiresAt", else one day (as Postman), and never past the
+ *   token's own "exp" when it is a JWT. A JWT for another audience than Key
+ *   Vault is refused at connect, naming the audience it has.
  *
  * The flow follows the SDK's challenge policy (keyVaultAuthenticationPolicy):
  * the first request to a vault host goes without a token; its 401 challenge
@@ -349,6 +351,73 @@ static vl_status azure_parse(const cJSON *member, const char *shorthand, cJSON *
   return VL_OK;
 }
 
+/* The claims of an access token that is a JWT (its payload, base64url JSON),
+ * or NULL for an opaque token. Read, not verified: the signature is Key
+ * Vault's to check; the claims only let connect() refuse a token meant for
+ * another service and learn when it expires. */
+static cJSON *jwt_claims(const char *token) {
+  const char *dot1 = strchr(token, '.');
+  const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+  if (!dot2 || dot2 == dot1 + 1) return NULL;
+  size_t n = (size_t)(dot2 - dot1 - 1);
+  char *b64 = vl_alloc(n + 4);
+  if (!b64) return NULL;
+  size_t m = 0;
+  for (const char *c = dot1 + 1; c < dot2; c++) b64[m++] = *c == '-' ? '+' : *c == '_' ? '/' : *c;
+  while (m % 4) b64[m++] = '=';
+  uint8_t *json = NULL;
+  size_t json_len = 0;
+  cJSON *claims = NULL;
+  if (vl_base64_decode(b64, m, &json, &json_len) == VL_OK) {
+    claims = cJSON_ParseWithLength((const char *)json, json_len);
+    if (claims && !cJSON_IsObject(claims)) {
+      cJSON_Delete(claims);
+      claims = NULL;
+    }
+  }
+  vl_free(json);
+  vl_free(b64);
+  return claims;
+}
+
+/* Key Vault's audiences: its resource URI in each cloud, or its app ID. */
+static int key_vault_audience(const char *aud) {
+  static const char *const known[] = {"https://vault.azure.net", "https://vault.azure.cn",
+                                      "https://vault.usgovcloudapi.net", "https://vault.microsoftazure.de",
+                                      "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"};
+  if (!aud) return 0;
+  size_t n = strlen(aud);
+  if (n && aud[n - 1] == '/') n--;
+  for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+    if (strlen(known[i]) == n && strncmp(aud, known[i], n) == 0) return 1;
+  return 0;
+}
+
+/* Checks a JWT access token's "aud" and reads its "exp" (ms, 0 if none). */
+static vl_status check_claims(const char *token, uint64_t *exp_ms, char *err, size_t errlen) {
+  *exp_ms = 0;
+  cJSON *claims = jwt_claims(token);
+  if (!claims) return VL_OK; /* opaque: Key Vault decides */
+  vl_status st = VL_OK;
+  const cJSON *aud = cJSON_GetObjectItemCaseSensitive(claims, "aud");
+  int ok = !aud;
+  if (cJSON_IsString(aud)) ok = key_vault_audience(aud->valuestring);
+  const cJSON *a;
+  if (cJSON_IsArray(aud)) cJSON_ArrayForEach(a, aud) ok |= cJSON_IsString(a) && key_vault_audience(a->valuestring);
+  if (!ok) {
+    snprintf(err, errlen,
+             "\"accessToken\" is for audience \"%.80s\", not Key Vault (sign in with the scope "
+             "https://vault.azure.net/.default or user_impersonation)",
+             cJSON_IsString(aud) ? aud->valuestring : "(several)");
+    st = VL_ERR_ARG;
+  }
+  const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
+  if (!st && cJSON_IsNumber(exp) && exp->valuedouble > 0 && exp->valuedouble < 1e13)
+    *exp_ms = (uint64_t)exp->valuedouble * 1000u;
+  cJSON_Delete(claims);
+  return st;
+}
+
 static vl_status azure_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen) {
   const char *token = vl_json_str(ps->creds, "accessToken");
   if (!token || !*token) {
@@ -382,7 +451,11 @@ static vl_status azure_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t
     snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
     return VL_ERR_ARG;
   }
+  uint64_t claimed = 0;
+  vl_status st = check_claims(token, &claimed, err, errlen);
+  if (st) return st;
   ps->expires_ms = exp ? (uint64_t)exp->valuedouble : now_ms + AZURE_DEFAULT_LIFETIME_MS;
+  if (claimed && claimed < ps->expires_ms) ps->expires_ms = claimed; /* the token's own "exp" */
   if (ps->expires_ms <= now_ms) {
     snprintf(err, errlen, "the access token has already expired");
     return VL_ERR_EXPIRED;

@@ -587,6 +587,53 @@ static void test_connect(void) {
   vl_vault_free(v);
 }
 
-VLT_MAIN(TEST(test_identifier_table), TEST(test_challenge_table), TEST(test_recorded_sessions),
-         TEST(test_challenge_then_token_then_learned), TEST(test_challenge_checks), TEST(test_error_rows),
-         TEST(test_nbf_exp), TEST(test_links), TEST(test_connect))
+/* A JWT with this payload (unsigned: connect reads claims, Key Vault checks signatures). */
+static void jwt(char *out, size_t outlen, const char *payload) {
+  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t n = strlen(payload), o = (size_t)snprintf(out, outlen, "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.");
+  for (size_t i = 0; i < n && o + 5 < outlen; i += 3) {
+    uint32_t w = (uint32_t)(uint8_t)payload[i] << 16 | (i + 1 < n ? (uint32_t)(uint8_t)payload[i + 1] << 8 : 0) |
+                 (i + 2 < n ? (uint8_t)payload[i + 2] : 0);
+    out[o++] = tbl[w >> 18 & 63];
+    out[o++] = tbl[w >> 12 & 63];
+    if (i + 1 < n) out[o++] = tbl[w >> 6 & 63];
+    if (i + 2 < n) out[o++] = tbl[w & 63];
+  }
+  snprintf(out + o, outlen - o, ".c2lnbmF0dXJl");
+}
+
+static vl_status connect_jwt(vl_vault *v, const char *payload) {
+  char token[600], creds[700];
+  jwt(token, sizeof token, payload);
+  snprintf(creds, sizeof creds, "{\"accessToken\":\"%s\"}", token);
+  return tconnect(v, "azure", creds, T0);
+}
+
+static void test_connect_reads_jwt_claims(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  /* A token for another service is refused, naming its audience. */
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":\"https://management.azure.com/\",\"exp\":1900000000}"), VL_ERR_ARG);
+  CHECK(strstr(vl_vault_last_error(v), "audience \"https://management.azure.com/\"") != NULL);
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":[\"https://graph.microsoft.com\"]}"), VL_ERR_ARG);
+  /* Key Vault's audiences, in each cloud, with or without the slash, or its app ID. */
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":\"https://vault.azure.net\"}"), VL_OK);
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":\"https://vault.usgovcloudapi.net/\"}"), VL_OK);
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":\"cfa8b339-82a2-471a-a3c9-0fc0be7a4093\"}"), VL_OK);
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":[\"x\",\"https://vault.azure.cn\"]}"), VL_OK);
+  /* The token's exp bounds the credentials' lifetime. */
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":\"https://vault.azure.net\",\"exp\":1700003600}"), VL_OK);
+  uint8_t *st;
+  size_t n;
+  vl_vault_status(v, T0, &st, &n);
+  CHECK(strstr((char *)st, "\"expiresAt\":1700003600000") != NULL);
+  vl_free(st);
+  CHECK_EQ_INT(connect_jwt(v, "{\"aud\":\"https://vault.azure.net\",\"exp\":1699999999}"), VL_ERR_EXPIRED);
+  /* Opaque tokens and undecodable payloads are Key Vault's to judge. */
+  CHECK_EQ_INT(tconnect(v, "azure", "{\"accessToken\":\"opaque-token\"}", T0), VL_OK);
+  CHECK_EQ_INT(tconnect(v, "azure", "{\"accessToken\":\"a.%%%.b\"}", T0), VL_OK);
+  vl_vault_free(v);
+}
+
+VLT_MAIN(TEST(test_connect_reads_jwt_claims), TEST(test_identifier_table), TEST(test_challenge_table),
+         TEST(test_recorded_sessions), TEST(test_challenge_then_token_then_learned), TEST(test_challenge_checks),
+         TEST(test_error_rows), TEST(test_nbf_exp), TEST(test_links), TEST(test_connect))
