@@ -401,14 +401,15 @@ static vl_status check_claims(const char *token, uint64_t *exp_ms, char *err, si
   vl_status st = VL_OK;
   const cJSON *aud = cJSON_GetObjectItemCaseSensitive(claims, "aud");
   int ok = !aud;
-  if (cJSON_IsString(aud)) ok = key_vault_audience(aud->valuestring);
+  const char *named = aud && cJSON_IsString(aud) ? aud->valuestring : NULL;
+  if (named) ok = key_vault_audience(named);
   const cJSON *a;
   if (cJSON_IsArray(aud)) cJSON_ArrayForEach(a, aud) ok |= cJSON_IsString(a) && key_vault_audience(a->valuestring);
   if (!ok) {
     snprintf(err, errlen,
              "\"accessToken\" is for audience \"%.80s\", not Key Vault (sign in with the scope "
              "https://vault.azure.net/.default or user_impersonation)",
-             cJSON_IsString(aud) ? aud->valuestring : "(several)");
+             named ? named : "(several)");
     st = VL_ERR_ARG;
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
