@@ -56,8 +56,30 @@ const ours = new TextDecoder().decode(wasmSign());
 const theirs = (await smithy.sign(request(), { signingDate: new Date(NOW) })).headers.authorization;
 if (ours !== theirs) throw new Error(`signatures differ:\n${ours}\n${theirs}`);
 
-const sigWasm = await perOp(wasmSign, { perBatch: 300 });
-const sigSmithy = await perOp(() => smithy.sign(request(), { signingDate: new Date(NOW) }), { perBatch: 300 });
+// Interleaved batches (smithy, vaultlink, smithy, …) so load from other
+// processes hits both alike; the ratio is the median of per-batch ratios.
+async function compare(aFn, bFn, { batches = 21, perBatch }) {
+  for (let i = 0; i < perBatch * 3; i++) {
+    await aFn();
+    await bFn();
+  }
+  const a = [], b = [], ratios = [];
+  for (let k = 0; k < batches; k++) {
+    let t0 = performance.now();
+    for (let i = 0; i < perBatch; i++) await aFn();
+    const ta = ((performance.now() - t0) / perBatch) * 1000;
+    t0 = performance.now();
+    for (let i = 0; i < perBatch; i++) await bFn();
+    const tb = ((performance.now() - t0) / perBatch) * 1000;
+    a.push(ta);
+    b.push(tb);
+    ratios.push(ta / tb);
+  }
+  return { a: median(a), b: median(b), ratio: median(ratios) };
+}
+const sig = await compare(wasmSign, () => smithy.sign(request(), { signingDate: new Date(NOW) }), { perBatch: 300 });
+const sigWasm = sig.a;
+const sigSmithy = sig.b;
 
 // ---- cache hits ----------------------------------------------------------------
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf';
@@ -87,7 +109,7 @@ const subtle64 = await perOp(() => crypto.subtle.decrypt({ name: 'AES-GCM', iv }
 vault.wipe();
 
 console.log('SigV4 GetSecretValue signing — ratio = vaultlink / @smithy/signature-v4 (target ≤ 0.25)');
-console.table([{ vaultlink_us: sigWasm.toFixed(2), smithy_us: sigSmithy.toFixed(2), ratio: (sigWasm / sigSmithy).toFixed(3) }]);
+console.table([{ vaultlink_us: sigWasm.toFixed(2), smithy_us: sigSmithy.toFixed(2), ratio: sig.ratio.toFixed(3) }]);
 console.log('Cache hit through resolve() (unseal + render + shim), target ≤ 5 µs for 64 B');
 console.table([
   { what: 'vaultlink hit, 64 B secret', us: hit64.toFixed(2), vs_subtle_decrypt: (hit64 / subtle64).toFixed(2) },
