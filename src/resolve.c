@@ -209,8 +209,6 @@ static vl_reason decide(vl_resolve *r, const uint8_t *s, const vl_token *t, int 
   return VL_REASON_NONE;
 }
 
-/* One pass over s[from..to): copies text, substitutes what decide() allows.
- * Returns the number of {{…}} matches seen (Postman counts every match). */
 /* The next token of s[*pos..to): from the template's stored tokens (the field
  * c->field) or by scanning (a Postman pass over rendered text). Matches are
  * position-determined (postman-collection's regex cannot overlap), so both
@@ -262,6 +260,9 @@ static void put_patch(render_ctx *c, const uint8_t *s, const vl_token *t, const 
   put_record(c, out, start, end, val, val_len, 0);
 }
 
+/* One pass over s[from..to): substitutes what decide() allows, writing the
+ * text (or, in patch mode, records) to out. Returns the number of {{…}}
+ * matches seen (Postman counts every match). */
 static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from, size_t to, int in_origin,
                           const vl_origin *origin, int text_field, const vl_where *w, vl_buf *out) {
   if (to <= from) return 0; /* also keeps pointer arithmetic off an empty (NULL) buffer */
