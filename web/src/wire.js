@@ -1,6 +1,8 @@
 // The request wire format shared with the core (src/reqcodec.h):
 // "VLR1", u32 method, u32 url, u32 header count + (u32 name, u32 value)…,
 // u32 body kind (0 none, 1 text, 2 bytes), u32 body — little-endian, length-prefixed.
+// A resolve's answer is the core's patch output instead ("VLP1", see
+// VL_RESOLVE_PATCH in src/vaultlink.h), applied by applyPatchOutput().
 
 import { VaultError } from './errors.js';
 
