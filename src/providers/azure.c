@@ -359,16 +359,10 @@ static cJSON *jwt_claims(const char *token) {
   const char *dot1 = strchr(token, '.');
   const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
   if (!dot2 || dot2 == dot1 + 1) return NULL;
-  size_t n = (size_t)(dot2 - dot1 - 1);
-  char *b64 = vl_alloc(n + 4);
-  if (!b64) return NULL;
-  size_t m = 0;
-  for (const char *c = dot1 + 1; c < dot2; c++) b64[m++] = *c == '-' ? '+' : *c == '_' ? '/' : *c;
-  while (m % 4) b64[m++] = '=';
   uint8_t *json = NULL;
   size_t json_len = 0;
   cJSON *claims = NULL;
-  if (vl_base64_decode(b64, m, &json, &json_len) == VL_OK) {
+  if (vl_base64_decode_lenient(dot1 + 1, (size_t)(dot2 - dot1 - 1), &json, &json_len) == VL_OK) {
     claims = cJSON_ParseWithLength((const char *)json, json_len);
     if (claims && !cJSON_IsObject(claims)) {
       cJSON_Delete(claims);
@@ -376,7 +370,6 @@ static cJSON *jwt_claims(const char *token) {
     }
   }
   vl_free(json);
-  vl_free(b64);
   return claims;
 }
 

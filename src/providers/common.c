@@ -189,3 +189,19 @@ vl_status vl_base64_decode(const char *in, size_t len, uint8_t **out, size_t *ou
   *out_len = n;
   return VL_OK;
 }
+
+vl_status vl_base64_decode_lenient(const char *in, size_t len, uint8_t **out, size_t *out_len) {
+  int url_safe = memchr(in, '-', len) || memchr(in, '_', len);
+  if (len % 4 == 0 && !url_safe) return vl_base64_decode(in, len, out, out_len);
+  *out = NULL;
+  *out_len = 0;
+  if (len % 4 == 1) return VL_ERR_FORMAT;
+  char *norm = vl_alloc(len + 4);
+  if (!norm) return VL_ERR_NOMEM;
+  for (size_t i = 0; i < len; i++) norm[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
+  size_t m = len;
+  while (m % 4) norm[m++] = '=';
+  vl_status st = vl_base64_decode(norm, m, out, out_len);
+  vl_free(norm); /* wipes */
+  return st;
+}

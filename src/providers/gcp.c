@@ -255,17 +255,7 @@ static int read_crc(const cJSON *j, uint32_t *out) {
 /* Decodes proto3-JSON bytes: standard base64, also accepting the URL-safe
  * alphabet and missing padding (proto3 JSON parsers accept both). */
 static vl_status decode_bytes(const char *in, uint8_t **out, size_t *out_len) {
-  size_t n = strlen(in);
-  if (n % 4 == 0 && !strpbrk(in, "-_")) return vl_base64_decode(in, n, out, out_len);
-  if (n % 4 == 1) return VL_ERR_FORMAT;
-  char *norm = vl_alloc(n + 4);
-  if (!norm) return VL_ERR_NOMEM;
-  for (size_t i = 0; i < n; i++) norm[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
-  size_t m = n;
-  while (m % 4) norm[m++] = '=';
-  vl_status st = vl_base64_decode(norm, m, out, out_len);
-  vl_free(norm); /* wipes */
-  return st;
+  return vl_base64_decode_lenient(in, strlen(in), out, out_len);
 }
 
 static vl_step_kind on_payload(vl_fetch *f, const cJSON *body, vl_step_out *out) {

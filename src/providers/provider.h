@@ -111,6 +111,9 @@ void vl_buf_put_pct(vl_buf *b, const char *s);
 
 /* Standard base64 decode into a vl_alloc'd buffer. VL_ERR_FORMAT on bad input. */
 vl_status vl_base64_decode(const char *in, size_t len, uint8_t **out, size_t *out_len);
+/* The same, also accepting the URL-safe alphabet ('-', '_') and missing '='
+ * padding (JWTs, proto3 JSON bytes, envelopes). */
+vl_status vl_base64_decode_lenient(const char *in, size_t len, uint8_t **out, size_t *out_len);
 
 /* Copies a string member of obj, or NULL. */
 const char *vl_json_str(const cJSON *obj, const char *name);

@@ -167,13 +167,10 @@ static vl_status decode_text(const uint8_t *s, size_t n, uint8_t **out, size_t *
       continue;
     }
     if (pad || !b64_char(c)) st = VL_ERR_FORMAT; /* a character after padding, or not base64 */
-    norm[k++] = c == '-' ? '+' : c == '_' ? '/' : (char)c;
+    norm[k++] = (char)c;
   }
-  if (!st && (k == 0 || k % 4 == 1 || pad > 2)) st = VL_ERR_FORMAT;
-  if (!st) {
-    while (k % 4) norm[k++] = '=';
-    st = vl_base64_decode(norm, k, out, out_len);
-  }
+  if (!st && (k == 0 || pad > 2)) st = VL_ERR_FORMAT;
+  if (!st) st = vl_base64_decode_lenient(norm, k, out, out_len); /* both alphabets, padding optional */
   vl_free(norm);
   return st;
 }
