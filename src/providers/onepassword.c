@@ -636,9 +636,8 @@ static vl_step_kind op_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
     scratch_set(f, "vid", vault);
     return after_vault(ps, f, now_ms, out);
   }
-  int vault_by_id = !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f->scratch, "vaultByName"));
-  int item_by_id = !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f->scratch, "itemByName")) &&
-                   id_shaped(vl_json_str(f->params, "item")) && f->stage == STAGE_ITEM;
+  int vault_by_id = !flag(f, "vaultByName");
+  int item_by_id = !flag(f, "itemByName") && id_shaped(vl_json_str(f->params, "item")) && f->stage == STAGE_ITEM;
   if (status != 200) {
     /* A remembered ID that is gone (deleted, moved): forget it, look the name up. */
     char key[OP_MAX_NAME_KEY];
@@ -656,7 +655,7 @@ static vl_step_kind op_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
     }
     /* An ID-shaped name that is not an ID: look it up by name once. */
     if (status == 404 && f->stage == STAGE_ITEM && item_by_id) {
-      cJSON_AddTrueToObject(f->scratch, "itemByName");
+      set_flag(f, "itemByName", 1);
       return item_lookup(ps, f, 0, out);
     }
     if (status == 404 && (f->stage == STAGE_ITEM_FILTER || f->stage == STAGE_ITEM_LIST || f->stage == STAGE_ITEM) &&
