@@ -226,14 +226,6 @@ static int next_token(render_ctx *c, const uint8_t *s, size_t n, size_t *pos, si
   return 1;
 }
 
-/* 1 if a stored token of the current field starts before `limit`. */
-static int stored_token_before(render_ctx *c, size_t limit) {
-  const vl_resolve *r = c->r;
-  size_t i = c->ti;
-  while (i < r->ntoks && r->toks[i].field < c->field) i++;
-  return i < r->ntoks && r->toks[i].field == c->field && r->toks[i].t.start < limit;
-}
-
 /* Patch mode: one record {u32 field, start, end, units, bytes}; the value
  * itself goes to c->values unless it is already there (in_values). */
 static void put_record(render_ctx *c, vl_buf *out, size_t start, size_t end, const uint8_t *val, size_t val_len,
@@ -304,41 +296,30 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
   size_t region = vl_origin_region_end(s, n);
   vl_origin none;
   memset(&none, 0, sizeof none);
-  size_t matches;
-  if (c->patch && c->stored && !stored_token_before(c, region)) {
-    /* no token can change the host: the template's own origin */
-    matches = 0;
-    *origin = c->r->template_origin;
-  } else if (c->patch) { /* the records carry no text: render the origin region aside to parse it */
-    vl_buf head;
-    vl_buf_init(&head, VL_MAX_OUTPUT_BYTES);
-    size_t before = c->substituted;
-    c->shadow = &head;
-    matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
-    c->shadow = NULL;
-    vl_buf_put(&head, s + region, n - region); /* tail still literal: parse the host */
-    if (c->substituted == before && c->stored)
-      *origin = c->r->template_origin; /* nothing replaced: the template's own origin */
-    else if (!head.failed)
-      vl_origin_parse(head.p, head.len, origin);
-    if (head.failed && !out->failed) {
-      out->failed = 1;
-      out->why = head.why;
-    }
-    vl_buf_free(&head);
-    if (out->failed) return matches;
-  } else {
-    size_t field_start = out->len, before = c->substituted;
-    matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
-    size_t head = out->len;
-    vl_buf_put(out, s + region, n - region); /* tail still literal: parse the host */
-    if (out->failed) return matches;
+  /* The origin region is rendered as text to parse the host: into out, or in
+   * patch mode (records carry no text) into a buffer aside. */
+  vl_buf head;
+  vl_buf_init(&head, VL_MAX_OUTPUT_BYTES);
+  vl_buf *text = c->patch ? &head : out;
+  size_t start = text->len, before = c->substituted;
+  if (c->patch) c->shadow = &head;
+  size_t matches = render_span(c, s, n, 0, region, 1, &none, 1, &w, out);
+  c->shadow = NULL;
+  size_t region_end = text->len;
+  vl_buf_put(text, s + region, n - region); /* tail still literal: parse the host */
+  if (!text->failed) {
     if (c->stored && c->substituted == before)
-      *origin = c->r->template_origin; /* the template itself, parsed by begin */
+      *origin = c->r->template_origin; /* nothing replaced: the template itself, parsed by begin */
     else
-      vl_origin_parse(out->p + field_start, out->len - field_start, origin);
-    out->len = head;
+      vl_origin_parse(text->p + start, text->len - start, origin);
+    text->len = region_end;
   }
+  if (head.failed && !out->failed) {
+    out->failed = 1;
+    out->why = head.why;
+  }
+  vl_buf_free(&head);
+  if (out->failed) return matches;
   matches += render_span(c, s, n, region, n, 0, origin, 1, &w, out);
   return matches;
 }
