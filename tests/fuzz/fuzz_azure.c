@@ -2,7 +2,11 @@
  *   0  a secret identifier (vl_azure_parse_id);
  *   1  a WWW-Authenticate value (vl_azure_parse_challenge, scope, resource check);
  *   2+ a resolve whose provider answers (challenge, then secret) come from
- *      the input: a status index byte, WWW-Authenticate, body, split at 0xff.
+ *      the input: a status index byte, WWW-Authenticate, body, split at 0xff;
+ *   0xfe  connect with a JWT access token whose claims are the input
+ *      (audience check, exp): it connects, or fails naming the audience or
+ *      the expiry, and the token's signature never shows in the message
+ *      (unless the claims themselves contain its text).
  * Invariants: no crash, no leak; the rendered request and the report never
  * contain the token unless the answer echoed it; every failure names a reason. */
 #include <stdint.h>
@@ -85,6 +89,33 @@ static int proper_suffix(const char *scope, const char *host) {
   return 1;
 }
 
+static void jwt_case(const uint8_t *claims, size_t n) {
+  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  vl_buf c;
+  vl_buf_init(&c, 0);
+  vl_buf_put_str(&c, "{\"accessToken\":\"eyJhbGciOiJSUzI1NiJ9.");
+  for (size_t i = 0; i < n; i += 3) { /* base64url, unpadded */
+    uint32_t w =
+        (uint32_t)claims[i] << 16 | (i + 1 < n ? (uint32_t)claims[i + 1] << 8 : 0) | (i + 2 < n ? claims[i + 2] : 0);
+    char q[4] = {tbl[w >> 18 & 63], tbl[w >> 12 & 63], tbl[w >> 6 & 63], tbl[w & 63]};
+    vl_buf_put(&c, q, i + 2 < n ? 4 : i + 1 < n ? 3 : 2);
+  }
+  vl_buf_put_str(&c, ".c2lnLWZ1enotOWQx\"}"); /* "sig-fuzz-9d1" */
+  vl_vault *v = vl_vault_new(NULL);
+  vl_status st = vl_vault_connect(v, "azure", c.p, c.len, 1700000000000ull);
+  const char *e = vl_vault_last_error(v);
+  if (st != VL_OK && st != VL_ERR_ARG && st != VL_ERR_EXPIRED && st != VL_ERR_LIMIT && st != VL_ERR_NOMEM) abort();
+  if (st != VL_OK && !e[0]) abort();
+  /* The message may quote the audience claim, never the rest of the token. */
+  static const char sig[] = "c2lnLWZ1enotOWQx";
+  int in_claims = 0;
+  for (size_t i = 0; i + sizeof sig - 1 <= n && !in_claims; i++)
+    in_claims = memcmp(claims + i, sig, sizeof sig - 1) == 0;
+  if (strstr(e, sig) && !in_claims) abort();
+  vl_vault_free(v);
+  vl_buf_free(&c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 8192) return 0;
   char *s = vl_alloc(size);
@@ -111,6 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void)vl_azure_resource_matches(scope, "myvault.vault.azure.net");
       }
     }
+  } else if (data[0] == 0xfe) {
+    jwt_case(data + 1, size - 1);
   } else {
     resolve_case(data, size);
   }
