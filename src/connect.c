@@ -19,6 +19,7 @@ void vl_pstate_clear(vl_pstate *ps) {
   ps->sealed_creds_len = ps->sealed_scratch_len = 0;
   ps->connected = 0;
   ps->expires_ms = 0;
+  ps->epoch++; /* answers to jobs planned before this are never ingested as current */
 }
 
 static void aad_for(char *aad, size_t n, const char *what, const vl_pstate *ps) {
@@ -136,6 +137,7 @@ vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *cre
     return st;
   }
   vl_pstate_clear(ps);
+  next.epoch = ps->epoch; /* carried over, already bumped by the clear */
   *ps = next;
   vl_pstate_close(v, ps); /* sealed at rest from now on */
   if (!ps->connected) {
@@ -164,6 +166,7 @@ vl_status vl_vault_disconnect(vl_vault *v, const char *provider) {
 void vl_vault_reset_cache(vl_vault *v) {
   if (!v) return;
   vl_cache_drop(&v->cache, "");
+  v->cache_epoch++; /* fetches already under way are not cached */
   /* What providers remember about names (1Password: names → IDs) goes too:
    * after a reset, every reference is looked up afresh. */
   for (int i = 0; i < VL_PROVIDER_COUNT; i++) {

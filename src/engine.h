@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "limits.h"
 #include "policy.h"
 #include "reqcodec.h"
 #include "vaultlink.h"
@@ -43,6 +44,12 @@ typedef struct {
 
 struct vl_pstate;
 
+/* One slot of the vault's resolve table (see vl_vault_resolve_open). */
+typedef struct {
+  struct vl_resolve *r; /* NULL when free */
+  uint32_t gen;         /* bumped every time the slot is taken: stale handles miss */
+} vl_rslot;
+
 struct vl_vault {
   vl_link *links; /* sorted by name (bytewise) */
   size_t link_count, link_cap;
@@ -52,8 +59,20 @@ struct vl_vault {
   /* Per-session X25519 recipient key pair for sealed envelopes (DESIGN.md I8):
    * generated in vl_vault_new, never exported, wiped by vl_vault_free. */
   uint8_t recipient_sk[32], recipient_pk[32];
+  /* Resolves named by handle (slot | generation << VL_RSLOT_BITS) for callers
+   * that cannot be trusted with pointers' lifetimes (the wasm shim). */
+  vl_rslot rslots[VL_MAX_RESOLVES];
+  /* Job ids are unique in a vault, never per resolve: an answer can only be
+   * ingested as the answer to the exact job it was fetched for. */
+  uint32_t next_job_id;
+  uint32_t rslot_next; /* where the next free-slot search starts */
+  /* Bumped by vl_vault_reset_cache: a fetch begun before a reset is never cached. */
+  uint32_t cache_epoch;
   char err[256];
 };
+
+/* Frees (wipes) every resolve still open in the handle table. */
+void vl_vault_close_resolves(vl_vault *v);
 
 /* Wipes expired credentials (their provider then reports reauth_required). */
 void vl_vault_check_credentials(vl_vault *v, uint64_t now_ms);

@@ -18,6 +18,8 @@
 #define VL_MAX_DEF_BYTES ((size_t)64 * 1024)            /* one link definition (JSON) */
 #define VL_MAX_JSON_DEPTH 32                            /* nesting in any JSON the core parses */
 #define VL_MAX_RESPONSE_BYTES ((size_t)4 * 1024 * 1024) /* one provider response */
+#define VL_MAX_RESOLVES 1024u                           /* resolves open at once in one vault (handle table) */
+#define VL_RSLOT_BITS 10                                /* log2(VL_MAX_RESOLVES): a handle's slot bits */
 #define VL_POSTMAN_PASS_LIMIT 19                        /* postman-collection VARS_SUBREPLACE_LIMIT */
 
 #endif

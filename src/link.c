@@ -75,6 +75,7 @@ static void link_clear(vl_link *l) {
 
 void vl_vault_free(vl_vault *v) {
   if (!v) return;
+  vl_vault_close_resolves(v); /* before the links and credentials they refer to */
   for (size_t i = 0; i < v->link_count; i++) link_clear(&v->links[i]);
   vl_free(v->links);
   for (int i = 0; i < VL_PROVIDER_COUNT; i++) { vl_pstate_clear(&v->providers[i]); }

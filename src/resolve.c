@@ -25,7 +25,15 @@ typedef struct {
   task_state state;
   vl_reason reason;
   char detail[200];
+  /* The provider's credential epoch and the vault's cache epoch when the
+   * fetch began: an answer that arrives after a reconnect, disconnect or
+   * resetCache() belongs to the old credentials and is never cached. */
+  uint32_t epoch, cache_epoch;
+  unsigned restarts; /* fetches begun again under newer credentials */
 } vl_task;
+
+/* How often a fetch is begun again because the credentials changed under it. */
+#define VL_TASK_MAX_RESTARTS 2u
 
 typedef struct {
   uint32_t id;
@@ -66,7 +74,6 @@ struct vl_resolve {
   size_t ntasks;
   vl_jobrec *jobs;
   size_t njobs;
-  uint32_t next_id;
   vl_opened *opened;
   size_t nopened, cap_opened;
   unsigned touched; /* VL_TOUCHED_* since vl_resolve_take_touched last asked */
@@ -427,7 +434,8 @@ static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_ou
       r->jobs = grown;
       vl_jobrec *j = &r->jobs[r->njobs++];
       memset(j, 0, sizeof *j);
-      j->id = ++r->next_id;
+      if (++r->v->next_job_id == 0) r->v->next_job_id = 1; /* 0 is never a job */
+      j->id = r->v->next_job_id;
       j->task = ti;
       j->req = vl_buf_take(&o->job, &j->len);
       t->state = TASK_PENDING;
@@ -499,10 +507,40 @@ static void plan_link(vl_resolve *r, const vl_link *l, const vl_origin *template
                           : "not connected");
     return;
   }
+  t->epoch = ps->epoch;
+  t->cache_epoch = r->v->cache_epoch;
   vl_step_out o;
   memset(&o, 0, sizeof o);
   vl_buf_init(&o.job, VL_MAX_BODY_BYTES);
   task_outcome(r, ti, run_step(r, ops, ps, &r->tasks[ti].f, 0, NULL, &o), &o);
+}
+
+/* The shim's out-of-band word on an answer (x-vaultlink-error: timeout,
+ * cors, transport, too_large) is MARK. */
+static int marked(const vl_slice *e, const char *mark) {
+  return e && e->n == strlen(mark) && memcmp(e->p, mark, e->n) == 0;
+}
+
+/* The credentials (or the cache) changed since task t's fetch began: its
+ * answer is dropped unread and the fetch begins again under the current
+ * credentials, at most VL_TASK_MAX_RESTARTS times; after that, or when the
+ * provider is no longer connected, the token reports why. */
+static vl_step_kind restart_stale(vl_resolve *r, vl_task *t, const vl_provider_ops *ops, vl_pstate *ps,
+                                  vl_step_out *o) {
+  if (!ops || !ps->connected)
+    return vl_step_fail(o, ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED,
+                        "%s: disconnected while fetching %.120s", vl_provider_name(t->pid), t->canonical);
+  if (t->restarts >= VL_TASK_MAX_RESTARTS)
+    return vl_step_fail(o, VL_REASON_REAUTH_REQUIRED,
+                        "%s: the credentials or the cache changed %u times while fetching %.120s",
+                        vl_provider_name(t->pid), t->restarts + 1, t->canonical);
+  t->restarts++;
+  t->epoch = ps->epoch;
+  t->cache_epoch = r->v->cache_epoch;
+  cJSON_Delete(t->f.scratch); /* what the old flow learned (maybe with the old credentials) */
+  t->f.scratch = NULL;
+  t->f.stage = 0;
+  return run_step(r, ops, ps, &t->f, 0, NULL, o);
 }
 
 vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
@@ -634,33 +672,30 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
   vl_pstate *ps = &r->v->providers[t->pid];
   const vl_provider_ops *ops = vl_provider_ops_for(t->pid);
   vl_request resp_req;
-  char err[160];
+  char err[160] = "";
+  int decoded = resp && resp_len <= VL_MAX_RESPONSE_BYTES &&
+                vl_request_decode(resp, resp_len, &resp_req, err, sizeof err) == VL_OK;
+  const vl_slice *mark = decoded ? vl_resp_header(&resp_req, "x-vaultlink-error") : NULL;
   vl_step_kind kind;
-  if (!ops || !ps->connected) {
-    kind = vl_step_fail(&o, ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED,
-                        "%s: disconnected while fetching %.120s", vl_provider_name(t->pid), t->canonical);
-  } else if (http_status == 0) {
-    const char *why = "network error, CORS refusal or timeout";
-    if (resp && vl_request_decode(resp, resp_len, &resp_req, err, sizeof err) == VL_OK) {
-      const vl_slice *e = vl_resp_header(&resp_req, "x-vaultlink-error");
-      if (e && e->n == 7 && memcmp(e->p, "timeout", 7) == 0)
-        why = "timed out";
-      else if (e && e->n == 4 && memcmp(e->p, "cors", 4) == 0)
-        why = "blocked by CORS (provider unreachable from this origin)";
-      vl_request_clear(&resp_req);
-    }
-    kind = vl_step_fail(&o, VL_REASON_UNREACHABLE, "%s: %s for %.120s", vl_provider_name(t->pid), why, t->canonical);
-  } else if (resp_len > VL_MAX_RESPONSE_BYTES) {
+  if (!ops || !ps->connected || t->epoch != ps->epoch || t->cache_epoch != r->v->cache_epoch) {
+    kind = restart_stale(r, t, ops, ps, &o); /* the response is never read */
+  } else if (resp_len > VL_MAX_RESPONSE_BYTES || marked(mark, "too_large")) {
     kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: response over %zu bytes (HTTP %u)",
                         vl_provider_name(t->pid), VL_MAX_RESPONSE_BYTES, (unsigned)http_status);
-  } else if (vl_request_decode(resp, resp_len, &resp_req, err, sizeof err) != VL_OK) {
+  } else if (http_status == 0) {
+    const char *why = marked(mark, "timeout")     ? "timed out"
+                      : marked(mark, "cors")      ? "blocked by CORS (provider unreachable from this origin)"
+                      : marked(mark, "transport") ? "the transport failed"
+                                                  : "network error, CORS refusal or timeout";
+    kind = vl_step_fail(&o, VL_REASON_UNREACHABLE, "%s: %s for %.120s", vl_provider_name(t->pid), why, t->canonical);
+  } else if (!decoded) {
     vl_set_error(r->v, "resolve: job %u response: %s", (unsigned)id, err);
     kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: unreadable response (HTTP %u)", vl_provider_name(t->pid),
                         (unsigned)http_status);
   } else {
     kind = run_step(r, ops, ps, &t->f, http_status, &resp_req, &o);
-    vl_request_clear(&resp_req);
   }
+  if (decoded) vl_request_clear(&resp_req);
   task_outcome(r, ti, kind, &o);
   return VL_OK;
 }
@@ -771,4 +806,67 @@ void vl_resolve_free(vl_resolve *r) {
   vl_request_clear(&r->req);
   vl_free(r->input);
   vl_free(r);
+}
+
+/* ---------------------------------------------------------------- handles */
+
+static vl_rslot *slot_of(vl_vault *v, uint32_t handle) {
+  if (!v || !handle) return NULL;
+  vl_rslot *s = &v->rslots[handle & (VL_MAX_RESOLVES - 1u)];
+  return s->r && s->gen == handle >> VL_RSLOT_BITS ? s : NULL;
+}
+
+vl_status vl_vault_resolve_open(vl_vault *v, uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
+                                uint32_t *handle) {
+  if (!v || !handle) {
+    vl_free(req);
+    return VL_ERR_ARG;
+  }
+  *handle = 0;
+  vl_rslot *s = NULL;
+  /* Round robin from the last slot taken: a slot is reused as late as possible. */
+  for (size_t i = 0; i < VL_MAX_RESOLVES && !s; i++) {
+    vl_rslot *c = &v->rslots[(v->rslot_next + i) & (VL_MAX_RESOLVES - 1u)];
+    if (!c->r) s = c;
+  }
+  if (!s) {
+    vl_set_error(v, "resolve: more than %u resolves open at once", VL_MAX_RESOLVES);
+    vl_free(req);
+    return VL_ERR_LIMIT;
+  }
+  vl_resolve *r = NULL;
+  vl_status st = vl_resolve_begin_owned(v, req, req_len, flags, now_ms, &r);
+  if (st) return st;
+  size_t at = (size_t)(s - v->rslots);
+  v->rslot_next = (uint32_t)((at + 1) & (VL_MAX_RESOLVES - 1u));
+  s->gen = (s->gen + 1) & ((1u << (32 - VL_RSLOT_BITS)) - 1u);
+  if (!s->gen) s->gen = 1; /* so no handle is 0 */
+  s->r = r;
+  *handle = s->gen << VL_RSLOT_BITS | (uint32_t)at;
+  return VL_OK;
+}
+
+vl_resolve *vl_vault_resolve_get(vl_vault *v, uint32_t handle) {
+  vl_rslot *s = slot_of(v, handle);
+  if (!s) {
+    if (v) vl_set_error(v, "resolve: handle 0x%x is not open (finished, freed or wiped)", (unsigned)handle);
+    return NULL;
+  }
+  return s->r;
+}
+
+vl_status vl_vault_resolve_close(vl_vault *v, uint32_t handle) {
+  vl_rslot *s = slot_of(v, handle);
+  if (!s) return VL_ERR_NOT_FOUND;
+  vl_resolve *r = s->r;
+  s->r = NULL; /* the generation stays: this handle never matches again */
+  vl_resolve_free(r);
+  return VL_OK;
+}
+
+void vl_vault_close_resolves(vl_vault *v) {
+  for (size_t i = 0; i < VL_MAX_RESOLVES; i++) {
+    vl_resolve_free(v->rslots[i].r);
+    v->rslots[i].r = NULL;
+  }
 }

@@ -237,6 +237,28 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
 /* Wipes and frees a resolve. NULL is a no-op. */
 void vl_resolve_free(vl_resolve *r);
 
+/*
+ * Resolves by handle, for a caller that cannot be trusted with a pointer's
+ * lifetime (the wasm shim: a late answer from a transport must never reach a
+ * freed resolve, or a new one at the same address). The vault keeps its
+ * resolves in a table of VL_MAX_RESOLVES slots; a handle is the slot and that
+ * slot's generation, bumped each time the slot is taken, so the handle of a
+ * closed resolve never names another one. Job ids are unique in the vault, so
+ * an answer is only ever ingested for the exact job it was fetched for.
+ *
+ * vl_vault_resolve_open is vl_resolve_begin_owned (req comes from vl_alloc
+ * and is always freed) that stores the resolve and writes its handle (never
+ * 0). VL_ERR_LIMIT when every slot is in use.
+ * vl_vault_resolve_get returns the open resolve a handle names, or NULL (and
+ * sets the vault's last error) for 0, a closed or a stale handle.
+ * vl_vault_resolve_close wipes and frees it; VL_ERR_NOT_FOUND if the handle
+ * is not open (nothing is touched). vl_vault_free closes every open one.
+ */
+vl_status vl_vault_resolve_open(vl_vault *v, uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
+                                uint32_t *handle);
+vl_resolve *vl_vault_resolve_get(vl_vault *v, uint32_t handle);
+vl_status vl_vault_resolve_close(vl_vault *v, uint32_t handle);
+
 /* ---------------------------------------------------------------- memory */
 
 /* The core's allocator: size-prefixed, zero-filled on free. Everything the

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "limits.h"
 #include "mem.h"
 #include "scrub.h"
 #include "sigv4.h"
@@ -17,6 +18,18 @@ static uintptr_t outbox[5];
 
 static uint64_t ms(double now) {
   return now > 0 ? (uint64_t)now : 0;
+}
+
+/* The core's limits the shim checks before it copies anything in (src/limits.h). */
+uint32_t vl_w_limit(uint32_t which) {
+  switch (which) {
+    case 1: return (uint32_t)VL_MAX_RESPONSE_BYTES;
+    case 2: return (uint32_t)VL_MAX_BODY_BYTES;
+    case 3: return (uint32_t)VL_MAX_URL_BYTES;
+    case 4: return (uint32_t)VL_MAX_HEADER_BYTES;
+    case 5: return VL_MAX_HEADERS;
+    default: return 0;
+  }
 }
 
 uintptr_t *vl_w_outbox(void) {
@@ -53,16 +66,22 @@ int vl_w_list(const vl_vault *v) {
   return st;
 }
 
-int vl_w_next_job(vl_resolve *r) {
+/* Resolves are named by handles the core checks (vl_vault_resolve_get): a
+ * late call for a finished resolve is refused, never a use of freed memory. */
+int vl_w_next_job(vl_vault *v, uint32_t h) {
   vl_job job = {0, 0, 0};
-  int st = vl_resolve_next_job(r, &job);
+  vl_resolve *r = vl_vault_resolve_get(v, h);
+  int st = r ? vl_resolve_next_job(r, &job) : VL_ERR_NOT_FOUND;
   outbox[0] = job.id;
   outbox[1] = (uintptr_t)job.request;
   outbox[2] = job.request_len;
   return st;
 }
 
-int vl_w_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t len, double now) {
+int vl_w_job_done(vl_vault *v, uint32_t h, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t len,
+                  double now) {
+  vl_resolve *r = vl_vault_resolve_get(v, h);
+  if (!r) return VL_ERR_NOT_FOUND;
   int st = vl_resolve_job_done(r, id, http_status, resp, len, ms(now));
   (void)vl_resolve_take_touched(r); /* a response was parsed: always the full depth */
   vl_scrub_stack();
@@ -94,7 +113,9 @@ static void scrub_after(vl_resolve *r) {
     vl_scrub_stack_bytes(VL_SCRUB_RENDER_BYTES);
 }
 
-int vl_w_render(vl_resolve *r, double now) {
+int vl_w_render(vl_vault *v, uint32_t h, double now) {
+  vl_resolve *r = vl_vault_resolve_get(v, h);
+  if (!r) return VL_ERR_NOT_FOUND;
   int st = render_to_outbox(r, now);
   scrub_after(r);
   return st;
@@ -103,26 +124,29 @@ int vl_w_render(vl_resolve *r, double now) {
 /* Takes ownership of req (allocated with vl_alloc by the bridge): no copy.
  * The whole resolve in one call when no fetch is needed (local and cached
  * secrets): returns 0 with the render in the outbox and its status in
- * outbox[4]. Otherwise returns the resolve, for next_job/job_done/render. */
-vl_resolve *vl_w_resolve(vl_vault *v, uint8_t *req, size_t len, uint32_t flags, double now) {
-  vl_resolve *r = 0;
+ * outbox[4]. Otherwise returns the resolve's handle, for
+ * next_job/job_done/render/resolve_free. */
+uint32_t vl_w_resolve(vl_vault *v, uint8_t *req, size_t len, uint32_t flags, double now) {
+  uint32_t h = 0;
   memset(outbox, 0, sizeof outbox);
-  int st = vl_resolve_begin_owned(v, req, len, flags, ms(now), &r);
-  if (st == VL_OK && vl_resolve_jobs_waiting(r)) {
+  int st = vl_vault_resolve_open(v, req, len, flags, ms(now), &h);
+  vl_resolve *r = st == VL_OK ? vl_vault_resolve_get(v, h) : NULL;
+  if (r && vl_resolve_jobs_waiting(r)) {
     scrub_after(r); /* planning may have signed with credentials */
-    return r;
+    return h;
   }
-  if (st == VL_OK) {
+  if (r) {
     st = render_to_outbox(r, now);
     scrub_after(r);
-    vl_resolve_free(r);
+    vl_vault_resolve_close(v, h);
   }
   outbox[4] = (uintptr_t)st;
   return 0;
 }
 
-void vl_w_resolve_free(vl_resolve *r) {
-  vl_resolve_free(r); /* heap only: vl_free wipes */
+/* VL_ERR_NOT_FOUND for a handle that is not open: nothing is touched. */
+int vl_w_resolve_free(vl_vault *v, uint32_t h) {
+  return vl_vault_resolve_close(v, h); /* heap only: vl_free wipes */
 }
 
 int vl_w_connect(vl_vault *v, const char *provider, const uint8_t *creds, size_t len, double now) {

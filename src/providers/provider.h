@@ -24,6 +24,7 @@ typedef struct vl_pstate {
   int connected;                /* credentials present */
   int reauth;                   /* credentials expired or revoked: "reauthentication required" */
   uint64_t expires_ms;          /* credential expiry (0 = none) */
+  uint32_t epoch;               /* bumped whenever the credentials change or go: see vl_task */
   cJSON *creds;                 /* secret: wiped on free */
   cJSON *scratch;               /* provider-learned state (role credentials, tokens, mounts); may be secret */
   const struct vl_vault *vault; /* the owning vault (the sealed provider reads its recipient key) */

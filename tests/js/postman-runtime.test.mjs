@@ -127,3 +127,45 @@ test('resolver contract: per-entry errors name the variable and reason; no value
   assert.equal(ok[0].allowedInScript, true);
   vault.wipe();
 });
+
+// #11 §5: postman-runtime builds `urlString` from the secret variables'
+// placeholders; when a secret variable feeds the host, the domain check must
+// see the host the request really goes to.
+test('a secret variable in the host: restricted secrets are checked against the final host, not the placeholder', async () => {
+  const hosts = [];
+  const any = http.createServer((req, res) => {
+    hosts.push({ host: req.headers.host, url: req.url });
+    res.end('{}');
+  });
+  await new Promise((r) => any.listen(0, r)); // every address: localhost may be ::1
+  const port = any.address().port;
+  const env = (apiHostValue) =>
+    new sdk.VariableScope({
+      values: [
+        { key: 'apiHost', value: `127.0.0.1:${port}`, secret: true, source: { provider: 'local', value: apiHostValue } },
+        { key: 'apiKey', value: 'placeholder', secret: true, source: { provider: 'local', value: 'KEY-only-for-127' } },
+        { key: 'path', value: 'charge' },
+      ],
+    });
+  const coll = {
+    info: { name: 'host from a secret', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
+    item: [{ name: 'c', request: { method: 'GET', url: 'http://{{apiHost}}/{{path}}?key={{apiKey}}' } }],
+  };
+  try {
+    const vault = await createVault();
+    const secretResolver = vault.postmanSecretResolver({ domains: { apiKey: ['http://127.0.0.1'] } });
+    await run(coll, { environment: env(`localhost:${port}`), secretResolver });
+    assert.deepEqual(hosts, [{ host: `localhost:${port}`, url: '/charge?key=placeholder' }], 'the key never went to localhost');
+    hosts.length = 0;
+    await run(coll, { environment: env(`127.0.0.1:${port}`), secretResolver });
+    assert.deepEqual(hosts, [{ host: `127.0.0.1:${port}`, url: '/charge?key=KEY-only-for-127' }], 'and it does go where it is allowed');
+    // A restricted secret in the host itself: the authority is never final.
+    hosts.length = 0;
+    const strict = vault.postmanSecretResolver({ domains: { apiKey: ['http://127.0.0.1'], apiHost: ['http://127.0.0.1'] } });
+    await run(coll, { environment: env(`127.0.0.1:${port}`), secretResolver: strict });
+    assert.deepEqual(hosts, [{ host: `127.0.0.1:${port}`, url: '/charge?key=placeholder' }]);
+    vault.wipe();
+  } finally {
+    await new Promise((r) => any.close(r));
+  }
+});

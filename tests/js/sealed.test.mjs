@@ -18,7 +18,8 @@ function relay(routes) {
       t.seen.push(req);
       const r = routes[req.url];
       if (!r) return { status: 404, headers: [], body: new Uint8Array(0) };
-      const body = typeof r.body === 'string' ? new TextEncoder().encode(r.body) : r.body;
+      // A fresh buffer per answer: the vault zeroes each answer once it is in wasm.
+      const body = typeof r.body === 'string' ? new TextEncoder().encode(r.body) : r.body.slice();
       return { status: r.status ?? 200, headers: [], body };
     },
   };

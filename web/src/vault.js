@@ -21,6 +21,7 @@ const FLAG_PATCH = 2;
 const VL_OK = 0;
 const VL_DONE = 12;
 const TEST_HOOKS = Symbol.for('vaultlink.testHooks');
+const LIMIT_RESPONSE_BYTES = 1; // vl_w_limit() ids (wasm/exports.c)
 
 /**
  * Creates a vault: a fresh wasm instance with its own memory.
@@ -67,6 +68,46 @@ function sameJob(a, b) {
   return ha.length === hb.length && ha.every(([k, v], i) => k === hb[i][0] && v === hb[i][1]);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Refuses a string with a lone UTF-16 surrogate: encoding would turn it into
+ * U+FFFD silently, so 'a\uD800' and 'a\uDBFF' would name the same thing. */
+function checkText(s, what) {
+  const m = LONE_SURROGATE.exec(s);
+  if (m) throw new VaultError('bad_argument', `${what} holds a lone UTF-16 surrogate at index ${m.index}`);
+}
+
+/** The same for every key and string in a JSON-like value (credentials, sources). */
+function checkTree(value, what, depth = 0) {
+  if (typeof value === 'string') return checkText(value, what);
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || depth > 64) return;
+  for (const [k, v] of Object.entries(value)) {
+    checkText(k, `${what}: a key`);
+    checkTree(v, `${what}.${LONE_SURROGATE.test(k) ? '?' : k}`, depth + 1);
+  }
+}
+
+/** A provider name as the core reads it: a short lowercase word, no NUL. */
+function checkProvider(provider, call) {
+  if (typeof provider !== 'string') throw new VaultError('bad_argument', `${call}(provider): provider must be a string`);
+  if (!/^[a-z0-9]{1,32}$/.test(provider)) {
+    throw new VaultError('bad_argument', `${call}(provider): "${provider.slice(0, 32).replace(/[^\x20-\x7e]/g, '?')}" is not a provider name (aws, azure, 1password, hashicorp, gcp, sealed)`);
+  }
+}
+
+/** A secret name: a string, well formed. */
+function checkName(name, call) {
+  if (typeof name !== 'string') throw new VaultError('bad_argument', `${call}(name): name must be a string`);
+  checkText(name, `${call}(name): the name`);
+}
+
+/** A transport that threw: the job is answered "unreachable" (status 0),
+ * naming the error's kind, never its message (it could quote a request). */
+function transportFailure(e) {
+  const kind = e && typeof e.name === 'string' && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : 'Error';
+  return { status: 0, headers: [['x-vaultlink-error', 'transport'], ['x-vaultlink-error-kind', kind]], body: new Uint8Array(0) };
+}
+
 /** Calls the app's onRestore; an exception there is reported, not thrown into the event. */
 function notifyRestore(cb, vault) {
   if (!cb) return;
@@ -90,6 +131,8 @@ export class Vault {
   #inflight = [];
   #gen = 0;
   #wipedBy = '';
+  #maxResp;
+  #reqLimits;
   #sweepTimer = null;
   #onShow = null;
   // Bumped by every wipe: a resolve() that awaited across a wipe (and maybe a
@@ -167,7 +210,7 @@ export class Vault {
    */
   link(name, source, opts = {}) {
     const x = this.#x();
-    if (typeof name !== 'string') throw new VaultError('bad_argument', 'link(name): name must be a string');
+    checkName(name, 'link');
     if (source === null || (typeof source !== 'object' && typeof source !== 'string')) {
       throw new VaultError('bad_argument', `link("${name}"): source must be an object or a reference string`);
     }
@@ -176,6 +219,8 @@ export class Vault {
     if (!Array.isArray(domains)) {
       throw new VaultError('bad_argument', `link("${name}"): domains must be an array or a comma-separated string`);
     }
+    checkTree(source, `link("${name}"): the source`);
+    for (const d of domains) if (typeof d === 'string') checkText(d, `link("${name}"): a domain`);
     let value = new Uint8Array(0);
     let ownsValue = false;
     let def = source;
@@ -200,14 +245,17 @@ export class Vault {
   /** Removes the secret `name` and wipes its value. */
   unlink(name) {
     const x = this.#x();
-    const st = this.#withBytes(enc.encode(String(name)), (p, n) => x.vl_vault_unlink(this.#v, p, n));
+    checkName(name, 'unlink');
+    const st = this.#withBytes(enc.encode(name), (p, n) => x.vl_vault_unlink(this.#v, p, n));
     if (st !== VL_OK) this.#fail(st, 'unlink');
   }
 
   /** Enables or disables the secret `name`. */
   setEnabled(name, enabled) {
     const x = this.#x();
-    const st = this.#withBytes(enc.encode(String(name)), (p, n) => x.vl_vault_set_enabled(this.#v, p, n, enabled ? 1 : 0));
+    checkName(name, 'setEnabled');
+    if (typeof enabled !== 'boolean') throw new VaultError('bad_argument', 'setEnabled(name, enabled): enabled must be true or false');
+    const st = this.#withBytes(enc.encode(name), (p, n) => x.vl_vault_set_enabled(this.#v, p, n, enabled ? 1 : 0));
     if (st !== VL_OK) this.#fail(st, 'setEnabled');
   }
 
@@ -228,10 +276,11 @@ export class Vault {
    */
   connect(provider, credentials) {
     const x = this.#x();
-    if (typeof provider !== 'string') throw new VaultError('bad_argument', 'connect(provider): provider must be a string');
+    checkProvider(provider, 'connect');
     if (!credentials || typeof credentials !== 'object') {
       throw new VaultError('bad_argument', `connect("${provider}"): credentials must be an object`);
     }
+    checkTree(credentials, `connect("${provider}"): credentials`);
     const json = enc.encode(JSON.stringify(credentials));
     this.#gen++;
     try {
@@ -247,8 +296,9 @@ export class Vault {
   /** Wipes a provider's credentials; its secrets then stay unresolved ("not_connected"). */
   disconnect(provider) {
     const x = this.#x();
+    checkProvider(provider, 'disconnect');
     this.#gen++;
-    const st = this.#withBytes(enc.encode(String(provider) + '\0'), (pp) => x.vl_w_disconnect(this.#v, pp));
+    const st = this.#withBytes(enc.encode(provider + '\0'), (pp) => x.vl_w_disconnect(this.#v, pp));
     if (st !== VL_OK) this.#fail(st, 'disconnect');
   }
 
@@ -299,7 +349,9 @@ export class Vault {
   /** Sets the cache expiration in minutes (1..525600) for values cached from now on. */
   setCacheTtl(minutes) {
     const x = this.#x();
-    if (!Number.isInteger(minutes)) throw new VaultError('bad_argument', 'setCacheTtl(minutes): an integer is required');
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 525600) {
+      throw new VaultError('bad_argument', `setCacheTtl(minutes): an integer from 1 to 525600 is required, got ${Number.isFinite(minutes) ? minutes : typeof minutes}`);
+    }
     const st = x.vl_w_set_cache_ttl(this.#v, minutes);
     if (st !== VL_OK) this.#fail(st, 'setCacheTtl');
   }
@@ -322,6 +374,7 @@ export class Vault {
         return { u8: core.u8(), ptr: p };
       },
       (p) => x.vl_free(p),
+      this.#limits(),
     );
     // The request is not copied back: the core returns where the values go and
     // this shim splices them into the strings it already holds. (Postman's
@@ -329,15 +382,20 @@ export class Vault {
     const flags = compat ? FLAG_POSTMAN_COMPAT : FLAG_PATCH;
     // One call does it all when every secret is local or cached; otherwise
     // the core hands back the resolve and its jobs.
-    const r = x.vl_w_resolve(this.#v, ptr, len, flags, Date.now()) >>> 0;
-    if (r) {
+    const h = x.vl_w_resolve(this.#v, ptr, len, flags, Date.now()) >>> 0;
+    if (h) {
+      // The core names the resolve by a handle it checks. `run.open` turns
+      // false the moment this resolve ends, however it ends: a job answered
+      // later is dropped (and its bytes zeroed), never ingested.
+      const run = { h, open: true };
       try {
-        await this.#runJobs(r, false, epoch);
+        await this.#runJobs(run, epoch);
         x = this.#still(epoch); // the vault may have been wiped (or wiped and restored) while jobs ran
-        const st = x.vl_w_render(r, Date.now());
+        const st = x.vl_w_render(this.#v, h, Date.now());
         if (st !== VL_OK) this.#fail(st, 'resolve');
       } finally {
-        if (this.#v && this.#epoch === epoch) x.vl_w_resolve_free(r);
+        run.open = false;
+        if (this.#v && this.#epoch === epoch) x.vl_w_resolve_free(this.#v, h);
       }
     } else {
       const st = core.out(4);
@@ -359,15 +417,16 @@ export class Vault {
     return result;
   }
 
-  /** fetch: runs the core's HTTP jobs until it has none left. `pending`: the
-   * caller's vl_w_next_job() already returned the first job (in the outbox). */
-  async #runJobs(r, pending, epoch) {
+  /** fetch: runs the core's HTTP jobs until it has none left. Every job of
+   * a round is answered (a transport that throws answers "unreachable"), so
+   * no job outlives its resolve; one that still comes back after the resolve
+   * ended (a wipe) is dropped and zeroed. */
+  async #runJobs(run, epoch) {
     const core = this.#core;
     for (;;) {
       const jobs = [];
       for (;;) {
-        const st = pending ? VL_OK : this.#still(epoch).vl_w_next_job(r);
-        pending = false;
+        const st = this.#still(epoch).vl_w_next_job(this.#v, run.h);
         if (st === VL_DONE) break;
         if (st !== VL_OK) this.#fail(st, 'resolve');
         const id = core.out(0);
@@ -377,14 +436,52 @@ export class Vault {
       if (!jobs.length) return;
       await Promise.all(
         jobs.map(async ({ id, req }) => {
-          const res = await this.#perform(req);
-          if (!this.#v || this.#epoch !== epoch) return;
-          const frame = encodeRequest({ method: '', url: '', headers: res.headers, body: res.body }).bytes;
-          this.#withBytes(frame, (p, n) => this.#still(epoch).vl_w_job_done(r, id, res.status, p, n, Date.now()));
-          frame.fill(0);
+          const shared = this.#perform(req);
+          let res;
+          try {
+            res = await shared.promise;
+          } catch (e) {
+            res = transportFailure(e);
+          }
+          try {
+            if (run.open && this.#v && this.#epoch === epoch) this.#deliver(run.h, id, res);
+          } finally {
+            shared.release(res); // the last reader of a shared answer zeroes its body
+          }
         }),
       );
     }
+  }
+
+  /** Hands one answer to the core. Sizes are checked before anything is
+   * copied into wasm: an answer over the core's limit goes in as its status
+   * and headers only, marked too large, and the core reports it. */
+  #deliver(h, id, res) {
+    const status = Number.isInteger(res?.status) && res.status >= 0 && res.status <= 999 ? res.status : 0;
+    let headers = Array.isArray(res?.headers) ? res.headers : [];
+    let body = res?.body ?? new Uint8Array(0);
+    const size = typeof body === 'string' ? body.length : (body.byteLength ?? 0); // a string's UTF-8 is at least this long
+    if (size > this.#maxResponse() || res?.tooLarge) {
+      headers = [['x-vaultlink-error', 'too_large']];
+      body = new Uint8Array(0);
+    }
+    const frame = encodeRequest({ method: '', url: '', headers, body }).bytes;
+    try {
+      const st = this.#withBytes(frame, (p, n) => this.#core.x.vl_w_job_done(this.#v, h, id, status, p, n, Date.now()));
+      if (st !== VL_OK) this.#fail(st, 'resolve');
+    } finally {
+      frame.fill(0);
+    }
+  }
+
+  #maxResponse() {
+    return (this.#maxResp ??= this.#core.x.vl_w_limit(LIMIT_RESPONSE_BYTES));
+  }
+
+  /** The core's request limits (src/limits.h), read once per instance. */
+  #limits() {
+    const x = this.#core.x;
+    return (this.#reqLimits ??= { body: x.vl_w_limit(2), url: x.vl_w_limit(3), header: x.vl_w_limit(4), headers: x.vl_w_limit(5) });
   }
 
   /**
@@ -397,17 +494,35 @@ export class Vault {
     return postmanSecretResolver(this, options);
   }
 
-  /** Performs a job, or joins an identical one already in flight (one fetch for concurrent misses). */
+  /** Performs a job, or joins an identical one already in flight (one fetch
+   * for concurrent misses). Returns {promise, release}: each reader calls
+   * release() once it has copied the answer into wasm, and the last one
+   * zeroes the answer's body (it may hold a value). */
   #perform(req) {
     const gen = this.#gen;
-    const same = this.#inflight.find((f) => f.gen === gen && sameJob(f.req, req));
-    if (same) return same.promise;
-    const entry = { req, gen, promise: null };
-    entry.promise = Promise.resolve()
-      .then(() => this.#transport.perform(req))
-      .finally(() => this.#inflight.splice(this.#inflight.indexOf(entry), 1));
-    this.#inflight.push(entry);
-    return entry.promise;
+    let entry = this.#inflight.find((f) => f.gen === gen && sameJob(f.req, req));
+    if (!entry) {
+      entry = { req, gen, readers: 0, promise: null };
+      entry.promise = Promise.resolve().then(() => this.#transport.perform(req));
+      this.#inflight.push(entry);
+      entry.promise.then(
+        () => this.#settled(entry),
+        () => this.#settled(entry),
+      );
+    }
+    entry.readers++;
+    const e = entry;
+    return {
+      promise: e.promise,
+      release(res) {
+        if (--e.readers === 0 && res?.body instanceof Uint8Array) res.body.fill(0);
+      },
+    };
+  }
+
+  #settled(entry) {
+    const i = this.#inflight.indexOf(entry);
+    if (i >= 0) this.#inflight.splice(i, 1);
   }
 
   /**

@@ -117,12 +117,34 @@ function check(value, where, index, part) {
 }
 
 /**
+ * The core's input limits, checked before a byte is copied into wasm (a 50 MB
+ * body must not grow its memory for good only to be refused there). Lengths
+ * in UTF-16 units are lower bounds of the UTF-8 the core would see; the core
+ * checks the exact byte counts again.
+ * @param {{body:number,url:number,header:number,headers:number}} limits
+ */
+function checkLimits(p, limits) {
+  const over = (what, n, max) => {
+    throw new VaultError('limit', `request: ${what} longer than ${max} bytes (at least ${n}); nothing was copied into the core`);
+  };
+  if (p.url.length > limits.url) over('url', p.url.length, limits.url);
+  if (p.list.length > limits.headers) throw new VaultError('limit', `request: ${p.list.length} headers, limit is ${limits.headers}`);
+  for (let i = 0; i < p.list.length; i++) {
+    if (p.list[i][0].length > limits.header) over(`header ${i} name`, p.list[i][0].length, limits.header);
+    if (p.list[i][1].length > limits.header) over(`header ${i} value`, p.list[i][1].length, limits.header);
+  }
+  const bodyLen = p.body === null ? 0 : p.body.length;
+  if (bodyLen > limits.body) over('body', bodyLen, limits.body);
+}
+
+/**
  * Encodes a request straight into memory obtained from alloc(size) → {u8, ptr}
  * (the wasm heap): one allocation, no intermediate copies of a large body.
  * Returns {ptr, len, shape, bodyKind, parts} (parts: the validated request).
  */
-export function encodeRequestInto(req, alloc, release) {
+export function encodeRequestInto(req, alloc, release, limits) {
   const p = parts(req);
+  if (limits) checkLimits(p, limits);
   // Most text is ASCII: size the buffer for that first (one byte per code
   // unit), and only if a string does not fit, again for the worst case (3).
   // Every byte of a block is wiped when it is freed, so a tight block is cheaper.

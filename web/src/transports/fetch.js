@@ -1,28 +1,65 @@
 // The direct transport: runs one core job with fetch(), with a timeout, bounded
 // retries with backoff and jitter on 429/5xx and network errors (honouring
-// Retry-After), and one in-flight request per identical job.
+// Retry-After), and a cap on the answer's size.
+
+/** The core's VL_MAX_RESPONSE_BYTES (src/limits.h): an answer past it is refused unread. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /**
- * @param {{timeoutMs?: number, retries?: number, baseDelayMs?: number, fetch?: typeof fetch}} [opts]
+ * Reads a response body incrementally, stopping (and cancelling the stream)
+ * once it passes `max` bytes: a hostile answer never makes the page buffer
+ * more than the core would take. Chunks read so far are zeroed when it stops.
  */
-/** A key naming the whole request (method, URL, headers, body), or null for big bodies. */
-function identity(req) {
-  let body = '';
-  if (typeof req.body === 'string') body = 's' + req.body;
-  else if (req.body) {
-    const b = req.body instanceof Uint8Array ? req.body : new Uint8Array(req.body);
-    if (b.length > 65536) return null;
-    body = 'b' + String.fromCharCode.apply(null, b.length ? Array.from(b) : []);
+async function readCapped(res, max) {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => {});
+    return null;
   }
-  return JSON.stringify([req.method, req.url, req.headers, body]);
+  if (!res.body || typeof res.body.getReader !== 'function') {
+    const all = new Uint8Array(await res.arrayBuffer());
+    if (all.length > max) {
+      all.fill(0);
+      return null;
+    }
+    return all;
+  }
+  const reader = res.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    chunks.push(value);
+    if (total > max) {
+      for (const c of chunks) c.fill(0);
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+  }
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+    c.fill(0); // the answer may hold a value: one copy, handed to the core
+  }
+  return body;
 }
 
+/**
+ * The direct transport. It performs every job it is given: identical jobs are
+ * merged by the vault before they get here, so this transport builds no key
+ * out of a request (a key string would hold its tokens and credentials).
+ * @param {{timeoutMs?: number, retries?: number, baseDelayMs?: number, maxResponseBytes?: number, fetch?: typeof fetch}} [opts]
+ */
 export function fetchTransport(opts = {}) {
   const timeoutMs = opts.timeoutMs ?? 15000;
   const retries = opts.retries ?? 2;
   const baseDelayMs = opts.baseDelayMs ?? 200;
+  const maxResponseBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const doFetch = opts.fetch ?? ((...a) => globalThis.fetch(...a));
-  const inflight = new Map();
 
   async function once(req) {
     const ctl = new AbortController();
@@ -37,8 +74,10 @@ export function fetchTransport(opts = {}) {
         cache: 'no-store',
         redirect: 'error',
       });
-      const body = new Uint8Array(await res.arrayBuffer());
-      return { status: res.status, headers: [...res.headers.entries()], body };
+      const headers = [...res.headers.entries()];
+      const body = await readCapped(res, maxResponseBytes);
+      if (!body) return { status: res.status, headers, body: new Uint8Array(0), tooLarge: true };
+      return { status: res.status, headers, body };
     } catch (e) {
       // status 0: network failure, CORS refusal or timeout (the core reports "unreachable").
       return { status: 0, headers: [['x-vaultlink-error', e && e.name === 'AbortError' ? 'timeout' : 'network']], body: new Uint8Array(0) };
@@ -53,6 +92,7 @@ export function fetchTransport(opts = {}) {
       res = await once(req);
       const retryable = res.status === 0 || res.status === 429 || res.status >= 500;
       if (!retryable || attempt >= retries) return res;
+      res.body.fill(0);
       const ra = Number(new Map(res.headers).get('retry-after'));
       const delay = Number.isFinite(ra) && ra >= 0 ? Math.min(ra * 1000, 10000) : baseDelayMs * 2 ** attempt * (0.5 + Math.random());
       await new Promise((r) => setTimeout(r, delay));
@@ -61,15 +101,6 @@ export function fetchTransport(opts = {}) {
 
   return {
     name: 'fetch',
-    perform(req) {
-      const key = identity(req);
-      if (key === null) return withRetries(req);
-      let p = inflight.get(key);
-      if (!p) {
-        p = withRetries(req).finally(() => inflight.delete(key));
-        inflight.set(key, p);
-      }
-      return p;
-    },
+    perform: withRetries,
   };
 }
