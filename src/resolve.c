@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "crypto/hash.h"
 #include "engine.h"
 #include "limits.h"
 #include "mem.h"
@@ -41,6 +42,8 @@ typedef struct {
   uint8_t *req; /* reqcodec; may carry credentials (signatures, tokens): wiped */
   size_t len;
   int handed, done;
+  int shared; /* answered with the answer to an identical job (vl_vault_job_done) */
+  uint8_t identity[VL_JOB_IDENTITY_LEN];
 } vl_jobrec;
 
 /* A value opened for this render only; wiped when the render ends. */
@@ -420,6 +423,51 @@ static vl_step_kind run_step(vl_resolve *r, const vl_provider_ops *ops, vl_pstat
   return kind;
 }
 
+/* Header names that change between two signings of one request under the
+ * same credentials (SigV4's date and signature): not part of an identity. */
+static int volatile_header(const vl_slice *name) {
+  static const char *const names[] = {"authorization", "x-amz-date"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    size_t n = strlen(names[i]);
+    if (name->n != n) continue;
+    size_t k = 0;
+    while (k < n && (name->p[k] | 0x20) == names[i][k]) k++;
+    if (k == n) return 1;
+  }
+  return 0;
+}
+
+/* identity = HMAC-SHA256(idkey, provider ‖ credential epoch ‖ cache epoch ‖ method ‖ url ‖
+ * stable headers ‖ body)[0..16], each part length-prefixed. The epoch stands
+ * for the credentials, so the Authorization header can be left out. */
+static void job_identity(const vl_vault *v, const vl_task *t, vl_jobrec *j) {
+  memset(j->identity, 0, sizeof j->identity);
+  vl_request q;
+  char err[64];
+  if (!j->req || vl_request_decode(j->req, j->len, &q, err, sizeof err) != VL_OK) return;
+  vl_buf b;
+  vl_buf_init(&b, 0);
+  vl_buf_put_u32(&b, (uint32_t)t->pid);
+  vl_buf_put_u32(&b, t->epoch);
+  vl_buf_put_u32(&b, t->cache_epoch); /* a fetch from before a reset serves nobody after it */
+  vl_wire_put_field(&b, q.method.p, q.method.n);
+  vl_wire_put_field(&b, q.url.p, q.url.n);
+  for (size_t i = 0; i < q.header_count; i++) {
+    if (volatile_header(&q.headers[i].name)) continue;
+    vl_wire_put_field(&b, q.headers[i].name.p, q.headers[i].name.n);
+    vl_wire_put_field(&b, q.headers[i].value.p, q.headers[i].value.n);
+  }
+  vl_wire_put_field(&b, q.body.p, q.body.n);
+  vl_request_clear(&q);
+  if (!b.failed) {
+    uint8_t mac[VL_SHA256_LEN];
+    vl_hmac_sha256(v->idkey, sizeof v->idkey, b.p, b.len, mac);
+    memcpy(j->identity, mac, sizeof j->identity);
+    vl_wipe(mac, sizeof mac);
+  }
+  vl_buf_free(&b); /* wipes: it held the request's credentials */
+}
+
 /* Applies a provider step's outcome to task ti. */
 static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_out *o) {
   vl_task *t = &r->tasks[ti];
@@ -438,6 +486,7 @@ static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_ou
       j->id = r->v->next_job_id;
       j->task = ti;
       j->req = vl_buf_take(&o->job, &j->len);
+      job_identity(r->v, t, j);
       t->state = TASK_PENDING;
     }
   } else if (kind == VL_STEP_VALUE) {
@@ -645,6 +694,7 @@ vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job) {
     job->id = j->id;
     job->request = j->req;
     job->request_len = j->len;
+    memcpy(job->identity, j->identity, sizeof job->identity);
     return VL_OK;
   }
   return VL_ERR_DONE;
@@ -861,6 +911,50 @@ vl_status vl_vault_resolve_close(vl_vault *v, uint32_t handle) {
   vl_resolve *r = s->r;
   s->r = NULL; /* the generation stays: this handle never matches again */
   vl_resolve_free(r);
+  return VL_OK;
+}
+
+static vl_jobrec *find_job(vl_resolve *r, uint32_t id) {
+  for (size_t i = 0; i < r->njobs; i++)
+    if (r->jobs[i].id == id) return &r->jobs[i];
+  return NULL;
+}
+
+vl_status vl_resolve_job_request(vl_resolve *r, uint32_t id, const uint8_t **req, size_t *len) {
+  const vl_jobrec *j = r ? find_job(r, id) : NULL;
+  if (!j || !j->handed || j->done || !j->req) return VL_ERR_NOT_FOUND;
+  *req = j->req;
+  *len = j->len;
+  return VL_OK;
+}
+
+static int identity_set(const uint8_t *id) {
+  uint8_t any = 0;
+  for (size_t i = 0; i < VL_JOB_IDENTITY_LEN; i++) any |= id[i];
+  return any != 0;
+}
+
+vl_status vl_vault_job_done(vl_vault *v, uint32_t handle, uint32_t id, uint32_t http_status, const uint8_t *resp,
+                            size_t resp_len, uint64_t now_ms) {
+  vl_resolve *r = vl_vault_resolve_get(v, handle);
+  if (!r) return VL_ERR_NOT_FOUND;
+  const vl_jobrec *j = find_job(r, id);
+  if (j && j->done && j->shared) return VL_OK; /* an identical job's answer came first */
+  uint8_t identity[VL_JOB_IDENTITY_LEN] = {0};
+  if (j) memcpy(identity, j->identity, sizeof identity);
+  vl_status st = vl_resolve_job_done(r, id, http_status, resp, resp_len, now_ms);
+  if (st || !identity_set(identity)) return st;
+  /* Every other job handed out for the same request gets the same answer:
+   * the caller performed it once (and a tunnel's answer never leaves wasm). */
+  for (size_t s = 0; s < VL_MAX_RESOLVES; s++) {
+    vl_resolve *o = v->rslots[s].r;
+    for (size_t i = 0; o && i < o->njobs; i++) {
+      vl_jobrec *k = &o->jobs[i];
+      if (!k->handed || k->done || memcmp(k->identity, identity, sizeof identity) != 0) continue;
+      k->shared = 1;
+      (void)vl_resolve_job_done(o, k->id, http_status, resp, resp_len, now_ms); /* may grow o->jobs */
+    }
+  }
   return VL_OK;
 }
 

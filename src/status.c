@@ -21,6 +21,27 @@ const char *vl_strerror(vl_status status) {
   return "unknown status";
 }
 
+const char *vl_status_code(vl_status status) {
+  switch (status) {
+    case VL_OK: return "ok";
+    case VL_ERR_NOMEM: return "nomem";
+    case VL_ERR_ARG: return "bad_argument";
+    case VL_ERR_LIMIT: return "limit";
+    case VL_ERR_FORMAT: return "format";
+    case VL_ERR_REFERENCE: return "bad_reference";
+    case VL_ERR_STATE: return "state";
+    case VL_ERR_NOT_FOUND: return "not_found";
+    case VL_ERR_CRYPTO: return "crypto";
+    case VL_ERR_AUTH: return "auth";
+    case VL_ERR_EXPIRED: return "expired";
+    case VL_ERR_UNSUPPORTED: return "unsupported";
+    case VL_ERR_DONE: return "done";
+    case VL_ERR_WRONG_RECIPIENT: return "wrong_recipient";
+    case VL_ERR_REF_MISMATCH: return "reference_mismatch";
+  }
+  return "error";
+}
+
 static const struct {
   const char *code;
   const char *message;

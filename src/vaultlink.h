@@ -52,6 +52,10 @@ typedef enum {
 /* A static, human-readable name for a status. Never NULL. */
 const char *vl_strerror(vl_status status);
 
+/* A stable snake_case code for a status ("bad_argument", "limit", …): the JS
+ * shim's VaultError codes come from here. "error" for an unknown value. */
+const char *vl_status_code(vl_status status);
+
 /* Why a {{vault:NAME}} token was left literal (Postman's troubleshooting list). */
 typedef enum {
   VL_REASON_NONE = 0,
@@ -184,11 +188,18 @@ enum {
 };
 
 /* One HTTP job for the caller to perform. request is in the reqcodec wire
- * format and stays valid until the job is done or the resolve is freed. */
+ * format and stays valid until the job is done or the resolve is freed.
+ * identity names what the job asks for (a keyed hash under a per-vault
+ * random key, so it reveals nothing about the credentials in the request):
+ * two jobs with the same identity, in any resolves of one vault, are the
+ * same request under the same credentials, and one answer serves both. A
+ * signature's timestamp does not change it. */
+#define VL_JOB_IDENTITY_LEN 16
 typedef struct {
   uint32_t id;
   const uint8_t *request;
   size_t request_len;
+  uint8_t identity[VL_JOB_IDENTITY_LEN];
 } vl_job;
 
 /*
@@ -219,6 +230,10 @@ unsigned vl_resolve_take_touched(vl_resolve *r);
 
 /* The next job not yet handed out; VL_ERR_DONE when there is none right now. */
 vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job);
+
+/* The request of job id while it is outstanding (handed out, not answered);
+ * VL_ERR_NOT_FOUND otherwise. The bytes stay owned by the resolve. */
+vl_status vl_resolve_job_request(vl_resolve *r, uint32_t id, const uint8_t **req, size_t *len);
 
 /* Ingest: the response to job id (reqcodec response format). http_status 0
  * means the transport failed (network, CORS, timeout). May queue follow-up jobs. */
@@ -258,6 +273,17 @@ vl_status vl_vault_resolve_open(vl_vault *v, uint8_t *req, size_t req_len, uint3
                                 uint32_t *handle);
 vl_resolve *vl_vault_resolve_get(vl_vault *v, uint32_t handle);
 vl_status vl_vault_resolve_close(vl_vault *v, uint32_t handle);
+
+/*
+ * Ingests the answer to job id of the resolve handle names (as
+ * vl_resolve_job_done), then gives the same answer to every other job handed
+ * out, in any open resolve of the vault, with the same identity: a caller
+ * performs identical jobs once. An answer for a job that was already answered
+ * that way is ignored (VL_OK). VL_ERR_NOT_FOUND for a handle that is not open
+ * or a job that is not outstanding.
+ */
+vl_status vl_vault_job_done(vl_vault *v, uint32_t handle, uint32_t id, uint32_t http_status, const uint8_t *resp,
+                            size_t resp_len, uint64_t now_ms);
 
 /* ---------------------------------------------------------------- memory */
 

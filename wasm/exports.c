@@ -10,14 +10,26 @@
 
 #include "limits.h"
 #include "mem.h"
+#include "policy.h"
+#include "reqcodec.h"
 #include "scrub.h"
 #include "sigv4.h"
 #include "vaultlink.h"
 
-static uintptr_t outbox[5];
+/* One convention for every entry point that does something: it returns a
+ * vl_status, and whatever else it produces goes to the outbox, which the
+ * bridge reads right after the call. Pure queries (vl_w_outbox, vl_w_limit,
+ * vl_w_status_code, vl_w_last_error) return their value. */
+static uintptr_t outbox[8];
+static uint8_t job_identity[VL_JOB_IDENTITY_LEN];
+static char job_host[VL_MAX_DOMAIN_BYTES + 3];
 
 static uint64_t ms(double now) {
   return now > 0 ? (uint64_t)now : 0;
+}
+
+static void clear_outbox(void) {
+  memset(outbox, 0, sizeof outbox);
 }
 
 /* The core's limits the shim checks before it copies anything in (src/limits.h). */
@@ -36,18 +48,28 @@ uintptr_t *vl_w_outbox(void) {
   return outbox;
 }
 
-void vl_w_scrub_stack(void) {
-  vl_scrub_stack();
+/* The stable code of a status ("bad_argument"): the shim's error codes. */
+const char *vl_w_status_code(int st) {
+  return vl_status_code((vl_status)st);
 }
 
-vl_vault *vl_w_vault_new(uint32_t cache_ttl_minutes) {
+const char *vl_w_last_error(const vl_vault *v) {
+  return vl_vault_last_error(v);
+}
+
+/* outbox[0] = the vault. */
+int vl_w_vault_new(uint32_t cache_ttl_minutes) {
+  clear_outbox();
   vl_options o = {cache_ttl_minutes};
-  return vl_vault_new(&o);
+  vl_vault *v = vl_vault_new(&o);
+  outbox[0] = (uintptr_t)v;
+  return v ? VL_OK : VL_ERR_NOMEM;
 }
 
-void vl_w_vault_free(vl_vault *v) {
+int vl_w_vault_free(vl_vault *v) {
   vl_vault_free(v);
   vl_scrub_stack();
+  return VL_OK;
 }
 
 int vl_w_link(vl_vault *v, const uint8_t *name, size_t name_len, const uint8_t *def, size_t def_len,
@@ -57,9 +79,21 @@ int vl_w_link(vl_vault *v, const uint8_t *name, size_t name_len, const uint8_t *
   return st;
 }
 
+int vl_w_unlink(vl_vault *v, const uint8_t *name, size_t name_len) {
+  int st = vl_vault_unlink(v, name, name_len);
+  vl_scrub_stack();
+  return st;
+}
+
+int vl_w_set_enabled(vl_vault *v, const uint8_t *name, size_t name_len, int enabled) {
+  return vl_vault_set_enabled(v, name, name_len, enabled);
+}
+
+/* outbox = {json, json_len}: the caller frees it. */
 int vl_w_list(const vl_vault *v) {
   uint8_t *out = 0;
   size_t len = 0;
+  clear_outbox();
   int st = vl_vault_list(v, &out, &len);
   outbox[0] = (uintptr_t)out;
   outbox[1] = len;
@@ -67,28 +101,70 @@ int vl_w_list(const vl_vault *v) {
 }
 
 /* Resolves are named by handles the core checks (vl_vault_resolve_get): a
- * late call for a finished resolve is refused, never a use of freed memory. */
+ * late call for a finished resolve is refused, never a use of freed memory.
+ * outbox = {id, request, request_len, identity (VL_JOB_IDENTITY_LEN bytes)}. */
 int vl_w_next_job(vl_vault *v, uint32_t h) {
-  vl_job job = {0, 0, 0};
+  vl_job job;
+  memset(&job, 0, sizeof job);
+  clear_outbox();
   vl_resolve *r = vl_vault_resolve_get(v, h);
   int st = r ? vl_resolve_next_job(r, &job) : VL_ERR_NOT_FOUND;
+  memcpy(job_identity, job.identity, sizeof job_identity);
   outbox[0] = job.id;
   outbox[1] = (uintptr_t)job.request;
   outbox[2] = job.request_len;
+  outbox[3] = (uintptr_t)job_identity;
   return st;
+}
+
+/* The request of job id while it is outstanding: outbox = {request, len}
+ * (owned by the core; valid until the job is answered). */
+int vl_w_job_request(vl_vault *v, uint32_t h, uint32_t id) {
+  clear_outbox();
+  const uint8_t *req = 0;
+  size_t len = 0;
+  vl_resolve *r = vl_vault_resolve_get(v, h);
+  int st = r ? vl_resolve_job_request(r, id, &req, &len) : VL_ERR_NOT_FOUND;
+  outbox[0] = (uintptr_t)req;
+  outbox[1] = len;
+  return st;
+}
+
+/* Where job id goes, for a transport that routes (not secret):
+ * outbox = {scheme (1 http, 2 https), port, host, host_len}. */
+int vl_w_job_origin(vl_vault *v, uint32_t h, uint32_t id) {
+  clear_outbox();
+  const uint8_t *req = 0;
+  size_t len = 0;
+  vl_request q;
+  char err[64];
+  vl_resolve *r = vl_vault_resolve_get(v, h);
+  int st = r ? vl_resolve_job_request(r, id, &req, &len) : VL_ERR_NOT_FOUND;
+  if (st) return st;
+  st = vl_request_decode(req, len, &q, err, sizeof err);
+  if (st) return st;
+  vl_origin o;
+  vl_origin_parse(q.url.p, q.url.n, &o);
+  vl_request_clear(&q);
+  if (!o.determined || !o.scheme) return VL_ERR_FORMAT;
+  memcpy(job_host, o.host, o.host_len);
+  outbox[0] = o.scheme;
+  outbox[1] = (uintptr_t)(o.port >= 0 ? o.port : o.scheme == VL_SCHEME_HTTPS ? 443 : 80);
+  outbox[2] = (uintptr_t)job_host;
+  outbox[3] = o.host_len;
+  return VL_OK;
 }
 
 int vl_w_job_done(vl_vault *v, uint32_t h, uint32_t id, uint32_t http_status, const uint8_t *resp, size_t len,
                   double now) {
+  int st = vl_vault_job_done(v, h, id, http_status, resp, len, ms(now));
   vl_resolve *r = vl_vault_resolve_get(v, h);
-  if (!r) return VL_ERR_NOT_FOUND;
-  int st = vl_resolve_job_done(r, id, http_status, resp, len, ms(now));
   (void)vl_resolve_take_touched(r); /* a response was parsed: always the full depth */
   vl_scrub_stack();
   return st;
 }
 
-/* Renders into the outbox: {out, out_len, report, report_len}. The stack is
+/* Renders into outbox[1..4]: {out, out_len, report, report_len}. The stack is
  * scrubbed when a value was opened (nothing else secret is touched by a
  * render), and only as deep as a render goes (tests/c/test_wasm_stack.c measures it):
  * see scrub_after(). */
@@ -96,10 +172,10 @@ static int render_to_outbox(vl_resolve *r, double now) {
   uint8_t *out = 0, *report = 0;
   size_t out_len = 0, report_len = 0;
   int st = vl_resolve_render(r, ms(now), &out, &out_len, &report, &report_len);
-  outbox[0] = (uintptr_t)out;
-  outbox[1] = out_len;
-  outbox[2] = (uintptr_t)report;
-  outbox[3] = report_len;
+  outbox[1] = (uintptr_t)out;
+  outbox[2] = out_len;
+  outbox[3] = (uintptr_t)report;
+  outbox[4] = report_len;
   return st;
 }
 
@@ -114,6 +190,7 @@ static void scrub_after(vl_resolve *r) {
 }
 
 int vl_w_render(vl_vault *v, uint32_t h, double now) {
+  clear_outbox();
   vl_resolve *r = vl_vault_resolve_get(v, h);
   if (!r) return VL_ERR_NOT_FOUND;
   int st = render_to_outbox(r, now);
@@ -122,26 +199,25 @@ int vl_w_render(vl_vault *v, uint32_t h, double now) {
 }
 
 /* Takes ownership of req (allocated with vl_alloc by the bridge): no copy.
- * The whole resolve in one call when no fetch is needed (local and cached
- * secrets): returns 0 with the render in the outbox and its status in
- * outbox[4]. Otherwise returns the resolve's handle, for
- * next_job/job_done/render/resolve_free. */
-uint32_t vl_w_resolve(vl_vault *v, uint8_t *req, size_t len, uint32_t flags, double now) {
+ * outbox[0] = the resolve's handle while it has jobs for the caller (then
+ * next_job/job_done/render/resolve_free), or 0 when the whole resolve was
+ * done in this call (local and cached secrets), with the render in
+ * outbox[1..4]. */
+int vl_w_resolve(vl_vault *v, uint8_t *req, size_t len, uint32_t flags, double now) {
   uint32_t h = 0;
-  memset(outbox, 0, sizeof outbox);
+  clear_outbox();
   int st = vl_vault_resolve_open(v, req, len, flags, ms(now), &h);
-  vl_resolve *r = st == VL_OK ? vl_vault_resolve_get(v, h) : NULL;
-  if (r && vl_resolve_jobs_waiting(r)) {
+  if (st) return st;
+  vl_resolve *r = vl_vault_resolve_get(v, h);
+  if (vl_resolve_jobs_waiting(r)) {
     scrub_after(r); /* planning may have signed with credentials */
-    return h;
+    outbox[0] = h;
+    return VL_OK;
   }
-  if (r) {
-    st = render_to_outbox(r, now);
-    scrub_after(r);
-    vl_vault_resolve_close(v, h);
-  }
-  outbox[4] = (uintptr_t)st;
-  return 0;
+  st = render_to_outbox(r, now);
+  scrub_after(r);
+  vl_vault_resolve_close(v, h);
+  return st;
 }
 
 /* VL_ERR_NOT_FOUND for a handle that is not open: nothing is touched. */
@@ -161,22 +237,28 @@ int vl_w_disconnect(vl_vault *v, const char *provider) {
   return st;
 }
 
+/* outbox = {json, json_len}: the caller frees it. */
 int vl_w_status(vl_vault *v, double now) {
   uint8_t *out = 0;
   size_t len = 0;
+  clear_outbox();
   int st = vl_vault_status(v, ms(now), &out, &len);
   outbox[0] = (uintptr_t)out;
   outbox[1] = len;
   return st;
 }
 
-void vl_w_reset_cache(vl_vault *v) {
+int vl_w_reset_cache(vl_vault *v) {
   vl_vault_reset_cache(v); /* opens provider state to forget names */
   vl_scrub_stack();
+  return VL_OK;
 }
 
-uint32_t vl_w_sweep(vl_vault *v, double now) {
-  return (uint32_t)vl_vault_sweep(v, ms(now));
+/* outbox[0] = how many cache entries went. */
+int vl_w_sweep(vl_vault *v, double now) {
+  clear_outbox();
+  outbox[0] = (uintptr_t)vl_vault_sweep(v, ms(now));
+  return VL_OK;
 }
 
 int vl_w_set_cache_ttl(vl_vault *v, uint32_t minutes) {

@@ -11,6 +11,7 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { Aes128Gcm, Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 
 import { loadCore } from '../../web/src/bridge.js';
+import { TEST_WASM } from '../js/testwasm.mjs';
 
 if (!globalThis.crypto) globalThis.crypto = webcrypto;
 
@@ -24,7 +25,7 @@ const enc = new TextEncoder();
 const u8 = (b) => new Uint8Array(b);
 const suiteFor = (a) => new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: a.make() });
 
-const core = await loadCore();
+const core = await loadCore(TEST_WASM);
 const x = core.x;
 const skP = core.put(new Uint8Array(32));
 const pkP = core.put(new Uint8Array(32));

@@ -8,6 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { loadCore } from '../../web/src/bridge.js';
+import { TEST_WASM } from '../js/testwasm.mjs';
 import { createVault } from 'vaultlink';
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -41,7 +42,7 @@ const request = () =>
     body: BODY,
   });
 
-const core = await loadCore();
+const core = await loadCore(TEST_WASM);
 const x = core.x;
 const cstr = (s) => core.put(new TextEncoder().encode(s + '\0'));
 const [pAk, pSk, pRegion, pHost] = [creds.accessKeyId, creds.secretAccessKey, 'us-east-1', 'secretsmanager.us-east-1.amazonaws.com'].map(cstr);
@@ -86,7 +87,8 @@ const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf';
 const values = { s64: 'v'.repeat(64), s4k: 'w'.repeat(4096) };
 const transport = {
   name: 'fake',
-  async perform(req) {
+  async perform(job) {
+    const req = job.request();
     const id = JSON.parse(new TextDecoder().decode(req.body)).SecretId;
     const v = id.includes('big') ? values.s4k : values.s64;
     return { status: 200, headers: [['content-type', 'application/x-amz-json-1.1']], body: new TextEncoder().encode(JSON.stringify({ SecretString: v })) };

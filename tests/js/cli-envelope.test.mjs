@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { loadCore } from '../../web/src/bridge.js';
+import { TEST_WASM } from './testwasm.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(process.env.VL_BUILD_DIR || join(here, '../../build/native'), 'vaultlink');
@@ -40,7 +41,7 @@ test('keygen writes the secret key to a 0600 file and only the public key to std
 });
 
 test('envelopes sealed by the CLI open in wasm, and wasm-sealed ones open in the CLI', { skip }, async () => {
-  const core = await loadCore();
+  const core = await loadCore(TEST_WASM);
   const x = core.x;
   const pk = hex(run(['keygen', '--out', join(dir, 'k2')]).stdout.toString());
   const skP = core.put(hex(readFileSync(join(dir, 'k2'), 'utf8')));

@@ -36,7 +36,8 @@ function recordJobDone(core, calls) {
 test('§1: a transport that rejects one job ends nothing early; a slower answer never reaches another resolve', async () => {
   const calls = [];
   const transport = {
-    async perform(req) {
+    async perform(job) {
+      const req = job.request();
       const id = secretIdOf(req);
       if (id === ARN('x')) {
         await sleep(5);
@@ -99,7 +100,8 @@ test('§3: a value fetched before a reconnect is not cached; the resolve fetches
   const seenKeys = [];
   let gate;
   const transport = {
-    async perform(req) {
+    async perform(job) {
+      const req = job.request();
       const auth = req.headers.find(([k]) => k.toLowerCase() === 'authorization')[1];
       const key = /Credential=([^/]+)/.exec(auth)[1];
       seenKeys.push(key);

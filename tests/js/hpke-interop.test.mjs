@@ -10,6 +10,7 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { Aes128Gcm, Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 
 import { loadCore } from '../../web/src/bridge.js';
+import { TEST_WASM } from './testwasm.mjs';
 
 if (!globalThis.crypto) globalThis.crypto = webcrypto;
 
@@ -138,7 +139,7 @@ async function openEnvelopeJs(suite, keyPair, env, now) {
   return u8(await recipient.open(env.slice(60 + refLen), header));
 }
 
-const core = await loadCore();
+const core = await loadCore(TEST_WASM);
 const w = new Wasm(core);
 
 for (const aead of AEADS) {

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { loadCore } from '../../web/src/bridge.js';
+import { TEST_WASM } from './testwasm.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const vectorsDir = process.env.VL_VECTORS_DIR || join(here, '../../../shared/vectors');
@@ -30,7 +31,7 @@ function occurrences(haystack, needle) {
 
 for (const v of vectors.filter((s) => s.aead_id !== 0xffff)) {
   test(`aead ${v.aead_id}: no HPKE secret survives an open in wasm memory`, async () => {
-    const core = await loadCore();
+    const core = await loadCore(TEST_WASM);
     const x = core.x;
     const e = v.encryptions[0];
     const [sk, pk, enc, info, aad, ct, pt] = [v.skRm, v.pkRm, v.enc, v.info, e.aad, e.ct, e.pt].map(hex);

@@ -53,7 +53,8 @@ function fakeTransport(envelopes) {
   const t = {
     name: 'fake',
     requests: 0,
-    async perform(req) {
+    async perform(job) {
+      const req = job.request();
       t.requests++;
       await new Promise((r) => setTimeout(r, 1));
       if (envelopes[req.url]) return { status: 200, headers: [], body: envelopes[req.url] };

@@ -14,7 +14,8 @@ function relay(routes) {
   const t = {
     name: 'relay',
     seen: [],
-    async perform(req) {
+    async perform(job) {
+      const req = job.request();
       t.seen.push(req);
       const r = routes[req.url];
       if (!r) return { status: 404, headers: [], body: new Uint8Array(0) };

@@ -15,7 +15,8 @@ function countingTransport(envelopes, delayMs = 20) {
   const t = {
     name: 'counting',
     calls: [],
-    async perform(req) {
+    async perform(job) {
+      const req = job.request();
       t.calls.push(req);
       await new Promise((r) => setTimeout(r, delayMs));
       if (envelopes[req.url]) return { status: 200, headers: [], body: envelopes[req.url] };

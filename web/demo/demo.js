@@ -57,12 +57,12 @@ let suppressed = 0;
 const realTransport = fetchTransport();
 const demoTransport = {
   name: 'demo',
-  perform(req) {
+  perform(job) {
     if (previewing) {
       suppressed++;
       return Promise.resolve({ status: 0, headers: [['x-vaultlink-error', 'preview']], body: new Uint8Array(0) });
     }
-    return realTransport.perform(req);
+    return realTransport.perform(job);
   },
 };
 

@@ -1,10 +1,26 @@
-// The only code that touches WebAssembly memory. It loads the core (a
-// standalone wasm module with two imports), copies bytes in and out, and
-// zero-fills every buffer it hands back before freeing it.
+// The whole JS↔wasm ABI: the only code that touches WebAssembly memory. It
+// loads the core (a standalone wasm module with two imports), copies bytes in
+// and out, zero-fills every buffer it hands back before freeing it, maps the
+// core's statuses to VaultError codes (the codes come from C), and runs the
+// plan → jobs → render loop of a resolve. Transports get opaque Job objects:
+// a job becomes a JS request only when a transport asks for one.
+//
+// Every core entry point returns a vl_status; what else it produces is in the
+// outbox (wasm/exports.c), read right after the call.
+
+import { VaultError } from './errors.js';
+import { encodeRequestInto, encodeRequest, decodeRequest, applyPatchOutput } from './wire.js';
 
 const DEFAULT_WASM_URL = new URL('../dist/vaultlink.wasm', import.meta.url);
-
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+const VL_OK = 0;
+const VL_DONE = 12;
+const FLAG_POSTMAN_COMPAT = 1;
+const FLAG_PATCH = 2;
+const LIMITS = { response: 1, body: 2, url: 3, header: 4, headers: 5 }; // vl_w_limit() ids
 
 /** Reads the module bytes: fs in Node for file: URLs, fetch everywhere else. */
 async function readWasm(url) {
@@ -66,7 +82,51 @@ export function loadCoreSync(module) {
   return core;
 }
 
+const hex = (u8) => Array.from(u8, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * One job of a resolve, as a transport sees it: opaque. `identity` (computed
+ * by the core, a keyed hash) names what it asks for; `origin()` says where it
+ * goes; `request()` turns it into a JS request — only a transport that does
+ * the I/O in JS (fetch) asks for that.
+ */
+export class Job {
+  #core;
+  #v;
+  #run;
+  #id;
+  /** @internal */
+  constructor(core, v, run, id, identity) {
+    this.#core = core;
+    this.#v = v;
+    this.#run = run;
+    this.#id = id;
+    /** Hex: two jobs with the same identity are one request (dedupe on it). */
+    this.identity = identity;
+  }
+
+  #open() {
+    if (!this.#run.open || !this.#core.x) throw new VaultError('state', 'this job is finished: its resolve ended');
+  }
+
+  /** {scheme: 'https'|'http', host, port}: not secret (a provider's host). */
+  origin() {
+    this.#open();
+    return this.#core.jobOrigin(this.#v, this.#run.h, this.#id);
+  }
+
+  /** The HTTP request {method, url, headers: [[name, value]], body?}: its
+   * headers hold credentials (bearer tokens, signatures) as JS strings. */
+  request() {
+    this.#open();
+    return this.#core.jobRequest(this.#v, this.#run.h, this.#id);
+  }
+}
+
 export class Core {
+  #codes = new Map();
+  #limits = null;
+
   attach(instance, module) {
     this.module = module; // kept after destroy(): compiled code, no state
     this.x = instance.exports;
@@ -75,6 +135,8 @@ export class Core {
     this.outbox = this.x.vl_w_outbox() >>> 0;
   }
 
+  // ---------------------------------------------------------------- memory
+
   /** A fresh view: memory growth detaches old ones. */
   u8() {
     if (!this.u8View || this.u8View.buffer !== this.memory.buffer) this.u8View = new Uint8Array(this.memory.buffer);
@@ -82,9 +144,8 @@ export class Core {
   }
 
   out(i) {
-    // One view, made again only after memory growth detached the old one.
     if (!this.outView || this.outView.buffer !== this.memory.buffer) {
-      this.outView = new Uint32Array(this.memory.buffer, this.outbox, 5);
+      this.outView = new Uint32Array(this.memory.buffer, this.outbox, 8);
     }
     return this.outView[i];
   }
@@ -92,7 +153,7 @@ export class Core {
   /** Copies bytes into a new core allocation; returns its address. */
   put(bytes) {
     const ptr = this.x.vl_alloc(bytes.length) >>> 0;
-    if (!ptr) throw new Error('vaultlink: out of memory in the core');
+    if (!ptr) throw new VaultError('nomem', 'out of memory in the core');
     this.u8().set(bytes, ptr);
     return ptr;
   }
@@ -107,7 +168,7 @@ export class Core {
   /** Copies len bytes out of the core, then wipes and frees them. */
   take(ptr, len) {
     const copy = this.u8().slice(ptr, ptr + len);
-    this.release(ptr, len);
+    this.release(ptr);
     return copy;
   }
 
@@ -116,7 +177,261 @@ export class Core {
     const u8 = this.u8();
     let end = ptr;
     while (u8[end]) end++;
-    return new TextDecoder().decode(u8.subarray(ptr, end));
+    return dec.decode(u8.subarray(ptr, end));
+  }
+
+  /** Copies each of `parts` in, calls fn(ptr0, len0, ptr1, len1, …), then wipes and frees the copies. */
+  with(parts, fn) {
+    const ptrs = [];
+    try {
+      const args = [];
+      for (const p of parts) {
+        const ptr = this.put(p);
+        ptrs.push(ptr);
+        args.push(ptr, p.length);
+      }
+      return fn(...args);
+    } finally {
+      for (const p of ptrs) this.release(p);
+    }
+  }
+
+  // ---------------------------------------------------------------- statuses
+
+  /** The stable code of a vl_status, from the core (vl_status_code()). */
+  code(st) {
+    let c = this.#codes.get(st);
+    if (c === undefined) {
+      c = this.cstr(this.x.vl_w_status_code(st) >>> 0);
+      this.#codes.set(st, c);
+    }
+    return c;
+  }
+
+  /** Throws the VaultError for a failed status: the core's detail names what was wrong. */
+  check(v, st, what) {
+    if (st === VL_OK) return;
+    const detail = v ? this.cstr(this.x.vl_w_last_error(v) >>> 0) : '';
+    const code = this.code(st);
+    throw new VaultError(code, detail || `${what} failed (${code})`);
+  }
+
+  /** The core's input limits (src/limits.h). */
+  limits() {
+    if (!this.#limits) {
+      const l = {};
+      for (const [k, id] of Object.entries(LIMITS)) l[k] = this.x.vl_w_limit(id) >>> 0;
+      this.#limits = l;
+    }
+    return this.#limits;
+  }
+
+  // ---------------------------------------------------------------- the vault
+
+  vaultNew(ttlMinutes) {
+    this.check(0, this.x.vl_w_vault_new(ttlMinutes), 'creating the vault');
+    return this.out(0);
+  }
+
+  vaultFree(v) {
+    this.x.vl_w_vault_free(v);
+  }
+
+  link(v, name, defJson, value) {
+    this.check(v, this.with([enc.encode(name), defJson, value], (np, nl, dp, dl, vp, vl) => this.x.vl_w_link(v, np, nl, dp, dl, vp, vl)), 'link');
+  }
+
+  unlink(v, name) {
+    this.check(v, this.with([enc.encode(name)], (p, n) => this.x.vl_w_unlink(v, p, n)), 'unlink');
+  }
+
+  setEnabled(v, name, enabled) {
+    this.check(v, this.with([enc.encode(name)], (p, n) => this.x.vl_w_set_enabled(v, p, n, enabled ? 1 : 0)), 'setEnabled');
+  }
+
+  list(v) {
+    this.check(v, this.x.vl_w_list(v), 'links');
+    return JSON.parse(dec.decode(this.take(this.out(0), this.out(1))));
+  }
+
+  /** credentials: the UTF-8 JSON (secret): the caller zeroes its copy. */
+  connect(v, provider, credentials, now) {
+    this.check(v, this.with([enc.encode(provider + '\0'), credentials], (pp, _pl, cp, cl) => this.x.vl_w_connect(v, pp, cp, cl, now)), 'connect');
+  }
+
+  disconnect(v, provider) {
+    this.check(v, this.with([enc.encode(provider + '\0')], (pp) => this.x.vl_w_disconnect(v, pp)), 'disconnect');
+  }
+
+  status(v, now) {
+    this.check(v, this.x.vl_w_status(v, now), 'status');
+    return JSON.parse(dec.decode(this.take(this.out(0), this.out(1))));
+  }
+
+  resetCache(v) {
+    this.check(v, this.x.vl_w_reset_cache(v), 'resetCache');
+  }
+
+  sweep(v, now) {
+    this.check(v, this.x.vl_w_sweep(v, now), 'sweep');
+    return this.out(0);
+  }
+
+  setCacheTtl(v, minutes) {
+    this.check(v, this.x.vl_w_set_cache_ttl(v, minutes), 'setCacheTtl');
+  }
+
+  publicKey(v) {
+    const p = this.x.vl_alloc(40) >>> 0;
+    if (!p) throw new VaultError('nomem', 'out of memory in the core');
+    try {
+      this.check(v, this.x.vl_w_public_key(v, p), 'publicKey');
+      const bytes = this.u8().slice(p, p + 40);
+      return { kem: 'X25519', publicKey: bytes.slice(0, 32), keyId: hex(bytes.subarray(32)) };
+    } finally {
+      this.release(p);
+    }
+  }
+
+  /** Seals `plain` for recipient key pk (docs/envelope.md): the envelope bytes. */
+  envelopeSeal(pk, aeadId, reference, expiresMs, plain) {
+    const st = this.with([pk, reference, plain.length ? plain : new Uint8Array(1)], (pp, _pl, rp, rl, vp) =>
+      this.x.vl_w_envelope_seal(pp, aeadId, rp, rl, expiresMs, vp, plain.length),
+    );
+    if (st !== VL_OK) throw new VaultError(this.code(st), `sealForRecipient: sealing failed (${this.code(st)})`);
+    const box = new Uint32Array(this.memory.buffer, this.x.vl_w_crypto_outbox() >>> 0, 2);
+    return this.take(box[0], box[1]);
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  jobOrigin(v, h, id) {
+    this.check(v, this.x.vl_w_job_origin(v, h, id), 'job origin');
+    return {
+      scheme: this.out(0) === 2 ? 'https' : 'http',
+      port: this.out(1),
+      host: dec.decode(this.u8().subarray(this.out(2), this.out(2) + this.out(3))),
+    };
+  }
+
+  jobRequest(v, h, id) {
+    this.check(v, this.x.vl_w_job_request(v, h, id), 'job request'); // refused for a job not outstanding
+    return decodeRequest(this.u8().subarray(this.out(0), this.out(0) + this.out(1)));
+  }
+
+  /** Hands one answer {status, headers, body} to the core. Sizes are checked
+   * before anything is copied in: an answer over the core's limit goes in as
+   * its status only, marked too large, and the core reports it. */
+  #deliver(v, h, id, res) {
+    const status = Number.isInteger(res?.status) && res.status >= 0 && res.status <= 999 ? res.status : 0;
+    let headers = Array.isArray(res?.headers) ? res.headers : [];
+    let body = res?.body ?? new Uint8Array(0);
+    const size = typeof body === 'string' ? body.length : (body.byteLength ?? 0); // a string's UTF-8 is at least this long
+    if (size > this.limits().response || res?.tooLarge) {
+      headers = [['x-vaultlink-error', 'too_large']];
+      body = new Uint8Array(0);
+    }
+    const frame = encodeRequest({ method: '', url: '', headers, body }).bytes;
+    try {
+      this.check(v, this.with([frame], (p, n) => this.x.vl_w_job_done(v, h, id, status, p, n, Date.now())), 'resolve');
+    } finally {
+      frame.fill(0);
+    }
+  }
+
+  // ---------------------------------------------------------------- resolve
+
+  /**
+   * One resolve: plan, the jobs (through `perform`), render.
+   * @param {number} v  the vault
+   * @param {object} request  {method, url, headers, body}
+   * @param {{compat: boolean, perform: (job: Job) => Promise<{res: object, release?: () => void}>, live: () => boolean, dead: () => Error}} o
+   *   perform answers a job: res is {status, headers, body}, or {ingested: true}
+   *   when the core already has the answer (a tunnel, or an identical job);
+   *   release() is called once res has been copied in.
+   *   live() says whether this vault is still the one the resolve began in;
+   *   dead() is the error to throw when it is not.
+   */
+  async resolve(v, request, o) {
+    const x = this.x;
+    // Encoded straight into wasm memory; the core takes ownership of the buffer.
+    const { ptr, len, parts, shape } = encodeRequestInto(
+      request,
+      (size) => {
+        const p = x.vl_alloc(size) >>> 0;
+        if (!p) throw new VaultError('nomem', 'out of memory in the core');
+        return { u8: this.u8(), ptr: p };
+      },
+      (p) => x.vl_free(p),
+      this.limits(),
+    );
+    // The request is not copied back: the core returns where the values go and
+    // this shim splices them into the strings it already holds. (Postman's
+    // repeated passes rescan rendered text, so that mode returns it whole.)
+    const flags = o.compat ? FLAG_POSTMAN_COMPAT : FLAG_PATCH;
+    this.check(v, x.vl_w_resolve(v, ptr, len, flags, Date.now()), 'resolve');
+    const h = this.out(0);
+    const alive = () => this.x && o.live();
+    if (h) {
+      // `run.open` turns false the moment this resolve ends, however it ends:
+      // a job answered later is dropped (its bytes zeroed), never ingested.
+      const run = { h, open: true };
+      try {
+        await this.#runJobs(v, run, o.perform, alive, o.dead);
+        if (!alive()) throw o.dead();
+        this.check(v, this.x.vl_w_render(v, h, Date.now()), 'resolve');
+      } finally {
+        run.open = false;
+        if (alive()) this.x.vl_w_resolve_free(v, h);
+      }
+    }
+    const outPtr = this.out(1), outLen = this.out(2), repPtr = this.out(3), repLen = this.out(4);
+    try {
+      const bytes = this.u8().subarray(outPtr, outPtr + outLen);
+      const out = o.compat ? decodeRequest(bytes) : applyPatchOutput(parts, bytes);
+      // The report names tokens, never values.
+      const unresolved = repLen === 2 ? [] : JSON.parse(dec.decode(this.u8().subarray(repPtr, repPtr + repLen)));
+      return { out, unresolved, shape };
+    } finally {
+      this.release(outPtr); // wipes the rendered request (or the values of its patches)
+      this.release(repPtr);
+    }
+  }
+
+  /** Runs the core's jobs until it has none left. Every job of a round is
+   * answered (a transport that throws answers "unreachable"), so no job
+   * outlives its resolve. */
+  async #runJobs(v, run, perform, alive, dead) {
+    for (;;) {
+      const jobs = [];
+      for (;;) {
+        if (!alive()) throw dead();
+        const st = this.x.vl_w_next_job(v, run.h);
+        if (st === VL_DONE) break;
+        this.check(v, st, 'resolve');
+        const id = this.out(0);
+        const identity = hex(this.u8().subarray(this.out(3), this.out(3) + 16));
+        jobs.push({ id, job: new Job(this, v, run, id, identity) });
+      }
+      if (!jobs.length) return;
+      await Promise.all(
+        jobs.map(async ({ id, job }) => {
+          let answer;
+          try {
+            answer = await perform(job);
+          } catch (e) {
+            answer = { res: transportFailure(e) };
+          }
+
+          const res = answer?.res;
+          try {
+            if (run.open && alive() && res && !res.ingested) this.#deliver(v, run.h, id, res);
+          } finally {
+            answer?.release?.(); // the last reader of a shared answer zeroes its body
+          }
+        }),
+      );
+    }
   }
 
   /** Zero-fills the whole linear memory and drops the instance. */
@@ -128,4 +443,11 @@ export class Core {
     this.outView = null;
     this.u8View = null;
   }
+}
+
+/** A transport that threw: the job is answered "unreachable" (status 0),
+ * naming the error's kind, never its message (it could quote a request). */
+function transportFailure(e) {
+  const kind = e && typeof e.name === 'string' && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : 'Error';
+  return { status: 0, headers: [['x-vaultlink-error', 'transport'], ['x-vaultlink-error-kind', kind]], body: new Uint8Array(0) };
 }

@@ -13,18 +13,5 @@ export class VaultError extends Error {
   }
 }
 
-// vl_status values (src/vaultlink.h) → stable codes.
-export const STATUS_CODES = {
-  1: 'nomem',
-  2: 'bad_argument',
-  3: 'limit',
-  4: 'format',
-  5: 'bad_reference',
-  6: 'state',
-  7: 'not_found',
-  8: 'crypto',
-  9: 'auth',
-  10: 'expired',
-  11: 'unsupported',
-  12: 'done',
-};
+// The codes of the core's statuses come from the core itself (vl_status_code(),
+// read by bridge.js): no table here to drift.

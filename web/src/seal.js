@@ -11,7 +11,7 @@
 // string copy.
 
 import { loadCore } from './bridge.js';
-import { VaultError, STATUS_CODES } from './errors.js';
+import { VaultError } from './errors.js';
 
 const AEADS = { 'aes-128-gcm': 1, 'aes-256-gcm': 2, chacha20poly1305: 3, 'chacha20-poly1305': 3, 1: 1, 2: 2, 3: 3 };
 const KEY_ID_OFFSET = 50; // docs/envelope.md: key_id at bytes 50..58
@@ -47,17 +47,7 @@ export async function sealForRecipient(recipient, reference, value, options = {}
   const core = await loadCore(options.wasm);
   const plain = typeof value === 'string' ? enc.encode(value) : value;
   try {
-    const x = core.x;
-    const ref = enc.encode(reference);
-    const pp = core.put(pk);
-    const rp = core.put(ref);
-    const vp = core.put(plain.length ? plain : new Uint8Array(1));
-    const st = x.vl_w_envelope_seal(pp, aead, rp, ref.length, expires, vp, plain.length);
-    [pp, rp, vp].forEach((p) => core.release(p));
-    if (st !== 0) throw new VaultError(STATUS_CODES[st] ?? 'error', `sealForRecipient: sealing failed (${STATUS_CODES[st] ?? st})`);
-    const outbox = x.vl_w_crypto_outbox() >>> 0;
-    const [envPtr, envLen] = new Uint32Array(core.memory.buffer, outbox, 2);
-    const env = core.take(envPtr, envLen);
+    const env = core.envelopeSeal(pk, aead, enc.encode(reference), expires, plain);
     const keyId = hex(env.subarray(KEY_ID_OFFSET, KEY_ID_OFFSET + 8));
     if (recipient.keyId !== undefined && String(recipient.keyId).toLowerCase() !== keyId) {
       throw new VaultError('bad_argument', `sealForRecipient: keyId ${recipient.keyId} does not match the public key (${keyId})`);

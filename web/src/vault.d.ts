@@ -88,13 +88,30 @@ export interface ResolvedRequest {
   unresolved: Unresolved[];
 }
 
+/** A job as a transport sees it: opaque. Only a transport that does the I/O
+ * in JS (fetch) asks for its request; the tunnel never does. */
+export interface Job {
+  /** A keyed hash computed by the core: equal identities are one request. */
+  readonly identity: string;
+  /** Where it goes (not secret). Throws VaultError 'state' once its resolve ended. */
+  origin(): { scheme: 'https' | 'http'; host: string; port: number };
+  /** The HTTP request: its headers hold credentials as JS strings. Throws 'state' once its resolve ended. */
+  request(): { method: string; url: string; headers: Array<[string, string]>; body?: string | Uint8Array };
+}
+
+export interface TransportAnswer {
+  status: number;
+  headers: Array<[string, string]>;
+  /** Zeroed by the vault once copied into wasm: return a fresh buffer per answer. */
+  body: Uint8Array;
+  /** Set by a transport that stopped reading at the core's size limit. */
+  tooLarge?: boolean;
+}
+
 export interface Transport {
-  name: string;
-  perform(req: { method: string; url: string; headers: Array<[string, string]>; body?: string | Uint8Array }): Promise<{
-    status: number;
-    headers: Array<[string, string]>;
-    body: Uint8Array;
-  }>;
+  name?: string;
+  /** Throwing answers the job "unreachable" (the message is not quoted). */
+  perform(job: Job): Promise<TransportAnswer | { ingested: true }>;
 }
 
 export interface VaultOptions {

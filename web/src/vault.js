@@ -8,20 +8,15 @@
 // The shim owns I/O and lifecycle; the core (wasm) owns every secret byte.
 
 import { loadCore, loadCoreSync } from './bridge.js';
-import { VaultError, STATUS_CODES } from './errors.js';
-import { encodeRequest, encodeRequestInto, decodeRequest, shapeHeaders, applyPatchOutput } from './wire.js';
+import { VaultError } from './errors.js';
+import { shapeHeaders, normalizeHeaders } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
 import { postmanSecretResolver } from './postman.js';
 
 export { VaultError } from './errors.js';
 
 const enc = new TextEncoder();
-const FLAG_POSTMAN_COMPAT = 1;
-const FLAG_PATCH = 2;
-const VL_OK = 0;
-const VL_DONE = 12;
 const TEST_HOOKS = Symbol.for('vaultlink.testHooks');
-const LIMIT_RESPONSE_BYTES = 1; // vl_w_limit() ids (wasm/exports.c)
 
 /**
  * Creates a vault: a fresh wasm instance with its own memory.
@@ -35,37 +30,6 @@ export async function createVault(options = {}) {
   // Residue tests scan the core's memory; not part of the API (see vault.d.ts).
   options[TEST_HOOKS]?.onCore?.(core);
   return new Vault(core, options);
-}
-
-/** A signature and its timestamp differ between two signings of one request:
- * an AWS SigV4 request is the same job if everything it signs is the same. */
-function stableHeaders(headers) {
-  const out = [];
-  for (const [k, v] of headers) {
-    const name = k.toLowerCase();
-    if (name === 'x-amz-date') continue;
-    if (name === 'authorization' && v.startsWith('AWS4-HMAC-SHA256 ')) {
-      const at = v.indexOf('Signature=');
-      out.push([name, at < 0 ? v : v.slice(0, at)]); // Credential scope and SignedHeaders still compared
-    } else out.push([name, v]);
-  }
-  return out;
-}
-
-function sameBody(a, b) {
-  if (a === undefined || b === undefined || typeof a === 'string' || typeof b === 'string') return a === b;
-  const x = a instanceof Uint8Array ? a : new Uint8Array(a);
-  const y = b instanceof Uint8Array ? b : new Uint8Array(b);
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-/** Two core jobs ask for the same thing (compared field by field: no key string holding tokens is built). */
-function sameJob(a, b) {
-  if (a.method !== b.method || a.url !== b.url || !sameBody(a.body, b.body)) return false;
-  const ha = stableHeaders(a.headers), hb = stableHeaders(b.headers);
-  return ha.length === hb.length && ha.every(([k, v], i) => k === hb[i][0] && v === hb[i][1]);
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -101,13 +65,6 @@ function checkName(name, call) {
   checkText(name, `${call}(name): the name`);
 }
 
-/** A transport that threw: the job is answered "unreachable" (status 0),
- * naming the error's kind, never its message (it could quote a request). */
-function transportFailure(e) {
-  const kind = e && typeof e.name === 'string' && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : 'Error';
-  return { status: 0, headers: [['x-vaultlink-error', 'transport'], ['x-vaultlink-error-kind', kind]], body: new Uint8Array(0) };
-}
-
 /** Calls the app's onRestore; an exception there is reported, not thrown into the event. */
 function notifyRestore(cb, vault) {
   if (!cb) return;
@@ -126,17 +83,14 @@ export class Vault {
   #transport;
   #onLeave = null;
   // Jobs in flight, shared by every resolve() that needs the same request:
-  // {req, gen, promise}. gen is bumped by connect/disconnect/resetCache so an
-  // answer fetched under other credentials (or before a reset) is not reused.
-  #inflight = [];
-  #gen = 0;
+  // identity (computed by the core: a keyed hash that includes the
+  // credentials' epoch) → {promise, readers}.
+  #inflight = new Map();
   #wipedBy = '';
-  #maxResp;
-  #reqLimits;
   #sweepTimer = null;
   #onShow = null;
   // Bumped by every wipe: a resolve() that awaited across a wipe (and maybe a
-  // bfcache restore) must not touch the new instance with the old one's pointers.
+  // bfcache restore) must not touch the new instance with the old one's handles.
   #epoch = 0;
   // Set by an automatic wipe (pagehide, freeze): a bfcache restore may then
   // re-initialise the vault empty. Never set by wipe().
@@ -151,6 +105,9 @@ export class Vault {
     if (options.onRestore !== undefined && typeof options.onRestore !== 'function') {
       throw new VaultError('bad_argument', 'options.onRestore must be a function');
     }
+    if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
+      throw new VaultError('bad_argument', 'options.transport must have a perform(job) method');
+    }
     this.#core = core;
     this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
     this.#transport = options.transport ?? fetchTransport();
@@ -158,8 +115,7 @@ export class Vault {
     if (!(every === 0 || (Number.isFinite(every) && every >= 10))) {
       throw new VaultError('bad_argument', 'options.sweepIntervalMs must be 0 (off) or at least 10');
     }
-    this.#v = core.x.vl_w_vault_new(ttl) >>> 0;
-    if (!this.#v) throw new VaultError('nomem', 'out of memory creating the vault');
+    this.#v = core.vaultNew(ttl);
     this.#installLifecycle();
   }
 
@@ -170,36 +126,14 @@ export class Vault {
     return this.#v === 0;
   }
 
-  #x() {
+  /** The core, or the 'vault wiped' error. */
+  #c() {
     if (!this.#v) throw this.#wipedError();
-    return this.#core.x;
+    return this.#core;
   }
 
   #wipedError(why = this.#wipedBy || 'wipe() was called') {
     return new VaultError('wiped', `vault wiped (${why}): create a new vault with createVault()`);
-  }
-
-  /** After an await: the instance `epoch` is gone (wiped, perhaps restored empty since). */
-  #still(epoch) {
-    if (!this.#v) throw this.#wipedError();
-    if (this.#epoch !== epoch) throw this.#wipedError(`${this.#lastWipe} while the call was in flight`);
-    return this.#core.x;
-  }
-
-  #fail(status, what) {
-    const detail = this.#core.cstr(this.#core.x.vl_vault_last_error(this.#v));
-    const code = STATUS_CODES[status] ?? 'error';
-    throw new VaultError(code, detail || `${what} failed (${code})`);
-  }
-
-  /** Copies bytes in, calls fn(ptr, len), then wipes and frees the copy. */
-  #withBytes(bytes, fn) {
-    const ptr = this.#core.put(bytes);
-    try {
-      return fn(ptr, bytes.length);
-    } finally {
-      this.#core.release(ptr, bytes.length);
-    }
   }
 
   /**
@@ -209,7 +143,7 @@ export class Vault {
    * @param {{domains?: string[]|string, enabled?: boolean}} [opts]
    */
   link(name, source, opts = {}) {
-    const x = this.#x();
+    const core = this.#c();
     checkName(name, 'link');
     if (source === null || (typeof source !== 'object' && typeof source !== 'string')) {
       throw new VaultError('bad_argument', `link("${name}"): source must be an object or a reference string`);
@@ -234,60 +168,49 @@ export class Vault {
       def = { provider: 'local' }; // the value goes into wasm, never into the definition
     }
     const json = enc.encode(JSON.stringify({ source: def, domains, enabled: opts.enabled ?? true }));
-    const nameBytes = enc.encode(name);
-    const st = this.#withBytes(nameBytes, (np, nl) =>
-      this.#withBytes(json, (dp, dl) => this.#withBytes(value, (vp, vl) => x.vl_w_link(this.#v, np, nl, dp, dl, vp, vl))),
-    );
-    if (ownsValue) value.fill(0); // our encoded copy of a string value
-    if (st !== VL_OK) this.#fail(st, 'link');
+    try {
+      core.link(this.#v, name, json, value);
+    } finally {
+      if (ownsValue) value.fill(0); // our encoded copy of a string value
+    }
   }
 
   /** Removes the secret `name` and wipes its value. */
   unlink(name) {
-    const x = this.#x();
+    const core = this.#c();
     checkName(name, 'unlink');
-    const st = this.#withBytes(enc.encode(name), (p, n) => x.vl_vault_unlink(this.#v, p, n));
-    if (st !== VL_OK) this.#fail(st, 'unlink');
+    core.unlink(this.#v, name);
   }
 
   /** Enables or disables the secret `name`. */
   setEnabled(name, enabled) {
-    const x = this.#x();
+    const core = this.#c();
     checkName(name, 'setEnabled');
     if (typeof enabled !== 'boolean') throw new VaultError('bad_argument', 'setEnabled(name, enabled): enabled must be true or false');
-    const st = this.#withBytes(enc.encode(name), (p, n) => x.vl_vault_set_enabled(this.#v, p, n, enabled ? 1 : 0));
-    if (st !== VL_OK) this.#fail(st, 'setEnabled');
+    core.setEnabled(this.#v, name, enabled);
   }
 
   /** The link definitions (never values): [{name, source, domains, enabled}]. */
   links() {
-    const x = this.#x();
-    const st = x.vl_w_list(this.#v);
-    if (st !== VL_OK) this.#fail(st, 'links');
-    const bytes = this.#core.take(this.#core.out(0), this.#core.out(1));
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return this.#c().list(this.#v);
   }
 
   /**
    * Connects a provider: the credentials move into wasm and this shim keeps no
    * copy (a value typed into a form was a JS string before; see the README).
-   * @param {'aws'|'hashicorp'|'azure'|'1password'|'gcp'} provider
+   * @param {'aws'|'hashicorp'|'azure'|'1password'|'gcp'|'sealed'} provider
    * @param {object} credentials  provider-specific, e.g. {accessKeyId, secretAccessKey, sessionToken?, expiresAt?}
    */
   connect(provider, credentials) {
-    const x = this.#x();
+    const core = this.#c();
     checkProvider(provider, 'connect');
     if (!credentials || typeof credentials !== 'object') {
       throw new VaultError('bad_argument', `connect("${provider}"): credentials must be an object`);
     }
     checkTree(credentials, `connect("${provider}"): credentials`);
     const json = enc.encode(JSON.stringify(credentials));
-    this.#gen++;
     try {
-      const st = this.#withBytes(enc.encode(provider + '\0'), (pp) =>
-        this.#withBytes(json, (cp, cl) => x.vl_w_connect(this.#v, pp, cp, cl, Date.now())),
-      );
-      if (st !== VL_OK) this.#fail(st, 'connect');
+      core.connect(this.#v, provider, json, Date.now());
     } finally {
       json.fill(0);
     }
@@ -295,11 +218,9 @@ export class Vault {
 
   /** Wipes a provider's credentials; its secrets then stay unresolved ("not_connected"). */
   disconnect(provider) {
-    const x = this.#x();
+    const core = this.#c();
     checkProvider(provider, 'disconnect');
-    this.#gen++;
-    const st = this.#withBytes(enc.encode(provider + '\0'), (pp) => x.vl_w_disconnect(this.#v, pp));
-    if (st !== VL_OK) this.#fail(st, 'disconnect');
+    core.disconnect(this.#v, provider);
   }
 
   /**
@@ -307,10 +228,7 @@ export class Vault {
    * key, expiresAt) — never values.
    */
   status() {
-    const x = this.#x();
-    const st = x.vl_w_status(this.#v, Date.now());
-    if (st !== VL_OK) this.#fail(st, 'status');
-    return JSON.parse(new TextDecoder().decode(this.#core.take(this.#core.out(0), this.#core.out(1))));
+    return this.#c().status(this.#v, Date.now());
   }
 
   /**
@@ -321,39 +239,26 @@ export class Vault {
    * @returns {{kem: 'X25519', publicKey: Uint8Array, keyId: string}}
    */
   publicKey() {
-    const x = this.#x();
-    const p = x.vl_alloc(40) >>> 0;
-    if (!p) throw new VaultError('nomem', 'out of memory in the core');
-    try {
-      const st = x.vl_w_public_key(this.#v, p);
-      if (st !== VL_OK) this.#fail(st, 'publicKey');
-      const bytes = this.#core.u8().slice(p, p + 40);
-      const keyId = Array.from(bytes.subarray(32), (b) => b.toString(16).padStart(2, '0')).join('');
-      return { kem: 'X25519', publicKey: bytes.slice(0, 32), keyId };
-    } finally {
-      this.#core.release(p);
-    }
+    return this.#c().publicKey(this.#v);
   }
 
   /** Wipes every cached value (Postman's "Reset Cache"). */
   resetCache() {
-    this.#x().vl_w_reset_cache(this.#v);
-    this.#gen++;
+    this.#c().resetCache(this.#v);
   }
 
   /** Wipes expired cache entries and credentials now; returns how many entries went. */
   sweep() {
-    return this.#x().vl_w_sweep(this.#v, Date.now());
+    return this.#c().sweep(this.#v, Date.now());
   }
 
   /** Sets the cache expiration in minutes (1..525600) for values cached from now on. */
   setCacheTtl(minutes) {
-    const x = this.#x();
+    const core = this.#c();
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 525600) {
       throw new VaultError('bad_argument', `setCacheTtl(minutes): an integer from 1 to 525600 is required, got ${Number.isFinite(minutes) ? minutes : typeof minutes}`);
     }
-    const st = x.vl_w_set_cache_ttl(this.#v, minutes);
-    if (st !== VL_OK) this.#fail(st, 'setCacheTtl');
+    core.setCacheTtl(this.#v, minutes);
   }
 
   /**
@@ -361,127 +266,18 @@ export class Vault {
    * @returns {Promise<{method:string,url:string,headers:any,body:any,unresolved:object[]}>}
    */
   async resolve(request, opts = {}) {
-    let x = this.#x();
+    const core = this.#c();
+    const v = this.#v;
     const epoch = this.#epoch;
-    const compat = opts.postmanCompat ?? this.#options.postmanCompat;
-    const core = this.#core;
-    // Encoded straight into wasm memory; the core takes ownership of the buffer.
-    const { ptr, len, shape, parts } = encodeRequestInto(
-      request,
-      (size) => {
-        const p = x.vl_alloc(size) >>> 0;
-        if (!p) throw new VaultError('nomem', 'out of memory in the core');
-        return { u8: core.u8(), ptr: p };
-      },
-      (p) => x.vl_free(p),
-      this.#limits(),
-    );
-    // The request is not copied back: the core returns where the values go and
-    // this shim splices them into the strings it already holds. (Postman's
-    // repeated passes rescan rendered text, so that mode returns it whole.)
-    const flags = compat ? FLAG_POSTMAN_COMPAT : FLAG_PATCH;
-    // One call does it all when every secret is local or cached; otherwise
-    // the core hands back the resolve and its jobs.
-    const h = x.vl_w_resolve(this.#v, ptr, len, flags, Date.now()) >>> 0;
-    if (h) {
-      // The core names the resolve by a handle it checks. `run.open` turns
-      // false the moment this resolve ends, however it ends: a job answered
-      // later is dropped (and its bytes zeroed), never ingested.
-      const run = { h, open: true };
-      try {
-        await this.#runJobs(run, epoch);
-        x = this.#still(epoch); // the vault may have been wiped (or wiped and restored) while jobs ran
-        const st = x.vl_w_render(this.#v, h, Date.now());
-        if (st !== VL_OK) this.#fail(st, 'resolve');
-      } finally {
-        run.open = false;
-        if (this.#v && this.#epoch === epoch) x.vl_w_resolve_free(this.#v, h);
-      }
-    } else {
-      const st = core.out(4);
-      if (st !== VL_OK) this.#fail(st, 'resolve');
-    }
-    const outPtr = core.out(0), outLen = core.out(1), repPtr = core.out(2), repLen = core.out(3);
-    let out, unresolved;
-    try {
-      const bytes = core.u8().subarray(outPtr, outPtr + outLen);
-      out = compat ? decodeRequest(bytes) : applyPatchOutput(parts, bytes);
-      // The report names tokens, never values.
-      unresolved = repLen === 2 ? [] : JSON.parse(new TextDecoder().decode(core.u8().subarray(repPtr, repPtr + repLen)));
-    } finally {
-      x.vl_free(outPtr); // wipes the rendered request (or the values of its patches)
-      x.vl_free(repPtr);
-    }
+    const { out, unresolved, shape } = await core.resolve(v, request, {
+      compat: opts.postmanCompat ?? this.#options.postmanCompat,
+      perform: (job) => this.#perform(job),
+      live: () => this.#v === v && this.#epoch === epoch,
+      dead: () => (this.#v ? this.#wipedError(`${this.#lastWipe} while the call was in flight`) : this.#wipedError()),
+    });
     const result = { method: out.method, url: out.url, headers: shapeHeaders(shape, out.headers), unresolved };
     if (out.body !== undefined) result.body = out.body;
     return result;
-  }
-
-  /** fetch: runs the core's HTTP jobs until it has none left. Every job of
-   * a round is answered (a transport that throws answers "unreachable"), so
-   * no job outlives its resolve; one that still comes back after the resolve
-   * ended (a wipe) is dropped and zeroed. */
-  async #runJobs(run, epoch) {
-    const core = this.#core;
-    for (;;) {
-      const jobs = [];
-      for (;;) {
-        const st = this.#still(epoch).vl_w_next_job(this.#v, run.h);
-        if (st === VL_DONE) break;
-        if (st !== VL_OK) this.#fail(st, 'resolve');
-        const id = core.out(0);
-        const req = decodeRequest(core.u8().subarray(core.out(1), core.out(1) + core.out(2)));
-        jobs.push({ id, req });
-      }
-      if (!jobs.length) return;
-      await Promise.all(
-        jobs.map(async ({ id, req }) => {
-          const shared = this.#perform(req);
-          let res;
-          try {
-            res = await shared.promise;
-          } catch (e) {
-            res = transportFailure(e);
-          }
-          try {
-            if (run.open && this.#v && this.#epoch === epoch) this.#deliver(run.h, id, res);
-          } finally {
-            shared.release(res); // the last reader of a shared answer zeroes its body
-          }
-        }),
-      );
-    }
-  }
-
-  /** Hands one answer to the core. Sizes are checked before anything is
-   * copied into wasm: an answer over the core's limit goes in as its status
-   * and headers only, marked too large, and the core reports it. */
-  #deliver(h, id, res) {
-    const status = Number.isInteger(res?.status) && res.status >= 0 && res.status <= 999 ? res.status : 0;
-    let headers = Array.isArray(res?.headers) ? res.headers : [];
-    let body = res?.body ?? new Uint8Array(0);
-    const size = typeof body === 'string' ? body.length : (body.byteLength ?? 0); // a string's UTF-8 is at least this long
-    if (size > this.#maxResponse() || res?.tooLarge) {
-      headers = [['x-vaultlink-error', 'too_large']];
-      body = new Uint8Array(0);
-    }
-    const frame = encodeRequest({ method: '', url: '', headers, body }).bytes;
-    try {
-      const st = this.#withBytes(frame, (p, n) => this.#core.x.vl_w_job_done(this.#v, h, id, status, p, n, Date.now()));
-      if (st !== VL_OK) this.#fail(st, 'resolve');
-    } finally {
-      frame.fill(0);
-    }
-  }
-
-  #maxResponse() {
-    return (this.#maxResp ??= this.#core.x.vl_w_limit(LIMIT_RESPONSE_BYTES));
-  }
-
-  /** The core's request limits (src/limits.h), read once per instance. */
-  #limits() {
-    const x = this.#core.x;
-    return (this.#reqLimits ??= { body: x.vl_w_limit(2), url: x.vl_w_limit(3), header: x.vl_w_limit(4), headers: x.vl_w_limit(5) });
   }
 
   /**
@@ -490,39 +286,47 @@ export class Vault {
    * @param {{domains?: Record<string, string[]>, allowedInScript?: boolean}} [options]
    */
   postmanSecretResolver(options) {
-    this.#x();
+    this.#c();
     return postmanSecretResolver(this, options);
   }
 
-  /** Performs a job, or joins an identical one already in flight (one fetch
-   * for concurrent misses). Returns {promise, release}: each reader calls
-   * release() once it has copied the answer into wasm, and the last one
-   * zeroes the answer's body (it may hold a value). */
-  #perform(req) {
-    const gen = this.#gen;
-    let entry = this.#inflight.find((f) => f.gen === gen && sameJob(f.req, req));
-    if (!entry) {
-      entry = { req, gen, readers: 0, promise: null };
-      entry.promise = Promise.resolve().then(() => this.#transport.perform(req));
-      this.#inflight.push(entry);
-      entry.promise.then(
-        () => this.#settled(entry),
-        () => this.#settled(entry),
-      );
+  /** Performs a job through the transport, or joins an identical one already
+   * in flight (the core's identity: one fetch for concurrent misses, and the
+   * core gives its answer to every joined job). Resolves to {res, release}:
+   * release() is called once res is in wasm, and the last reader zeroes
+   * the answer's body (it may hold a value). */
+  async #perform(job) {
+    let entry = this.#inflight.get(job.identity);
+    const leader = !entry;
+    if (leader) {
+      let delivered;
+      entry = { delivered: new Promise((r) => (delivered = r)), promise: null };
+      entry.done = delivered;
+      entry.promise = Promise.resolve().then(() => this.#transport.perform(job));
+      this.#inflight.set(job.identity, entry);
+      const drop = () => this.#inflight.get(job.identity) === entry && this.#inflight.delete(job.identity);
+      entry.promise.then(drop, drop);
     }
-    entry.readers++;
     const e = entry;
+    let res;
+    try {
+      res = await e.promise;
+    } catch (err) {
+      if (leader) e.done();
+      throw err;
+    }
+    if (!leader) {
+      // The core gives the leader's answer to this job too: wait until it has.
+      await e.delivered;
+      return { res: { ingested: true } };
+    }
     return {
-      promise: e.promise,
-      release(res) {
-        if (--e.readers === 0 && res?.body instanceof Uint8Array) res.body.fill(0);
+      res,
+      release: () => {
+        e.done();
+        if (res?.body instanceof Uint8Array) res.body.fill(0); // copied into wasm (for every joined job too)
       },
     };
-  }
-
-  #settled(entry) {
-    const i = this.#inflight.indexOf(entry);
-    if (i >= 0) this.#inflight.splice(i, 1);
   }
 
   /**
@@ -547,7 +351,7 @@ export class Vault {
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     this.#sweepTimer = null;
     if (this.#v) {
-      this.#core.x.vl_w_vault_free(this.#v);
+      this.#core.vaultFree(this.#v);
       this.#v = 0;
     }
     this.#core.destroy();
@@ -565,7 +369,7 @@ export class Vault {
     let v = 0;
     try {
       core = loadCoreSync(this.#core.module);
-      v = core.x.vl_w_vault_new(this.#options.cacheTtlMinutes ?? 60) >>> 0;
+      v = core.vaultNew(this.#options.cacheTtlMinutes ?? 60);
     } catch {
       v = 0;
     }
@@ -581,8 +385,7 @@ export class Vault {
     this.#v = v;
     this.#wipedBy = '';
     this.#restorable = false;
-    this.#inflight = [];
-    this.#gen++;
+    this.#inflight = new Map();
     this.#installLifecycle();
     notifyRestore(this.#options.onRestore, this);
   }
@@ -662,6 +465,19 @@ function workerOptions(options) {
   return out;
 }
 
+/** A job as a page-side transport sees it (the Worker already made the request). */
+function pageJob(req) {
+  return {
+    identity: undefined,
+    request: () => req,
+    origin() {
+      const u = new URL(req.url);
+      const scheme = u.protocol.slice(0, -1);
+      return { scheme, host: u.hostname, port: Number(u.port) || (scheme === 'https' ? 443 : 80) };
+    },
+  };
+}
+
 function errorFrom(e) {
   if (e.code) return new VaultError(e.code, e.message.replace(/^vaultlink: /, ''));
   const err = new Error(e.message);
@@ -723,7 +539,7 @@ export class WorkerVault {
   /** A provider job for options.transport (the response passes through this page). */
   async #perform(w, id, req) {
     try {
-      const res = await this.#options.transport.perform(req);
+      const res = await this.#options.transport.perform(pageJob(req));
       const body = res.body instanceof Uint8Array ? res.body.slice() : new Uint8Array(res.body ?? 0);
       if (w === this.#worker) w.postMessage({ kind: 'performed', id, ok: true, res: { status: res.status, headers: res.headers, body } }, [body.buffer]);
     } catch (e) {

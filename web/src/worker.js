@@ -22,7 +22,8 @@ const performing = new Map(); // id → {resolve, reject}
 /** A transport that asks the page (options.transport there) to perform each job. */
 const pageTransport = {
   name: 'page',
-  perform(req) {
+  perform(job) {
+    const req = job.request(); // the page's transport does the I/O, so it needs the request
     return new Promise((resolve, reject) => {
       const id = nextPerform++;
       performing.set(id, { resolve, reject });

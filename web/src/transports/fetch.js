@@ -86,7 +86,8 @@ export function fetchTransport(opts = {}) {
     }
   }
 
-  async function withRetries(req) {
+  async function withRetries(job) {
+    const req = typeof job.request === 'function' ? job.request() : job; // the only transport that makes a JS request
     let res;
     for (let attempt = 0; ; attempt++) {
       res = await once(req);

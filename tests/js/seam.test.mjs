@@ -1,0 +1,91 @@
+// The JS↔wasm seam (issue #12 §1): bridge.js is the whole ABI, transports get
+// opaque jobs with a core-computed identity, and test hooks are not shipped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createVault, VaultError } from 'vaultlink';
+import { TEST_WASM } from './testwasm.mjs';
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function exportsOf(file) {
+  const mod = await WebAssembly.compile(await readFile(file));
+  return WebAssembly.Module.exports(mod).filter((e) => e.kind === 'function').map((e) => e.name);
+}
+
+async function listed(name) {
+  const text = await readFile(path.join(ROOT, 'wasm', name), 'utf8');
+  return text.split('\n').filter((l) => l.startsWith('_')).map((l) => l.slice(1));
+}
+
+test('the shipped module exports the vault ABI only; the test build adds the hooks', async () => {
+  const shipped = await exportsOf(path.join(ROOT, 'web/dist/vaultlink.wasm'));
+  const hooks = await listed('test-exports.txt');
+  for (const name of await listed('exports.txt')) assert.ok(shipped.includes(name), `${name} is exported`);
+  for (const name of hooks) assert.ok(!shipped.includes(name), `${name} is not shipped`);
+  const testBuild = await exportsOf(fileURLToPath(TEST_WASM));
+  for (const name of hooks) assert.ok(testBuild.includes(name), `${name} is in the test build`);
+});
+
+test('no file of the shim but bridge.js touches wasm memory or the core\'s exports', async () => {
+  const files = [];
+  const walk = async (dir) => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.name.endsWith('.js')) files.push(p);
+    }
+  };
+  await walk(path.join(ROOT, 'web/src'));
+  assert.ok(files.length > 5);
+  const offenders = [];
+  for (const f of files) {
+    if (path.basename(f) === 'bridge.js') continue;
+    const text = await readFile(f, 'utf8');
+    if (/\bvl_(w_|alloc|free)|\.memory\b|\bu8\(\)|\.outbox\b|WebAssembly\.(Memory|Instance|instantiate)/.test(text)) offenders.push(path.relative(ROOT, f));
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('jobs are opaque: a core-computed identity names the request, stable across signings, new after a reconnect', async () => {
+  const seen = [];
+  const transport = {
+    async perform(job) {
+      assert.equal(typeof job.request, 'function');
+      assert.deepEqual(job.origin(), { scheme: 'https', host: 'secretsmanager.us-east-1.amazonaws.com', port: 443 });
+      seen.push({ identity: job.identity, req: job.request(), job });
+      return { status: 0, headers: [['x-vaultlink-error', 'network']], body: new Uint8Array(0) };
+    },
+  };
+  const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport });
+  v.link('db', { provider: 'aws', aws: { secretArn: ARN } });
+  v.connect('aws', { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-one' });
+  await v.resolve({ url: 'https://h.example/{{vault:db}}' });
+  await sleep(1100); // another X-Amz-Date second: another signature
+  await v.resolve({ url: 'https://h.example/{{vault:db}}' });
+  v.connect('aws', { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-two' });
+  await v.resolve({ url: 'https://h.example/{{vault:db}}' });
+  assert.equal(seen.length, 3);
+  const auth = (r) => r.headers.find(([k]) => k.toLowerCase() === 'authorization')[1];
+  assert.notEqual(auth(seen[0].req), auth(seen[1].req), 'two signings differ');
+  assert.match(seen[0].identity, /^[0-9a-f]{32}$/);
+  assert.equal(seen[0].identity, seen[1].identity, 'the same request under the same credentials');
+  assert.notEqual(seen[2].identity, seen[0].identity, 'other credentials: another identity');
+  for (const s of seen) assert.ok(!s.identity.includes('AKID') && !auth(s.req).includes(s.identity));
+  // A job whose resolve ended can no longer be read.
+  assert.throws(() => seen[0].job.request(), (e) => e instanceof VaultError && e.code === 'state');
+  assert.throws(() => seen[0].job.origin(), (e) => e instanceof VaultError && e.code === 'state');
+  v.wipe();
+});
+
+test('status codes come from the core', async () => {
+  const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0 });
+  assert.throws(() => v.link('x', 'not-a-reference-sk_live_abcdef'), (e) => e instanceof VaultError && e.code === 'bad_reference');
+  assert.throws(() => v.unlink('missing'), (e) => e instanceof VaultError && e.code === 'not_found');
+  assert.throws(() => v.connect('aws', { accessKeyId: 1 }), (e) => e instanceof VaultError && e.code === 'bad_argument' || e.code === 'format');
+  v.wipe();
+});
