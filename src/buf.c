@@ -196,3 +196,25 @@ void vl_buf_free(vl_buf *b) {
   b->p = NULL;
   b->len = b->cap = 0;
 }
+
+void vl_quote_head(char out[VL_QUOTE_MAX], const char *s) {
+  size_t n = 0;
+  while (n < VL_QUOTE_HEAD && s && s[n]) {
+    unsigned char c = (unsigned char)s[n];
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      memcpy(out, "(unprintable)", sizeof "(unprintable)");
+      return;
+    }
+    n++;
+  }
+  size_t k = 0;
+  out[k++] = '"';
+  if (n) memcpy(out + k, s, n);
+  k += n;
+  if (s && s[n]) {
+    memcpy(out + k, "\xe2\x80\xa6", 3); /* … */
+    k += 3;
+  }
+  out[k++] = '"';
+  out[k] = 0;
+}

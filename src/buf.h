@@ -42,4 +42,14 @@ int vl_utf8_valid(const uint8_t *s, size_t n);
 size_t vl_utf16_len(const uint8_t *s, size_t n);
 /* Length of the well-formed UTF-8 sequence at s (1..4), or 0 if invalid. */
 size_t vl_utf8_seq(const uint8_t *s, size_t n);
+
+/* How an error message quotes an input string that did not parse as what it
+ * should be: at most its first VL_QUOTE_HEAD bytes, and only when they are
+ * printable ASCII (not '"' or '\\'), as "abcd…" (quotes included; no "…"
+ * when s is that short), or (unprintable). Such a string may be a secret
+ * pasted in the wrong place (DESIGN.md I9): "sk_live_…" is quoted "sk_l…".
+ * Writes a NUL-terminated string of at most VL_QUOTE_MAX bytes into out. */
+#define VL_QUOTE_HEAD 4u
+#define VL_QUOTE_MAX 16u
+void vl_quote_head(char out[VL_QUOTE_MAX], const char *s);
 #endif

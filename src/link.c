@@ -169,23 +169,50 @@ static vl_status check_name(vl_vault *v, const uint8_t *name, size_t n) {
   return VL_OK;
 }
 
+/* A provider name as given, in quotes, when it has the shape of one (up to 16
+ * of [a-z0-9-]); anything else may be a value pasted in the wrong place and is
+ * quoted only by its head. */
+static void quote_identifier(char *out, size_t outlen, const char *s) {
+  size_t n = strlen(s);
+  int shaped = n >= 1 && n <= 16;
+  for (size_t i = 0; i < n && shaped; i++)
+    shaped = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-';
+  if (shaped) {
+    snprintf(out, outlen, "\"%s\"", s);
+    return;
+  }
+  char head[VL_QUOTE_MAX];
+  vl_quote_head(head, s);
+  snprintf(out, outlen, "%s", head);
+}
+
 /* Parses the "source" member: {"provider": …} or a string shorthand. */
 static vl_status parse_source(vl_vault *v, const cJSON *src, vl_link *l) {
   if (cJSON_IsString(src)) {
     /* Shorthand: the first provider whose grammar accepts it (arn:, https://…vault.azure.net, op://, …). */
-    char err[200] = "";
+    char err[200] = "", why[200] = "";
     for (int id = 1; id < VL_PROVIDER_COUNT; id++) {
       const vl_provider_ops *ops = vl_provider_ops_for((vl_provider_id)id);
       if (!ops || !ops->parse) continue;
+      err[0] = 0;
       if (ops->parse(NULL, src->valuestring, &l->params, &l->canonical, err, sizeof err) == VL_OK) {
         l->provider = (vl_provider_id)id;
         return VL_OK;
       }
+      /* A grammar whose prefix matched says where the rest went wrong ("not an ARN" means it did not). */
+      if (!why[0] && strncmp(err, "not ", 4) != 0 && strncmp(err, "use ", 4) != 0)
+        snprintf(why, sizeof why, "%s: %s", vl_provider_name((vl_provider_id)id), err);
     }
-    vl_set_error(v,
-                 "link: \"%.80s\" is not a reference any provider recognises (an ARN, an Azure secret "
-                 "identifier, an op:// reference, a GCP secret version name)",
-                 src->valuestring);
+    /* The string may be a secret pasted where a reference belongs: quote only its head. */
+    char head[VL_QUOTE_MAX];
+    vl_quote_head(head, src->valuestring);
+    if (why[0])
+      vl_set_error(v, "link: the source string %s is not a valid reference (%s)", head, why);
+    else
+      vl_set_error(v,
+                   "link: the source string %s is not a reference any provider recognises (from byte 0; an ARN, "
+                   "an Azure secret identifier, an op:// reference, a GCP secret version name)",
+                   head);
     return VL_ERR_REFERENCE;
   }
   if (!cJSON_IsObject(src)) {
@@ -199,15 +226,26 @@ static vl_status parse_source(vl_vault *v, const cJSON *src, vl_link *l) {
   }
   int id = vl_provider_lookup(prov->valuestring);
   if (id < 0) {
+    char shown[48];
+    quote_identifier(shown, sizeof shown, prov->valuestring);
     vl_set_error(v,
-                 "link: unknown provider \"%.40s\" (expected local, aws, azure, 1password, hashicorp, gcp, "
+                 "link: unknown provider %s (expected local, aws, azure, 1password, hashicorp, gcp, "
                  "sealed)",
-                 prov->valuestring);
+                 shown);
     return VL_ERR_REFERENCE;
   }
   l->provider = (vl_provider_id)id;
+  const cJSON *member = id == VL_PROVIDER_LOCAL ? NULL : cJSON_GetObjectItemCaseSensitive(src, prov->valuestring);
+  /* A value never travels in a definition: definitions are exported and shared (I2). */
+  if (cJSON_GetObjectItemCaseSensitive(src, "value") || cJSON_GetObjectItemCaseSensitive(member, "value")) {
+    const char *where = cJSON_GetObjectItemCaseSensitive(src, "value") ? "" : prov->valuestring;
+    if (id == VL_PROVIDER_LOCAL)
+      vl_set_error(v, "link: source.value: a local secret's value is passed apart from its definition, never in it");
+    else
+      vl_set_error(v, "link: source.%s%svalue: only a local secret has a value", where, *where ? "." : "");
+    return VL_ERR_FORMAT;
+  }
   if (id == VL_PROVIDER_LOCAL) return VL_OK;
-  const cJSON *member = cJSON_GetObjectItemCaseSensitive(src, prov->valuestring);
   if (!cJSON_IsObject(member)) {
     vl_set_error(v, "link: source for provider \"%s\" needs a \"%s\" object", prov->valuestring, prov->valuestring);
     return VL_ERR_REFERENCE;
@@ -250,13 +288,33 @@ static vl_status parse_domains(vl_vault *v, const cJSON *arr, vl_link *l) {
     vl_status st =
         vl_domain_parse((const uint8_t *)d->valuestring, strlen(d->valuestring), &l->domains[i], err, sizeof err);
     if (st) {
-      vl_set_error(v, "link: domains[%d] \"%.80s\": %s", i, d->valuestring, err);
+      char head[VL_QUOTE_MAX];
+      vl_quote_head(head, d->valuestring);
+      vl_set_error(v, "link: domains[%d] %s: %s", i, head, err);
       return st;
     }
     i++;
   }
   l->domain_count = (size_t)n;
   return VL_OK;
+}
+
+/* "provider|" + the parsed reference as compact JSON. The parameters carry
+ * everything that selects the value, each field apart, so two references that
+ * differ in any field never share a cache entry (a version "S#json:password"
+ * is not version "S" with key "password"); a shorthand and its object form
+ * share one. The canonical string stays for messages. */
+static char *cache_key_for(vl_provider_id provider, const cJSON *params) {
+  char *json = cJSON_PrintUnformatted(params);
+  if (!json) return NULL;
+  vl_buf key;
+  vl_buf_init(&key, 0);
+  vl_buf_put_str(&key, vl_provider_name(provider));
+  vl_buf_put_str(&key, "|");
+  vl_buf_put_str(&key, json);
+  vl_free(json);
+  size_t klen;
+  return (char *)vl_buf_take(&key, &klen);
 }
 
 vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const uint8_t *def, size_t def_len,
@@ -325,13 +383,7 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   l.name = vl_memdup(name, name_len);
   l.name_len = name_len;
   if (l.provider != VL_PROVIDER_LOCAL) {
-    vl_buf key;
-    vl_buf_init(&key, 0);
-    vl_buf_put_str(&key, vl_provider_name(l.provider));
-    vl_buf_put_str(&key, "|");
-    vl_buf_put_str(&key, l.canonical);
-    size_t klen;
-    l.cache_key = (char *)vl_buf_take(&key, &klen);
+    l.cache_key = cache_key_for(l.provider, l.params);
     if (!l.cache_key) {
       st = VL_ERR_NOMEM;
       goto fail;

@@ -108,7 +108,9 @@ const char *vl_vault_last_error(const vl_vault *v);
  * wipes its copy) and must be NULL/0 for other providers.
  *
  * Fails with VL_ERR_ARG (bad name), VL_ERR_FORMAT (bad JSON, a field of the
- * wrong type), VL_ERR_REFERENCE (a reference that does not parse),
+ * wrong type, a "value" in the source: values never travel in definitions),
+ * VL_ERR_REFERENCE (a reference that does not parse; the message quotes at
+ * most its first 4 bytes, as it may be a secret pasted in the wrong place),
  * VL_ERR_LIMIT (too long, too many domains). On failure the previous
  * definition of NAME, if any, is unchanged. Replacing a link drops its cached
  * value.

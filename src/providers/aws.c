@@ -13,6 +13,9 @@
  *   "endpoint" (base URL overriding secretsmanager.{region}.amazonaws.com, used
  *   for emulators and VPC endpoints), "stsEndpoint", "fips": true.
  *   Long-lived keys last 2 h (as Postman); temporary ones until "expiresAt".
+ * Where the signature goes: "endpoint"/"stsEndpoint" from connect, else
+ *   https://{secretsmanager|sts}.REGION.SUFFIX, SUFFIX from a known partition
+ *   and REGION of [a-z0-9-]: a link picks an AWS region, never a host.
  */
 #include "providers/aws.h"
 
@@ -35,6 +38,23 @@ static int valid_name_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("/_+=.@-", c);
 }
 
+/* The partitions whose endpoints this file knows (endpoint_suffix): the
+ * signed request goes to secretsmanager.REGION.SUFFIX, so a link can choose
+ * among AWS's own hosts, never another. */
+static const struct {
+  const char *partition, *suffix;
+} PARTITIONS[] = {
+    {"aws", "amazonaws.com"},        {"aws-cn", "amazonaws.com.cn"}, {"aws-us-gov", "amazonaws.com"},
+    {"aws-iso", "c2s.ic.gov"},       {"aws-iso-b", "sc2s.sgov.gov"}, {"aws-iso-e", "cloud.adc-e.uk"},
+    {"aws-iso-f", "csp.hci.ic.gov"}, {"aws-eusc", "amazonaws.eu"},
+};
+
+static int known_partition(const char *p, size_t n) {
+  for (size_t i = 0; i < sizeof PARTITIONS / sizeof PARTITIONS[0]; i++)
+    if (strlen(PARTITIONS[i].partition) == n && memcmp(p, PARTITIONS[i].partition, n) == 0) return 1;
+  return 0;
+}
+
 /* Splits an ARN into its 7 fields. Errors give the byte position. */
 static vl_status parse_arn(const char *arn, cJSON *params, char *err, size_t errlen) {
   const char *f[8];
@@ -53,10 +73,12 @@ static vl_status parse_arn(const char *arn, cJSON *params, char *err, size_t err
     p++;
   }
   if (n < 6) {
+    char head[VL_QUOTE_MAX];
+    vl_quote_head(head, arn);
     snprintf(err, errlen,
-             "secretArn \"%.120s\" has %zu ':'-separated fields, expected 7 "
+             "secretArn %s has %zu ':'-separated fields, expected 7 "
              "(arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME)",
-             arn, n + 1);
+             head, n + 1);
     return VL_ERR_REFERENCE;
   }
   len[6] = strlen(f[6]);
@@ -69,7 +91,7 @@ static vl_status parse_arn(const char *arn, cJSON *params, char *err, size_t err
     snprintf(err, errlen, "secretArn must start with \"arn:\" (byte 0)");
     return VL_ERR_REFERENCE;
   }
-  if (!(len[1] >= 3 && memcmp(f[1], "aws", 3) == 0)) {
+  if (!known_partition(f[1], len[1])) {
     snprintf(err, errlen, "secretArn: partition at byte %zu is not aws, aws-cn, aws-us-gov, …", (size_t)(f[1] - arn));
     return VL_ERR_REFERENCE;
   }
@@ -141,7 +163,9 @@ static vl_status aws_parse(const cJSON *member, const char *shorthand, cJSON **p
   vl_status st = parse_arn(arn, params, err, errlen);
   const char *format = member ? vl_json_str(member, "format") : NULL;
   if (!st && format && strcmp(format, "plaintext") != 0 && strcmp(format, "json") != 0) {
-    snprintf(err, errlen, "\"format\" must be \"plaintext\" or \"json\", got \"%.40s\"", format);
+    char head[VL_QUOTE_MAX];
+    vl_quote_head(head, format);
+    snprintf(err, errlen, "\"format\" must be \"plaintext\" or \"json\", got %s", head);
     st = VL_ERR_REFERENCE;
   }
   const char *key = member ? vl_json_str(member, "key") : NULL;
@@ -151,7 +175,9 @@ static vl_status aws_parse(const cJSON *member, const char *shorthand, cJSON **p
   }
   const char *role = member ? vl_json_str(member, "roleArn") : NULL;
   if (!st && role && (strncmp(role, "arn:aws", 7) != 0 || !strstr(role, ":iam::") || !strstr(role, ":role/"))) {
-    snprintf(err, errlen, "\"roleArn\" \"%.120s\" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", role);
+    char head[VL_QUOTE_MAX];
+    vl_quote_head(head, role);
+    snprintf(err, errlen, "\"roleArn\" %s is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", head);
     st = VL_ERR_REFERENCE;
   }
   const char *version = member ? vl_json_str(member, "version") : NULL;
@@ -235,11 +261,9 @@ static vl_status aws_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t e
 /* ---------------------------------------------------------------- requests */
 
 static const char *endpoint_suffix(const char *partition) {
-  if (strcmp(partition, "aws-cn") == 0) return "amazonaws.com.cn";
-  if (strcmp(partition, "aws-iso") == 0) return "c2s.ic.gov";
-  if (strcmp(partition, "aws-iso-b") == 0) return "sc2s.sgov.gov";
-  if (strcmp(partition, "aws-eusc") == 0) return "amazonaws.eu";
-  return "amazonaws.com";
+  for (size_t i = 0; i < sizeof PARTITIONS / sizeof PARTITIONS[0]; i++)
+    if (strcmp(partition, PARTITIONS[i].partition) == 0) return PARTITIONS[i].suffix;
+  return "amazonaws.com"; /* unreachable: parse_arn admits only the partitions above */
 }
 
 /* Base URL (no trailing '/') for a service. */

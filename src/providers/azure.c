@@ -8,6 +8,11 @@
  * Credentials: {"accessToken","expiresAt"? (ms),"tenantId"?,"endpoint"?}.
  *   "endpoint" replaces scheme://host of every request (emulators, proxies);
  *   the identifier's host stays the subject of the challenge's resource check.
+ *   Where the token goes: to "endpoint" when connect gave one, else only to a
+ *   host under a known Key Vault suffix (the table CLOUDS). A link to any
+ *   other host (an object-form secretId may name one) is not fetched and
+ *   stays misconfigured: a shared link cannot collect the token, whatever
+ *   resource that host's challenge claims.
  *   Lifetime: "expiresAt", else one day (as Postman), and never past the
  *   token's own "exp" when it is a JWT. A JWT for another audience than Key
  *   Vault is refused at connect, naming the audience it has.
@@ -330,8 +335,7 @@ static vl_status azure_parse(const cJSON *member, const char *shorthand, cJSON *
     return VL_ERR_REFERENCE;
   }
   if (strcmp(id.collection, "secrets") != 0) {
-    snprintf(err, errlen, "secretId: \"%s\" names a deleted secret; recover it, then link /secrets/%s", id.collection,
-             id.name);
+    snprintf(err, errlen, "secretId: /deletedsecrets/… names a deleted secret; recover it, then link /secrets/NAME");
     return VL_ERR_REFERENCE;
   }
   cJSON *params = cJSON_CreateObject();
@@ -459,6 +463,25 @@ static vl_status azure_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t
 
 /* ---------------------------------------------------------------- requests */
 
+/* 1 if host is a Key Vault host of a cloud this file knows. */
+static int key_vault_host(const char *host) {
+  for (size_t i = 0; i < sizeof CLOUDS / sizeof CLOUDS[0]; i++)
+    if (has_dot_suffix(host, CLOUDS[i].suffix)) return 1;
+  return 0;
+}
+
+/* The token goes to the connection's endpoint, or to Key Vault itself. */
+static int token_may_go(const vl_pstate *ps, const vl_fetch *f) {
+  return vl_json_str(ps->creds, "endpoint") != NULL || key_vault_host(vl_json_str(f->params, "host"));
+}
+
+static vl_step_kind outside_key_vault(vl_fetch *f, vl_step_out *out) {
+  return vl_step_fail(out, VL_REASON_MISCONFIGURED,
+                      "azure: the token was not sent: %.90s is not on a Key Vault host (*.vault.azure.net, "
+                      "*.vault.azure.cn, …) and connect gave no \"endpoint\"",
+                      f->canonical);
+}
+
 static vl_step_kind get_job(const vl_pstate *ps, vl_fetch *f, int with_token, vl_step_out *out) {
   const char *endpoint = vl_json_str(ps->creds, "endpoint");
   size_t n = endpoint ? strlen(endpoint) : 0;
@@ -542,6 +565,7 @@ static vl_step_kind on_challenge(vl_pstate *ps, vl_fetch *f, uint32_t status, co
                         "azure: challenge (HTTP %u) for %.90s: the vault is in tenant %.40s, scope %.60s; the token is "
                         "for tenant %.40s",
                         (unsigned)status, f->canonical, c.tenant_id, scope, mine);
+  if (!token_may_go(ps, f)) return outside_key_vault(f, out);
   learn(ps, host, c.tenant_id, scope);
   return get_job(ps, f, 1, out);
 }
@@ -639,7 +663,10 @@ static vl_step_kind on_secret(vl_fetch *f, const cJSON *body, uint64_t now_ms, v
 
 static vl_step_kind azure_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, uint64_t now_ms,
                                vl_step_out *out) {
-  if (!resp) return get_job(ps, f, learned(ps, vl_json_str(f->params, "host")) != NULL, out);
+  if (!resp) {
+    if (!token_may_go(ps, f)) return outside_key_vault(f, out);
+    return get_job(ps, f, learned(ps, vl_json_str(f->params, "host")) != NULL, out);
+  }
   if (f->stage == STAGE_CHALLENGE && status == 401) return on_challenge(ps, f, status, resp, out);
   cJSON *body = cJSON_ParseWithLength((const char *)resp->body.p, resp->body.n);
   vl_step_kind k;

@@ -75,10 +75,12 @@ static vl_status parse_name(const char *name, cJSON *params, char *err, size_t e
     i = 4;
   }
   if (n != i + 2 && n != i + 4) {
+    char head[VL_QUOTE_MAX];
+    vl_quote_head(head, name);
     snprintf(err, errlen,
-             "name: \"%.100s\" has %zu '/'-separated segments, expected "
+             "name: %s has %zu '/'-separated segments, expected "
              "projects/P[/locations/L]/secrets/S[/versions/V]",
-             name, n);
+             head, n);
     return VL_ERR_REFERENCE;
   }
   if (!SEG_IS(i, "secrets")) return name_error(err, errlen, "expected \"secrets\"", (size_t)(seg[i] - name));

@@ -22,6 +22,9 @@
  *   auth method's mount (default approle, userpass, jwt).
  *   A token without "expiresAt" is looked up once (auth/token/lookup-self) to
  *   learn its ttl; a login's lease_duration becomes the credential's expiry.
+ * Where the token goes: to "address" from connect, always; a link names only
+ *   path segments (percent-encoded, no "..", '?', '#'), and never a first
+ *   segment of Vault's own API (sys, auth, identity, audit).
  *
  * ps->scratch holds {"token": login token, "lookedUp": true, "mounts": {"NS|ENGINE": 1|2}}.
  */
@@ -138,6 +141,27 @@ static const char *opt_str(const cJSON *member, const char *name, int *bad) {
   return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
+/* Vault's own API lives under these first segments (in any namespace), not a
+ * secrets engine: a read there (auth/token/lookup-self, sys/…) answers with
+ * the token or the server's state, which a shared link could then have
+ * substituted into a request to a domain of its choosing. */
+static const char *reserved_segment(const char *path) {
+  static const char *const reserved[] = {"sys", "auth", "identity", "audit"};
+  size_t n = strcspn(path, "/");
+  for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+    if (strlen(reserved[i]) == n && strncmp(path, reserved[i], n) == 0) return reserved[i];
+  return NULL;
+}
+
+/* The first reserved segment of a namespace ("a/auth/b" → "auth"), or NULL. */
+static const char *reserved_in_namespace(const char *ns) {
+  for (const char *p = ns; *p; p += strcspn(p, "/"), p += *p == '/') {
+    const char *r = reserved_segment(p);
+    if (r) return r;
+  }
+  return NULL;
+}
+
 static vl_status parse_member(const cJSON *member, cJSON **params_out, char **canonical, char *err, size_t errlen) {
   int bad = 0;
   const char *engine_raw = opt_str(member, "engine", &bad);
@@ -172,6 +196,10 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
   trim_slashes(engine_raw, engine, sizeof engine);
   vl_status st = check_part("engine", engine_raw, engine, 0, err, errlen);
   if (st) return st;
+  if (reserved_segment(engine)) {
+    snprintf(err, errlen, "\"engine\": \"%s/\" is Vault's own API, not a secrets engine", reserved_segment(engine));
+    return VL_ERR_REFERENCE;
+  }
   trim_slashes(path_raw, path, sizeof path);
   if (strlen(path_raw) > HC_MAX_PART) return check_part("path", path_raw, path, 0, err, errlen);
   /* Normalise the API-path form: "/secret/data/myapp" → "myapp". */
@@ -182,7 +210,7 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
   if (kv != 1 && prefixed && strcmp(path + skip, "data") == 0) skip += 4; /* "/secret/data/" */
   if (skip) memmove(path, path + skip, strlen(path + skip) + 1);
   if (!*path) {
-    snprintf(err, errlen, "\"path\" names no secret below the engine \"%.60s\"", engine);
+    snprintf(err, errlen, "\"path\" names no secret below the engine (only the engine's own name, or \"data\")");
     return VL_ERR_REFERENCE;
   }
   long bad_at = bad_path_byte(path);
@@ -196,6 +224,11 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
     trim_slashes(ns_raw, ns, sizeof ns);
     st = check_part("namespace", ns_raw, ns, 1, err, errlen);
     if (st) return st;
+    if (reserved_in_namespace(ns)) {
+      snprintf(err, errlen, "\"namespace\": \"%s\" is reserved by Vault and names no namespace",
+               reserved_in_namespace(ns));
+      return VL_ERR_REFERENCE;
+    }
   }
   if (key && (!*key || strlen(key) > VL_MAX_NAME_BYTES)) {
     snprintf(err, errlen, "\"key\" must be 1-%u bytes", (unsigned)VL_MAX_NAME_BYTES);

@@ -9,9 +9,17 @@
  *   defaults to the URL itself. The URL must be https (http only for
  *   localhost, 127.0.0.1 and [::1]).
  * Credentials: none are needed — the session key is the credential, so the
- *   provider starts connected. connect("sealed", {"headers": {...},
- *   "expiresAt"?}) adds headers (a relay's bearer token) to every GET;
- *   disconnect stops fetching until the next connect.
+ *   provider starts connected. connect("sealed", {"origin": "https://relay.example",
+ *   "headers": {...}, "expiresAt"?}) binds the provider to one relay: its
+ *   headers (a relay's bearer token) go with GETs to that origin only, and a
+ *   link to any other origin stays unresolved (misconfigured), so a shared
+ *   link cannot carry the token elsewhere. "origin" is scheme://host[:port]
+ *   (https; http only for localhost, 127.0.0.1 and [::1]) and is required
+ *   with "headers"; connect({}) or connect({"origin"}) without headers is
+ *   fine (public envelope URLs). Origins compare by scheme, host (ASCII case
+ *   folded) and effective port; a URL whose authority is not plain
+ *   (user info, '%', '\\', …) matches none. disconnect stops fetching until
+ *   the next connect.
  * Response body: the envelope as raw bytes ("VLE…"), as base64 text (standard
  *   or URL-safe, whitespace and missing padding tolerated), or as JSON
  *   {"envelope": "<base64>"}. The envelope's expiry caps the cache TTL.
@@ -26,6 +34,7 @@
 
 #define SEALED_MAX_URL 2048u
 #define SEALED_MAX_HEADERS 16
+#define SEALED_MAX_HOST 253u
 static const char accept_types[] = "application/vnd.vaultlink.envelope, application/octet-stream, text/plain";
 
 vl_status vl_vault_public_key(const vl_vault *v, uint8_t pk[32], uint8_t key_id[8]) {
@@ -61,7 +70,9 @@ static vl_status check_url(const char *url, char *err, size_t errlen) {
   }
   int https = strncmp(url, "https://", 8) == 0 && n > 8 && url[8] != '/';
   if (!https && !is_loopback_http(url)) {
-    snprintf(err, errlen, "\"url\" \"%.120s\" must start with https:// (http:// only for localhost)", url);
+    char head[VL_QUOTE_MAX];
+    vl_quote_head(head, url);
+    snprintf(err, errlen, "\"url\" %s must start with https:// (http:// only for localhost)", head);
     return VL_ERR_REFERENCE;
   }
   return VL_OK;
@@ -112,7 +123,118 @@ static vl_status sealed_parse(const cJSON *member, const char *shorthand, cJSON 
   return VL_OK;
 }
 
+/* ---------------------------------------------------------------- origins */
+
+/* scheme, host (lowercased) and effective port of a URL's origin. */
+typedef struct {
+  int https;
+  char host[SEALED_MAX_HOST + 1];
+  unsigned port;
+} sealed_origin;
+
+static char lower_ascii(char c) {
+  return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+static int host_char(char c, int bracketed) {
+  if (bracketed)
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+}
+
+/* Reads "scheme://host[:port]" at the start of s into o; *rest is what
+ * follows (empty, or starting with '/', '?' or '#'). Returns 0 unless the
+ * authority is plain: an https or http scheme, a DNS name, IPv4 or [IPv6]
+ * host of the characters those allow, a decimal port 1-65535. Anything else
+ * (user info, percent-encoding, backslashes) is refused rather than guessed
+ * at, so no URL is taken for the relay's origin that a browser would send
+ * elsewhere. */
+static int read_origin(const char *s, sealed_origin *o, const char **rest) {
+  memset(o, 0, sizeof *o);
+  size_t at;
+  if (strncmp(s, "https://", 8) == 0) {
+    o->https = 1;
+    at = 8;
+  } else if (strncmp(s, "http://", 7) == 0) {
+    at = 7;
+  } else {
+    return 0;
+  }
+  const char *h = s + at;
+  int bracketed = *h == '[';
+  size_t n = bracketed ? 1 : 0;
+  while (h[n] && host_char(h[n], bracketed)) n++;
+  if (bracketed) {
+    if (h[n] != ']' || n < 3) return 0;
+    n++;
+  }
+  if (n == 0 || n > SEALED_MAX_HOST) return 0;
+  for (size_t i = 0; i < n; i++) o->host[i] = lower_ascii(h[i]);
+  const char *p = h + n;
+  o->port = o->https ? 443u : 80u;
+  if (*p == ':') {
+    p++;
+    unsigned long port = 0;
+    size_t digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 8) {
+      port = port * 10 + (unsigned long)(*p++ - '0');
+      digits++;
+    }
+    if (digits && (port == 0 || port > 65535)) return 0;
+    if (digits) o->port = (unsigned)port; /* "host:" is the default port, as in a browser */
+  }
+  if (*p && *p != '/' && *p != '?' && *p != '#') return 0;
+  *rest = p;
+  return 1;
+}
+
+static int is_loopback_host(const char *host) {
+  return strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0;
+}
+
+static int same_origin(const sealed_origin *a, const sealed_origin *b) {
+  return a->https == b->https && a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+/* The origin as text, without its default port. */
+static void origin_text(const sealed_origin *o, char *out, size_t outlen) {
+  unsigned dflt = o->https ? 443u : 80u;
+  if (o->port == dflt)
+    snprintf(out, outlen, "%s://%s", o->https ? "https" : "http", o->host);
+  else
+    snprintf(out, outlen, "%s://%s:%u", o->https ? "https" : "http", o->host, o->port);
+}
+
 /* ---------------------------------------------------------------- relay options */
+
+/* Checks "origin" and stores it back normalised (lowercase, no default port). */
+static vl_status take_origin(vl_pstate *ps, int have_headers, char *err, size_t errlen) {
+  const cJSON *oj = cJSON_GetObjectItemCaseSensitive(ps->creds, "origin");
+  if (!oj) {
+    if (!have_headers) return VL_OK;
+    snprintf(err, errlen,
+             "\"origin\" (https://HOST[:PORT], the relay) is required with \"headers\": they go to that origin "
+             "only");
+    return VL_ERR_ARG;
+  }
+  sealed_origin o;
+  const char *rest = "";
+  if (!cJSON_IsString(oj) || strlen(oj->valuestring) > SEALED_MAX_HOST + 16 ||
+      !read_origin(oj->valuestring, &o, &rest) || (*rest && strcmp(rest, "/") != 0)) {
+    snprintf(err, errlen, "\"origin\" must be scheme://host[:port] alone (no user info, path, query or fragment)");
+    return VL_ERR_ARG;
+  }
+  if (!o.https && !is_loopback_host(o.host)) {
+    snprintf(err, errlen, "\"origin\" must be https:// (http:// only for localhost, 127.0.0.1 and [::1])");
+    return VL_ERR_ARG;
+  }
+  char text[SEALED_MAX_HOST + 24];
+  origin_text(&o, text, sizeof text);
+  cJSON *norm = cJSON_CreateString(text);
+  if (!norm) return VL_ERR_NOMEM;
+  cJSON_ReplaceItemInObjectCaseSensitive(ps->creds, "origin", norm);
+  return VL_OK;
+}
 
 static vl_status sealed_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen) {
   const cJSON *headers = cJSON_GetObjectItemCaseSensitive(ps->creds, "headers");
@@ -132,6 +254,8 @@ static vl_status sealed_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_
       return VL_ERR_LIMIT;
     }
   }
+  vl_status st = take_origin(ps, count > 0, err, errlen);
+  if (st) return st;
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
   if (exp && !cJSON_IsNumber(exp)) {
     snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
@@ -259,8 +383,20 @@ static vl_step_kind sealed_step(vl_pstate *ps, vl_fetch *f, uint32_t status, con
                                 vl_step_out *out) {
   if (!ps->vault) return vl_step_fail(out, VL_REASON_MISCONFIGURED, "sealed: no session key for %.120s", f->canonical);
   if (!resp) {
+    const char *url = vl_json_str(f->params, "url");
+    const char *bound = vl_json_str(ps->creds, "origin");
+    if (bound) {
+      /* A connection given an origin fetches only there: its headers are that relay's. */
+      sealed_origin want, have;
+      const char *rest;
+      if (!read_origin(bound, &want, &rest) || !read_origin(url, &have, &rest) || !same_origin(&want, &have))
+        return vl_step_fail(out, VL_REASON_MISCONFIGURED,
+                            "sealed: %.100s is outside the origin the sealed connection was given (%.80s); not "
+                            "fetched",
+                            url, bound);
+    }
     const cJSON *headers = cJSON_GetObjectItemCaseSensitive(ps->creds, "headers");
-    vl_job_begin(&out->job, "GET", vl_json_str(f->params, "url"), 1u + (uint32_t)cJSON_GetArraySize(headers));
+    vl_job_begin(&out->job, "GET", url, 1u + (uint32_t)cJSON_GetArraySize(headers));
     vl_job_header_str(&out->job, "Accept", accept_types);
     const cJSON *h;
     cJSON_ArrayForEach(h, headers) {

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
+
 static const char *const attributes[] = {"otp",   "totp",  "value",   "type", "id",  "purpose",
                                          "label", "title", "content", "size", "name"};
 
@@ -33,8 +35,14 @@ int vl_opref_is_id(const char *p, size_t n) {
 static vl_status fail(char *err, size_t errlen, const char *ref, size_t len, const char *fmt, size_t pos) {
   char what[120];
   snprintf(what, sizeof what, fmt, pos);
-  /* The position first, so that truncation can only shorten the echoed reference. */
-  snprintf(err, errlen, "%s, in op reference \"%.*s\"", what, (int)(len < 60 ? len : 60), ref);
+  /* Only the head of the reference: a string that does not parse may be a
+   * secret pasted in the wrong place. */
+  char copy[VL_QUOTE_HEAD + 2], head[VL_QUOTE_MAX];
+  size_t k = len < VL_QUOTE_HEAD + 1 ? len : VL_QUOTE_HEAD + 1; /* one byte more, so "…" shows there is more */
+  if (k) memcpy(copy, ref, k);
+  copy[k] = 0;
+  vl_quote_head(head, copy);
+  snprintf(err, errlen, "%s, in op reference %s", what, head);
   return VL_ERR_REFERENCE;
 }
 

@@ -28,10 +28,14 @@ static uint8_t *tresp_encode(const tresp *r, size_t *len) {
   return treq_encode(&t, len);
 }
 
+#define TJOBS_KEEP 16
 typedef struct {
   vl_request job; /* the last job (decoded), valid until the next call */
   uint8_t *copy;
-  int jobs; /* how many jobs were handed out */
+  int jobs;                   /* how many jobs were handed out */
+  uint8_t *all[TJOBS_KEEP];   /* the first TJOBS_KEEP jobs, as the core wrote them */
+  size_t all_len[TJOBS_KEEP]; /* (across flows, until tjobs_clear) */
+  int kept;
 } tjobs;
 
 /* Begins a resolve of url at now; answers each job in turn with answers[i]
@@ -50,6 +54,10 @@ static vl_status tflow(vl_vault *v, const char *url, uint64_t now, const tresp *
   vl_job job;
   while (vl_resolve_next_job(r, &job) == VL_OK) {
     seen->jobs++;
+    if (seen->kept < TJOBS_KEEP) {
+      seen->all[seen->kept] = vl_memdup(job.request, job.request_len);
+      seen->all_len[seen->kept++] = job.request_len;
+    }
     vl_request_clear(&seen->job);
     vl_free(seen->copy);
     seen->copy = vl_memdup(job.request, job.request_len);
@@ -81,7 +89,74 @@ static vl_status tflow(vl_vault *v, const char *url, uint64_t now, const tresp *
 static void tjobs_clear(tjobs *s) {
   vl_request_clear(&s->job);
   vl_free(s->copy);
+  for (int i = 0; i < s->kept; i++) vl_free(s->all[i]);
   memset(s, 0, sizeof *s);
+}
+
+/* 1 if url's scheme://authority is exactly origin. */
+static int turl_in_origin(const uint8_t *url, size_t n, const char *origin) {
+  size_t o = strlen(origin);
+  return n >= o && memcmp(url, origin, o) == 0 && (n == o || url[o] == '/' || url[o] == '?' || url[o] == '#');
+}
+
+static int tmem_has(const uint8_t *h, size_t hn, const char *needle) {
+  size_t nn = strlen(needle);
+  for (size_t i = 0; nn && i + nn <= hn; i++)
+    if (memcmp(h + i, needle, nn) == 0) return 1;
+  return 0;
+}
+
+/* The index of the first kept job that goes outside origin (scheme://host[:port])
+ * and still carries a credential: an Authorization, X-Vault-Token or
+ * X-Amz-Security-Token header (any case), or the bytes of secret anywhere in
+ * the request. -1 when every credential stayed at origin. */
+static int tjobs_credential_outside(const tjobs *s, const char *origin, const char *secret) {
+  static const char *const cred_headers[] = {"authorization", "x-vault-token", "x-amz-security-token"};
+  for (int i = 0; i < s->kept; i++) {
+    vl_request r;
+    char err[128];
+    if (vl_request_decode(s->all[i], s->all_len[i], &r, err, sizeof err) != VL_OK) return i;
+    int outside = !turl_in_origin(r.url.p, r.url.n, origin), carries = tmem_has(s->all[i], s->all_len[i], secret);
+    for (size_t h = 0; h < r.header_count; h++) {
+      for (size_t c = 0; c < sizeof cred_headers / sizeof *cred_headers; c++) {
+        const char *want = cred_headers[c];
+        size_t wl = strlen(want);
+        if (r.headers[h].name.n != wl) continue;
+        int same = 1;
+        for (size_t k = 0; k < wl; k++) {
+          uint8_t ch = r.headers[h].name.p[k];
+          if ((ch >= 'A' && ch <= 'Z' ? ch + 32 : ch) != (uint8_t)want[k]) same = 0;
+        }
+        carries |= same;
+      }
+    }
+    vl_request_clear(&r);
+    if (outside && carries) return i;
+  }
+  return -1;
+}
+
+/* How many kept jobs go to origin. */
+static int tjobs_to_origin(const tjobs *s, const char *origin) {
+  int n = 0;
+  for (int i = 0; i < s->kept; i++) {
+    vl_request r;
+    char err[128];
+    if (vl_request_decode(s->all[i], s->all_len[i], &r, err, sizeof err) != VL_OK) continue;
+    n += turl_in_origin(r.url.p, r.url.n, origin);
+    vl_request_clear(&r);
+  }
+  return n;
+}
+
+/* The "detail" of report entry i ("" if none). */
+static const char *tdetail(const char *report, int i) {
+  static char buf[256];
+  cJSON *j = cJSON_Parse(report);
+  const cJSON *d = cJSON_GetObjectItem(cJSON_GetArrayItem(j, i), "detail");
+  snprintf(buf, sizeof buf, "%s", cJSON_IsString(d) ? d->valuestring : "");
+  cJSON_Delete(j);
+  return buf;
 }
 
 static const char *tjob_header(const tjobs *s, const char *name) {

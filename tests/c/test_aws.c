@@ -1,6 +1,7 @@
 /* AWS Secrets Manager through the engine: jobs, SigV4 headers, responses,
  * the error taxonomy, role assumption, and every expiry path of issue
  * "Secret hygiene" (TTL, provider hints, credential expiry, reset, relink). */
+#include "engine.h"
 #include "provhelp.h"
 #include "vltest.h"
 
@@ -314,6 +315,123 @@ static void test_bad_arns_name_the_position(void) {
   vl_vault_free(v);
 }
 
+/* Issue #11 §2: the signed request's host comes from the ARN's partition and
+ * region. A link may pick an AWS region, never a host: a partition or region
+ * that would name one is refused, and an endpoint from connect takes every
+ * request, STS included. */
+static void test_credential_never_goes_to_link_origin(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  static const char *const hostile[] = {
+      "arn:aws.evil.example:secretsmanager:us-east-1:123456789012:secret:x",
+      "arn:awsevil:secretsmanager:us-east-1:123456789012:secret:x",
+      "arn:aws:secretsmanager:evil.example:123456789012:secret:x",
+      "arn:aws:secretsmanager:us-east-1.evil.example#:123456789012:secret:x",
+      "arn:aws:secretsmanager:evil.example/:123456789012:secret:x",
+  };
+  for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
+    char def[256];
+    snprintf(def, sizeof def, "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"%s\"}}}", hostile[i]);
+    if (tlink(v, "x", def, NULL) != VL_ERR_REFERENCE) fprintf(stderr, "  accepted %s\n", hostile[i]);
+    CHECK_EQ_INT(tlink(v, "x", def, NULL), VL_ERR_REFERENCE);
+    snprintf(def, sizeof def, "{\"source\":\"%s\"}", hostile[i]);
+    CHECK_EQ_INT(tlink(v, "x", def, NULL), VL_ERR_REFERENCE);
+  }
+  /* Without an endpoint: AWS's own host for the ARN's region and partition. */
+  static const char *const arns[][2] = {
+      {ARN, "https://secretsmanager.us-west-2.amazonaws.com"},
+      {"arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-AbCdEf",
+       "https://secretsmanager.cn-north-1.amazonaws.com.cn"},
+      {"arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf",
+       "https://secretsmanager.us-gov-west-1.amazonaws.com"},
+  };
+  CHECK_EQ_INT(tconnect(v, "aws", CREDS, T0), VL_OK);
+  for (size_t i = 0; i < sizeof arns / sizeof *arns; i++) {
+    char def[256];
+    snprintf(def, sizeof def, "{\"source\":\"%s\"}", arns[i][0]);
+    CHECK_EQ_INT(tlink(v, "x", def, NULL), VL_OK);
+    tjobs s = {0};
+    char *url, *rep;
+    CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:x}}", T0, NULL, 0, &s, &url, &rep), VL_OK);
+    CHECK_EQ_INT(s.jobs, 1);
+    CHECK_EQ_INT(tjobs_to_origin(&s, arns[i][1]), 1);
+    CHECK_EQ_INT(tjobs_credential_outside(&s, arns[i][1], "AKIDEXAMPLE"), -1);
+    vl_free(url);
+    vl_free(rep);
+    tjobs_clear(&s);
+  }
+  /* With an endpoint, every request goes there, whatever region or role the link names. */
+  CHECK_EQ_INT(tconnect(v, "aws",
+                        "{\"accessKeyId\":\"AKIDEXAMPLE\",\"secretAccessKey\":\"k\",\"sessionToken\":\"sess-tok\","
+                        "\"endpoint\":\"http://127.0.0.1:4566\"}",
+                        T0),
+               VL_OK);
+  CHECK_EQ_INT(tlink(v, "x",
+                     "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"arn:aws-cn:secretsmanager:cn-north-1:"
+                     "123456789012:secret:db-AbCdEf\",\"roleArn\":\"arn:aws:iam::123456789012:role/r\"}}}",
+                     NULL),
+               VL_OK);
+  tjobs s = {0};
+  char *url, *rep;
+  CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:x}}", T0, NULL, 0, &s, &url, &rep), VL_OK);
+  CHECK_EQ_INT(s.jobs, 1); /* STS AssumeRole, signed */
+  CHECK_EQ_INT(tjobs_to_origin(&s, "http://127.0.0.1:4566"), 1);
+  CHECK_EQ_INT(tjobs_credential_outside(&s, "http://127.0.0.1:4566", "sess-tok"), -1);
+  vl_free(url);
+  vl_free(rep);
+  tjobs_clear(&s);
+  vl_vault_free(v);
+}
+
+/* Issue #11 §6: cache keys were "aws|" + a concatenated canonical string, so
+ * version stage "S#json:password" and version "S" + key "password" shared an
+ * entry and one link received the other's value. */
+static void test_cache_keys_do_not_collide(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(
+      tlink(v, "a",
+            "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"" ARN "\",\"version\":\"S#json:password\"}}}",
+            NULL),
+      VL_OK);
+  CHECK_EQ_INT(tlink(v, "b",
+                     "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"" ARN
+                     "\",\"version\":\"S\",\"format\":\"json\",\"key\":\"password\"}}}",
+                     NULL),
+               VL_OK);
+  CHECK(strcmp(vl_vault_find(v, (const uint8_t *)"a", 1)->cache_key,
+               vl_vault_find(v, (const uint8_t *)"b", 1)->cache_key) != 0);
+  CHECK_EQ_INT(tconnect(v, "aws", CREDS, T0), VL_OK);
+  static const tresp stage_a = {200, {{0}}, 0, "{\"SecretString\":\"value-of-stage-S#json:password\"}"};
+  static const tresp stage_s = {200, {{0}}, 0, "{\"SecretString\":\"{\\\"password\\\":\\\"pw-of-stage-S\\\"}\"}"};
+  tjobs s = {0};
+  char *url, *rep;
+  CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:a}}", T0, &stage_a, 1, &s, &url, &rep), VL_OK);
+  CHECK_EQ_STR(url, "https://h.com/value-of-stage-S#json:password");
+  CHECK(strstr(tjob_header(&s, "X-Amz-Target"), "GetSecretValue") != NULL);
+  vl_free(url);
+  vl_free(rep);
+  /* b is not served a's cached value: it is fetched, for stage "S". */
+  CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:b}}", T0, &stage_s, 1, &s, &url, &rep), VL_OK);
+  CHECK_EQ_INT(s.jobs, 2);
+  CHECK(tmem_has(s.job.body.p, s.job.body.n, "\"VersionStage\":\"S\""));
+  CHECK_EQ_STR(url, "https://h.com/pw-of-stage-S");
+  vl_free(url);
+  vl_free(rep);
+  /* Both cached apart: one resolve of both costs no job and gives each its own. */
+  CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:a}}/{{vault:b}}", T0, NULL, 0, &s, &url, &rep), VL_OK);
+  CHECK_EQ_INT(s.jobs, 2);
+  CHECK_EQ_STR(url, "https://h.com/value-of-stage-S#json:password/pw-of-stage-S");
+  vl_free(url);
+  vl_free(rep);
+  /* A shorthand and its object form are one secret, one entry. */
+  CHECK_EQ_INT(tlink(v, "c", "{\"source\":\"" ARN "\"}", NULL), VL_OK);
+  CHECK_EQ_INT(tlink(v, "d", LINK_PLAIN, NULL), VL_OK);
+  CHECK_EQ_STR(vl_vault_find(v, (const uint8_t *)"c", 1)->cache_key,
+               vl_vault_find(v, (const uint8_t *)"d", 1)->cache_key);
+  tjobs_clear(&s);
+  vl_vault_free(v);
+}
+
 VLT_MAIN(TEST(test_get_secret_value_job_and_value), TEST(test_json_key_binary_and_versions), TEST(test_error_taxonomy),
          TEST(test_expired_token_wipes_credentials), TEST(test_credential_lifetimes),
-         TEST(test_cache_ttl_reset_relink_disconnect), TEST(test_assume_role), TEST(test_bad_arns_name_the_position))
+         TEST(test_cache_ttl_reset_relink_disconnect), TEST(test_assume_role), TEST(test_bad_arns_name_the_position),
+         TEST(test_credential_never_goes_to_link_origin), TEST(test_cache_keys_do_not_collide))

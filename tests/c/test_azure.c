@@ -634,6 +634,77 @@ static void test_connect_reads_jwt_claims(void) {
   vl_vault_free(v);
 }
 
+/* Issue #11 §2: an object-form secretId may name any host. The token goes to
+ * Key Vault hosts or the connection's endpoint only; a host whose challenge
+ * names itself as the resource (which passes the SDK's resource check) is
+ * never sent the token, nor even asked. */
+static void test_credential_never_goes_to_link_origin(void) {
+  static const tresp evil_challenge = {
+      401,
+      {{"WWW-Authenticate",
+        "Bearer authorization=\"https://login.microsoftonline.com/t\", resource=\"https://evil.example\""}},
+      1,
+      UNAUTH_BODY};
+  const tresp answers[2] = {evil_challenge, R200};
+  static const char *const foreign[] = {"https://myvault.evil.example/secrets/db",
+                                        "https://vault.azure.net.evil.example/secrets/db",
+                                        "https://myvault.vault.azure.net.evil.example:443/secrets/db"};
+  for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+    vl_vault *v = vl_vault_new(NULL);
+    char def[300];
+    snprintf(def, sizeof def, "{\"source\":{\"provider\":\"azure\",\"azure\":{\"secretId\":\"%s\"}}}", foreign[i]);
+    CHECK_EQ_INT(tlink(v, "db", def, NULL), VL_OK);
+    CHECK_EQ_INT(tconnect(v, "azure", CREDS, T0), VL_OK);
+    tjobs s = {0};
+    char *url, *rep;
+    CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:db}}", T0, answers, 2, &s, &url, &rep), VL_OK);
+    if (s.jobs) fprintf(stderr, "  fetched %s\n", foreign[i]);
+    CHECK_EQ_INT(s.jobs, 0);
+    CHECK_EQ_INT(tjobs_credential_outside(&s, "https://myvault.vault.azure.net", TOKEN), -1);
+    CHECK_EQ_STR(treason(rep, 0), "misconfigured");
+    CHECK(strstr(tdetail(rep, 0), "not on a Key Vault host") != NULL);
+    CHECK(strstr(tdetail(rep, 0), "the token was not sent") != NULL);
+    CHECK_EQ_STR(url, "https://h.com/{{vault:db}}");
+    vl_free(url);
+    vl_free(rep);
+    tjobs_clear(&s);
+    /* An endpoint from connect is where the token goes, whatever host the link names. */
+    CHECK_EQ_INT(tconnect(v, "azure", "{\"accessToken\":\"" TOKEN "\",\"endpoint\":\"https://kv.internal:8443\"}", T0),
+                 VL_OK);
+    const tresp ok[2] = {{401,
+                          {{"WWW-Authenticate",
+                            "Bearer authorization=\"https://login.microsoftonline.com/t\", "
+                            "resource=\"https://evil.example\""}},
+                          1,
+                          UNAUTH_BODY},
+                         R200};
+    CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:db}}", T0, ok, 2, &s, &url, &rep), VL_OK);
+    CHECK(s.jobs >= 1);
+    CHECK_EQ_INT(tjobs_to_origin(&s, "https://kv.internal:8443"), s.jobs);
+    CHECK_EQ_INT(tjobs_credential_outside(&s, "https://kv.internal:8443", TOKEN), -1);
+    vl_free(url);
+    vl_free(rep);
+    tjobs_clear(&s);
+    vl_vault_free(v);
+  }
+  /* A Key Vault host still gets the token after its challenge. */
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "db", LINK, NULL), VL_OK);
+  CHECK_EQ_INT(tconnect(v, "azure", CREDS, T0), VL_OK);
+  tjobs s = {0};
+  char *url, *rep;
+  const tresp kv[2] = {R401, R200};
+  CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:db}}", T0, kv, 2, &s, &url, &rep), VL_OK);
+  CHECK_EQ_INT(s.jobs, 2);
+  CHECK_EQ_STR(url, "https://h.com/s3cr3t");
+  CHECK_EQ_INT(tjobs_credential_outside(&s, "https://myvault.vault.azure.net", TOKEN), -1);
+  vl_free(url);
+  vl_free(rep);
+  tjobs_clear(&s);
+  vl_vault_free(v);
+}
+
 VLT_MAIN(TEST(test_connect_reads_jwt_claims), TEST(test_identifier_table), TEST(test_challenge_table),
          TEST(test_recorded_sessions), TEST(test_challenge_then_token_then_learned), TEST(test_challenge_checks),
-         TEST(test_error_rows), TEST(test_nbf_exp), TEST(test_links), TEST(test_connect))
+         TEST(test_error_rows), TEST(test_nbf_exp), TEST(test_links), TEST(test_connect),
+         TEST(test_credential_never_goes_to_link_origin))

@@ -331,6 +331,87 @@ static void test_patch_output_matches_full_render(void) {
   vl_vault_free(v);
 }
 
-VLT_MAIN(TEST(test_patch_output_matches_full_render), TEST(test_empty_fields_in_postman_mode), TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons),
-         TEST(test_domains_and_host_tokens), TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values),
-         TEST(test_link_errors_name_the_problem), TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks))
+/* Issue #11 §6: a value where a reference belongs (link('x', 'sk_live_…'))
+ * was quoted up to 80 bytes. A string that does not parse is quoted by its
+ * first 4 bytes at most (if printable), with the byte position. */
+static void test_link_errors_quote_only_the_head(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  static const char *const defs[] = {
+      "{\"source\":\"sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}",
+      "{\"source\":\"arn:sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}",
+      "{\"source\":\"op://sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}",
+      "{\"source\":\"projects/sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}",
+      "{\"source\":{\"provider\":\"sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}}",
+      "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}"
+      "}}",
+      "{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"arn:aws:secretsmanager:us-east-1:123456789012:"
+      "secret:x\",\"roleArn\":\"sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}}}",
+      "{\"source\":{\"provider\":\"gcp\",\"gcp\":{\"name\":\"sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}}}",
+      "{\"source\":{\"provider\":\"1password\",\"1password\":{\"secretReference\":\"sk_live_"
+      "51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}}}",
+      "{\"source\":{\"provider\":\"sealed\",\"sealed\":{\"url\":\"sk_live_51HqLyjWDarjtT1zdp7dcXYZtailTAIL0123456789\"}"
+      "}}",
+      "{\"source\":{\"provider\":\"local\"},\"domains\":[\"sk_live_51HqLyjWDarjtT1zdp7dcXYZ tailTAIL0123456789\"]}",
+  };
+  for (size_t i = 0; i < sizeof defs / sizeof *defs; i++) {
+    CHECK(tlink(v, "x", defs[i], NULL) != VL_OK);
+    const char *e = vl_vault_last_error(v);
+    if (strstr(e, "sk_li") || strstr(e, "tail") || strstr(e, "51Hq")) fprintf(stderr, "  %zu: %s\n", i, e);
+    CHECK(strstr(e, "sk_li") == NULL); /* 5 bytes: more than the head */
+    CHECK(strstr(e, "51Hq") == NULL);
+    CHECK(strstr(e, "tail") == NULL);
+    CHECK(strstr(e, "TAIL") == NULL);
+  }
+  /* The shorthand's head and where it went wrong. */
+  CHECK_EQ_INT(tlink(v, "x", defs[0], NULL), VL_ERR_REFERENCE);
+  CHECK(strstr(vl_vault_last_error(v), "\"sk_l\xe2\x80\xa6\"") != NULL);
+  CHECK(strstr(vl_vault_last_error(v), "byte 0") != NULL);
+  /* Not printable: nothing of it. */
+  CHECK_EQ_INT(tlink(v, "x", "{\"source\":\"\\u0001secret-value\"}", NULL), VL_ERR_REFERENCE);
+  CHECK(strstr(vl_vault_last_error(v), "(unprintable)") != NULL);
+  CHECK(strstr(vl_vault_last_error(v), "t-val") == NULL);
+  /* A string that has a provider's prefix says what is wrong with it, and where. */
+  CHECK_EQ_INT(tlink(v, "x", "{\"source\":\"arn:aws:secretsmanager:us-east-1:1234:secret:x\"}", NULL),
+               VL_ERR_REFERENCE);
+  CHECK(strstr(vl_vault_last_error(v), "12 digits") != NULL);
+  CHECK(strstr(vl_vault_last_error(v), "byte 33") != NULL);
+  /* A provider name that looks like one is named. */
+  CHECK_EQ_INT(tlink(v, "x", "{\"source\":{\"provider\":\"keeper\"}}", NULL), VL_ERR_REFERENCE);
+  CHECK(strstr(vl_vault_last_error(v), "\"keeper\"") != NULL);
+  vl_vault_free(v);
+}
+
+/* Issue #11 §6: a "value" field on a non-local source was kept and exported by
+ * links(). It is refused, naming the field; links() never holds one. */
+static void test_value_field_is_refused(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  static const char *const defs[][2] = {
+      {"{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"arn:aws:secretsmanager:us-east-1:123456789012:"
+       "secret:x\"},\"value\":\"PASTED-SECRET\"}}",
+       "source.value: only a local secret has a value"},
+      {"{\"source\":{\"provider\":\"aws\",\"aws\":{\"secretArn\":\"arn:aws:secretsmanager:us-east-1:123456789012:"
+       "secret:x\",\"value\":\"PASTED-SECRET\"}}}",
+       "source.aws.value: only a local secret has a value"},
+      {"{\"source\":{\"provider\":\"sealed\",\"sealed\":{\"url\":\"https://r.example/e\"},\"value\":42}}",
+       "source.value"},
+      {"{\"source\":{\"provider\":\"local\",\"value\":\"PASTED-SECRET\"}}", "source.value"},
+  };
+  for (size_t i = 0; i < sizeof defs / sizeof *defs; i++) {
+    CHECK_EQ_INT(tlink(v, "x", defs[i][0], NULL), VL_ERR_FORMAT);
+    if (!strstr(vl_vault_last_error(v), defs[i][1])) fprintf(stderr, "  %zu: %s\n", i, vl_vault_last_error(v));
+    CHECK(strstr(vl_vault_last_error(v), defs[i][1]) != NULL);
+    CHECK(strstr(vl_vault_last_error(v), "PASTED") == NULL);
+  }
+  uint8_t *list;
+  size_t n;
+  CHECK_EQ_INT(vl_vault_list(v, &list, &n), VL_OK);
+  CHECK_EQ_STR((const char *)list, "[]");
+  vl_free(list);
+  vl_vault_free(v);
+}
+
+VLT_MAIN(TEST(test_patch_output_matches_full_render), TEST(test_empty_fields_in_postman_mode),
+         TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons), TEST(test_domains_and_host_tokens),
+         TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values), TEST(test_link_errors_name_the_problem),
+         TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks), TEST(test_link_errors_quote_only_the_head),
+         TEST(test_value_field_is_refused))

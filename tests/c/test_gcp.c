@@ -309,5 +309,53 @@ static void test_links_and_connect(void) {
   vl_vault_free(v);
 }
 
+/* Issue #11 §2: the token goes to secretmanager[.LOCATION.rep].googleapis.com
+ * or the connection's "endpoint". A location that would name another host is
+ * refused; a project id with '.' and ':' (domain-scoped) stays in the path. */
+static void test_credential_never_goes_to_link_origin(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  static const char *const refused[] = {
+      "projects/p/locations/evil.example/secrets/s",
+      "projects/p/locations/evil.example#/secrets/s",
+      "projects/p/locations/x@evil/secrets/s",
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    char def[200];
+    snprintf(def, sizeof def, "{\"source\":\"%s\"}", refused[i]);
+    CHECK_EQ_INT(tlink(v, "x", def, NULL), VL_ERR_REFERENCE);
+  }
+  static const char *const names[][2] = {
+      {"projects/evil.example:p/secrets/s", "https://secretmanager.googleapis.com"},
+      {"projects/p/locations/us-east1/secrets/s", "https://secretmanager.us-east1.rep.googleapis.com"},
+  };
+  CHECK_EQ_INT(tconnect(v, "gcp", CREDS, T0), VL_OK);
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    char def[200];
+    snprintf(def, sizeof def, "{\"source\":\"%s\"}", names[i][0]);
+    CHECK_EQ_INT(tlink(v, "x", def, NULL), VL_OK);
+    tjobs s = {0};
+    char *url, *rep;
+    CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:x}}", T0, NULL, 0, &s, &url, &rep), VL_OK);
+    CHECK_EQ_INT(s.jobs, 1);
+    CHECK_EQ_INT(tjobs_to_origin(&s, names[i][1]), 1);
+    CHECK_EQ_INT(tjobs_credential_outside(&s, names[i][1], TOKEN), -1);
+    vl_free(url);
+    vl_free(rep);
+    tjobs_clear(&s);
+  }
+  CHECK_EQ_INT(tconnect(v, "gcp", "{\"accessToken\":\"" TOKEN "\",\"endpoint\":\"http://localhost:9090/\"}", T0),
+               VL_OK);
+  tjobs s = {0};
+  char *url, *rep;
+  CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:x}}", T0, NULL, 0, &s, &url, &rep), VL_OK);
+  CHECK_EQ_INT(tjobs_to_origin(&s, "http://localhost:9090"), 1);
+  CHECK_EQ_INT(tjobs_credential_outside(&s, "http://localhost:9090", TOKEN), -1);
+  vl_free(url);
+  vl_free(rep);
+  tjobs_clear(&s);
+  vl_vault_free(v);
+}
+
 VLT_MAIN(TEST(test_job_and_value), TEST(test_crc_vectors_through_the_flow), TEST(test_keys_and_encodings),
-         TEST(test_error_taxonomy), TEST(test_unauthenticated_wipes_credentials), TEST(test_links_and_connect))
+         TEST(test_error_taxonomy), TEST(test_unauthenticated_wipes_credentials), TEST(test_links_and_connect),
+         TEST(test_credential_never_goes_to_link_origin))

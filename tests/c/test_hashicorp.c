@@ -3,6 +3,7 @@
  * and every client-side row of ../shared/vectors/hashicorp-vault/kv-wire-cases.json. */
 #include <strings.h>
 
+#include "engine.h"
 #include "provhelp.h"
 #include "vltest.h"
 
@@ -748,8 +749,81 @@ static void test_connect_validation(void) {
   vl_vault_free(v);
 }
 
+/* Issue #11 §2: the token goes to the connection's "address" only. A link
+ * names path segments, which are encoded below /v1/, and may not name Vault's
+ * own API (a read of auth/token/lookup-self answers with the token itself). */
+static void test_credential_never_goes_to_link_origin(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  static const char *const refused[] = {
+      LINK("sys", "internal/ui/mounts", ""),
+      LINK("auth", "token/lookup-self", ",\"kv\":1"),
+      LINK("/auth/", "token/lookup-self", ",\"kv\":1"),
+      LINK("identity", "entity/id", ",\"kv\":1"),
+      LINK("secret", "x", ",\"namespace\":\"auth\""),
+      LINK("token", "lookup-self", ",\"namespace\":\"team/auth\",\"kv\":1"),
+      "{\"source\":\"hashicorp:auth/token/lookup-self\"}",
+      "{\"source\":\"hashicorp:sys/internal/ui/mounts\"}",
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    if (tlink(v, "x", refused[i], NULL) != VL_ERR_REFERENCE) fprintf(stderr, "  accepted %s\n", refused[i]);
+    CHECK_EQ_INT(tlink(v, "x", refused[i], NULL), VL_ERR_REFERENCE);
+  }
+  vl_vault_free(v);
+  static const char *const hostlike[] = {
+      LINK("evil.example", "x", ",\"key\":\"k\""),
+      LINK("secret", "@evil.example/x", ",\"key\":\"k\""),
+      LINK("secret", "https:/evil.example/x", ",\"key\":\"k\""),
+      LINK("secret", "x", ",\"key\":\"k\",\"namespace\":\"@evil.example:443\""),
+  };
+  static const tresp data = {200, {{0}}, 0, "{\"data\":{\"data\":{\"k\":\"v\"}}}"};
+  for (size_t i = 0; i < sizeof hostlike / sizeof *hostlike; i++) {
+    v = vault_with(hostlike[i], TOKEN_CREDS);
+    trun r = {0};
+    const tresp answers[2] = {MOUNT_V2, data};
+    run(v, "x", T0, answers, 2, &r);
+    CHECK_EQ_INT(r.s.jobs, 2);
+    CHECK_EQ_INT(tjobs_to_origin(&r.s, ADDR), r.s.kept);
+    CHECK_EQ_INT(tjobs_credential_outside(&r.s, ADDR, "hvs.TESTONLY"), -1);
+    CHECK_EQ_STR(value_of(&r), "v");
+    trun_clear(&r);
+    vl_vault_free(v);
+  }
+}
+
+/* Issue #11 §6: the canonical "[NS:]ENGINE/PATH[#KEY][@vN]" is ambiguous
+ * (':' may be in a namespace or an engine, "@v2" in a key); cache keys are
+ * built from the fields apart. */
+static void test_cache_keys_do_not_collide(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "n1", LINK("c", "p", ",\"namespace\":\"a:b\",\"kv\":2"), NULL), VL_OK);
+  CHECK_EQ_INT(tlink(v, "n2", LINK("b:c", "p", ",\"namespace\":\"a\",\"kv\":2"), NULL), VL_OK);
+  CHECK_EQ_STR(vl_vault_find(v, (const uint8_t *)"n1", 2)->canonical,
+               vl_vault_find(v, (const uint8_t *)"n2", 2)->canonical);
+  CHECK(strcmp(vl_vault_find(v, (const uint8_t *)"n1", 2)->cache_key,
+               vl_vault_find(v, (const uint8_t *)"n2", 2)->cache_key) != 0);
+  CHECK_EQ_INT(tlink(v, "k1", LINK("secret", "p", ",\"key\":\"k@v2\",\"kv\":2"), NULL), VL_OK);
+  CHECK_EQ_INT(tlink(v, "k2", LINK("secret", "p", ",\"key\":\"k\",\"version\":2,\"kv\":2"), NULL), VL_OK);
+  CHECK_EQ_STR(vl_vault_find(v, (const uint8_t *)"k1", 2)->canonical,
+               vl_vault_find(v, (const uint8_t *)"k2", 2)->canonical);
+  CHECK(strcmp(vl_vault_find(v, (const uint8_t *)"k1", 2)->cache_key,
+               vl_vault_find(v, (const uint8_t *)"k2", 2)->cache_key) != 0);
+  CHECK_EQ_INT(tconnect(v, "hashicorp", TOKEN_CREDS, T0), VL_OK);
+  static const tresp latest = {200, {{0}}, 0, "{\"data\":{\"data\":{\"k@v2\":\"one\",\"k\":\"latest\"}}}"};
+  static const tresp v2 = {200, {{0}}, 0, "{\"data\":{\"data\":{\"k\":\"two\"}}}"};
+  trun r = {0};
+  run(v, "k1", T0, &latest, 1, &r);
+  CHECK_EQ_STR(value_of(&r), "one");
+  run(v, "k2", T0, &v2, 1, &r);
+  CHECK_EQ_INT(r.s.jobs, 1); /* fetched, not served k1's value */
+  CHECK(job_url_is(&r, ADDR "/v1/secret/data/p?version=2"));
+  CHECK_EQ_STR(value_of(&r), "two");
+  trun_clear(&r);
+  vl_vault_free(v);
+}
+
 VLT_MAIN(TEST(test_wire_vectors), TEST(test_kv1_detection_cache_and_lease_hint),
          TEST(test_kv2_detection_url_and_override), TEST(test_postman_path_forms), TEST(test_versions),
          TEST(test_namespaces), TEST(test_key_selection), TEST(test_error_taxonomy),
          TEST(test_invalid_token_wipes_credentials), TEST(test_token_lookup_self_expiry), TEST(test_logins),
-         TEST(test_bad_links_name_field_and_position), TEST(test_connect_validation))
+         TEST(test_bad_links_name_field_and_position), TEST(test_connect_validation),
+         TEST(test_credential_never_goes_to_link_origin), TEST(test_cache_keys_do_not_collide))

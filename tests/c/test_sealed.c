@@ -222,7 +222,10 @@ static void test_relay_options_and_disconnect(void) {
   uint8_t pk[32];
   vl_vault_public_key(v, pk, NULL);
   CHECK_EQ_INT(tlink(v, "s", LINK, NULL), VL_OK);
-  CHECK_EQ_INT(tconnect(v, "sealed", "{\"headers\":{\"Authorization\":\"Bearer relay-token\"}}", T0), VL_OK);
+  CHECK_EQ_INT(
+      tconnect(v, "sealed",
+               "{\"origin\":\"https://relay.example\",\"headers\":{\"Authorization\":\"Bearer relay-token\"}}", T0),
+      VL_OK);
   size_t el;
   uint8_t *env = seal_to(pk, REF, T0 + MIN, "v", &el);
   tjobs s = {0};
@@ -256,5 +259,113 @@ static void test_relay_options_and_disconnect(void) {
   vl_vault_free(v);
 }
 
+/* Issue #11 §2: a shared link naming another host must not receive the relay's
+ * token. With an origin, only links under it are fetched (with the headers);
+ * others stay unresolved, saying why. */
+static void test_credential_never_goes_to_link_origin(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  uint8_t pk[32];
+  vl_vault_public_key(v, pk, NULL);
+  size_t el;
+  uint8_t *env = seal_to(pk, REF, T0 + MIN, "v", &el);
+  /* Headers without an origin are refused: they would go wherever a link points. */
+  CHECK_EQ_INT(tconnect(v, "sealed", "{\"headers\":{\"Authorization\":\"Bearer relay-token\"}}", T0), VL_ERR_ARG);
+  CHECK(strstr(vl_vault_last_error(v), "\"origin\"") != NULL);
+  static const char *const bad_origins[] = {
+      "http://relay.example",
+      "https://relay.example/e",
+      "https://u@relay.example",
+      "https://relay.example?x",
+      "https://relay.example:99999",
+      "ftp://relay.example",
+      "https://",
+      "https://relay.example%2e",
+      "https://relay.example\\\\x",
+      "relay.example",
+  };
+  for (size_t i = 0; i < sizeof bad_origins / sizeof *bad_origins; i++) {
+    char creds[200];
+    snprintf(creds, sizeof creds, "{\"origin\":\"%s\",\"headers\":{\"X-Relay\":\"t\"}}", bad_origins[i]);
+    if (tconnect(v, "sealed", creds, T0) != VL_ERR_ARG) fprintf(stderr, "  accepted origin %s\n", bad_origins[i]);
+    CHECK_EQ_INT(tconnect(v, "sealed", creds, T0), VL_ERR_ARG);
+  }
+  CHECK_EQ_INT(tconnect(v, "sealed", "{\"origin\":\"http://localhost:8080\",\"headers\":{\"X-Relay\":\"t\"}}", T0),
+               VL_OK);
+  CHECK_EQ_INT(tconnect(v, "sealed",
+                        "{\"origin\":\"https://RELAY.example:443/\",\"headers\":{\"Authorization\":\"Bearer "
+                        "relay-token\"}}",
+                        T0),
+               VL_OK);
+  /* Same origin (host case and the default port do not matter): fetched with the token. */
+  static const char *const inside[] = {"https://relay.example/e/42", "https://Relay.Example:443/e/42",
+                                       "https://relay.example:/e/42", "https://relay.example?e=42"};
+  for (size_t i = 0; i < sizeof inside / sizeof *inside; i++) {
+    char def[300];
+    snprintf(def, sizeof def,
+             "{\"source\":{\"provider\":\"sealed\",\"sealed\":{\"url\":\"%s\",\"reference\":\"" REF "\"}}}", inside[i]);
+    CHECK_EQ_INT(tlink(v, "s", def, NULL), VL_OK);
+    tjobs s = {0};
+    char *url, *rep;
+    sflow(v, "https://api.example/{{vault:s}}", T0, 200, env, el, &s, &url, &rep);
+    CHECK_EQ_INT(s.jobs, 1);
+    CHECK_EQ_STR(tjob_header(&s, "Authorization"), "Bearer relay-token");
+    CHECK_EQ_STR(url, "https://api.example/v");
+    vl_free(url);
+    vl_free(rep);
+    tjobs_clear(&s);
+  }
+  /* Elsewhere, or not plainly anywhere: no job at all, and the report says why. */
+  static const char *const outside[] = {
+      "https://evil.example/e/1",
+      "https://relay.example.evil.example/e",
+      "https://relay.example@evil.example/e",
+      "https://relay.example:8443/e",
+      "http://localhost/e",
+      "https://relay.example\\\\@evil.example/",
+      "https://evil.example/relay.example",
+      "https://relay.example%2f@evil.example/",
+  };
+  for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
+    char def[300];
+    snprintf(def, sizeof def,
+             "{\"source\":{\"provider\":\"sealed\",\"sealed\":{\"url\":\"%s\",\"reference\":\"" REF "\"}}}",
+             outside[i]);
+    CHECK_EQ_INT(tlink(v, "x", def, NULL), VL_OK);
+    tjobs s = {0};
+    char *url, *rep;
+    sflow(v, "https://api.example/{{vault:x}}", T0, 200, env, el, &s, &url, &rep);
+    if (s.jobs) fprintf(stderr, "  fetched %s\n", outside[i]);
+    CHECK_EQ_INT(s.jobs, 0);
+    CHECK_EQ_INT(tjobs_credential_outside(&s, "https://relay.example", "relay-token"), -1);
+    CHECK_EQ_STR(treason(rep, 0), "misconfigured");
+    CHECK(strstr(tdetail(rep, 0), "is outside the origin the sealed connection was given (https://relay.example)") !=
+          NULL);
+    CHECK(strstr(rep, "relay-token") == NULL);
+    vl_free(url);
+    vl_free(rep);
+    tjobs_clear(&s);
+  }
+  /* Without headers the connection may name no origin: public envelope URLs anywhere, no credential. */
+  CHECK_EQ_INT(tconnect(v, "sealed", "{}", T0), VL_OK);
+  CHECK_EQ_INT(
+      tlink(v, "x",
+            "{\"source\":{\"provider\":\"sealed\",\"sealed\":{\"url\":\"https://evil.example/e\",\"reference\":\"" REF
+            "\"}}}",
+            NULL),
+      VL_OK);
+  tjobs s = {0};
+  char *url, *rep;
+  sflow(v, "https://api.example/{{vault:x}}", T0, 200, env, el, &s, &url, &rep);
+  CHECK_EQ_INT(s.jobs, 1);
+  CHECK(tjob_header(&s, "Authorization") == NULL);
+  CHECK_EQ_STR(url, "https://api.example/v");
+  vl_free(url);
+  vl_free(rep);
+  tjobs_clear(&s);
+  vl_free(env);
+  vl_vault_free(v);
+}
+
 VLT_MAIN(TEST(test_public_key_is_per_session), TEST(test_link_parsing), TEST(test_open_raw_base64_json),
-         TEST(test_failures_map_to_reasons), TEST(test_relay_options_and_disconnect))
+         TEST(test_failures_map_to_reasons), TEST(test_relay_options_and_disconnect),
+         TEST(test_credential_never_goes_to_link_origin))

@@ -166,7 +166,7 @@ export class Vault {
   links(): LinkDefinition[];
   resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
   /** Moves credentials into wasm; the shim keeps no copy. */
-  /** 'sealed' starts connected; connect('sealed', {headers?, expiresAt?}) sets relay headers (e.g. a bearer token). */
+  /** 'sealed' starts connected; connect('sealed', {origin, headers?, expiresAt?}) sets relay headers (e.g. a bearer token), sent only to links under origin (required with headers). */
   connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>): void;
   disconnect(provider: Exclude<Provider, 'local'>): void;
   /** This session's recipient key for sealed envelopes; the secret half never leaves wasm. */
