@@ -8,6 +8,7 @@
 
 #include "envelope.h"
 #include "provhelp.h"
+#include "providers/quote.h"
 #include "vltest.h"
 
 #define CANARY "CANARY-5b1e"
@@ -920,7 +921,76 @@ static void test_azure_known_audience_quoted(void) {
   }
 }
 
-VLT_MAIN(TEST(test_hashicorp_canary), TEST(test_aws_canary), TEST(test_azure_canary), TEST(test_onepassword_canary),
-         TEST(test_gcp_canary), TEST(test_sealed_canary), TEST(test_sealed_envelopes),
+/* ---------------------------------------------------------------- the validators */
+
+static int valid(int (*fn)(const char *, size_t), const char *s) {
+  return fn(s, strlen(s));
+}
+
+static void test_validators(void) {
+  static const char *const good_times[] = {"2024-01-01T00:00:00Z",           "2024-02-29T23:59:60Z",
+                                           "2000-02-29t12:00:00z",           "2024-03-01T10:20:30.1Z",
+                                           "2024-03-01T10:20:30.123456789Z", "2024-03-01T10:20:30-07:30",
+                                           "1970-01-01T00:00:00+00:00"};
+  static const char *const bad_times[] = {"2023-02-29T00:00:00Z",
+                                          "1900-02-29T00:00:00Z",
+                                          "2024-13-01T00:00:00Z",
+                                          "2024-04-31T00:00:00Z",
+                                          "2024-01-01T24:00:00Z",
+                                          "2024-01-01T00:60:00Z",
+                                          "2024-01-01T00:00:61Z",
+                                          "2024-01-01T00:00:00",
+                                          "2024-01-01 00:00:00Z",
+                                          "2024-01-01T00:00:00.Z",
+                                          "2024-01-01T00:00:00.1234567890Z",
+                                          "2024-01-01T00:00:00+24:00",
+                                          "2024-01-01T00:00:00+0100",
+                                          "2024-01-01T00:00:00ZZ",
+                                          "+2024-01-01T00:00:00Z",
+                                          "",
+                                          "2024-01-01"};
+  for (size_t i = 0; i < sizeof good_times / sizeof *good_times; i++) CHECK(valid(vl_valid_rfc3339, good_times[i]));
+  for (size_t i = 0; i < sizeof bad_times / sizeof *bad_times; i++) {
+    if (valid(vl_valid_rfc3339, bad_times[i])) fprintf(stderr, "  accepted %s\n", bad_times[i]);
+    CHECK(!valid(vl_valid_rfc3339, bad_times[i]));
+  }
+  CHECK(vl_valid_rfc3339("2024-01-01T00:00:00Z", 19) == 0); /* a length, not a terminator */
+  CHECK(vl_valid_uint("0", 1, 10) && vl_valid_uint("4294967295", 10, 10));
+  CHECK(!vl_valid_uint("12345678901", 11, 10) && !vl_valid_uint("", 0, 10) && !vl_valid_uint("-1", 2, 10) &&
+        !vl_valid_uint(" 7", 2, 10) && !vl_valid_uint("7 ", 2, 10) && !vl_valid_uint("1e3", 3, 10));
+  CHECK(valid(vl_valid_http_date, "Sun, 06 Nov 1994 08:49:37 GMT"));
+  CHECK(valid(vl_valid_http_date, "Thu, 29 Feb 2024 00:00:00 GMT"));
+  CHECK(!valid(vl_valid_http_date, "Sunday, 06-Nov-94 08:49:37 GMT")); /* obsolete forms */
+  CHECK(!valid(vl_valid_http_date, "Sun Nov  6 08:49:37 1994"));
+  CHECK(!valid(vl_valid_http_date, "Sun, 06 Nov 1994 08:49:37 UTC"));
+  CHECK(!valid(vl_valid_http_date, "Xyz, 06 Nov 1994 08:49:37 GMT"));
+  CHECK(!valid(vl_valid_http_date, "Sun, 31 Nov 1994 08:49:37 GMT"));
+  CHECK(!valid(vl_valid_http_date, "Sun, 06 Nov 1994 25:49:37 GMT"));
+  CHECK(valid(vl_valid_uuid, "12345678-1234-1234-1234-123456789012"));
+  CHECK(valid(vl_valid_uuid, "ABCDEF00-abcd-ABCD-0000-0123456789aB"));
+  CHECK(!valid(vl_valid_uuid, "12345678-1234-1234-1234-12345678901") &&
+        !valid(vl_valid_uuid, "12345678_1234-1234-1234-123456789012") &&
+        !valid(vl_valid_uuid, "1234567g-1234-1234-1234-123456789012"));
+  static const char *const names[] = {"kv", "generic", NULL};
+  CHECK(vl_valid_enum("kv", 2, names) && vl_valid_enum("kvx", 2, names) && !vl_valid_enum("kvx", 3, names));
+  CHECK(!vl_valid_enum("KV", 2, names) && !vl_valid_enum("k", 1, names) && !vl_valid_enum(NULL, 0, names));
+  CHECK_EQ_STR(vl_quote_enum("generic", names), "generic");
+  CHECK_EQ_STR(vl_quote_enum("pki", names), VL_UNEXPECTED);
+  CHECK_EQ_STR(vl_quote_enum(NULL, names), VL_UNEXPECTED);
+  CHECK_EQ_STR(vl_quote_rfc3339("2024-01-01T00:00:00Z" CANARY), VL_UNEXPECTED);
+  CHECK_EQ_STR(vl_quote_uuid_or_enum("common", (const char *const[]){"common", NULL}), "common");
+  CHECK_EQ_STR(vl_quote_uuid_or_enum("contoso.example", NULL), VL_UNEXPECTED);
+  char buf[40];
+  vl_slice ra = {(const uint8_t *)"120", 3};
+  CHECK_EQ_STR(vl_quote_retry_after(&ra, buf, sizeof buf), "120 s");
+  ra = (vl_slice){(const uint8_t *)"Sun, 06 Nov 1994 08:49:37 GMT", 29};
+  CHECK_EQ_STR(vl_quote_retry_after(&ra, buf, sizeof buf), "Sun, 06 Nov 1994 08:49:37 GMT");
+  ra = (vl_slice){(const uint8_t *)"120" CANARY, 14};
+  CHECK_EQ_STR(vl_quote_retry_after(&ra, buf, sizeof buf), VL_UNEXPECTED);
+  CHECK(vl_quote_retry_after(NULL, buf, sizeof buf) == NULL);
+}
+
+VLT_MAIN(TEST(test_validators), TEST(test_hashicorp_canary), TEST(test_aws_canary), TEST(test_azure_canary),
+         TEST(test_onepassword_canary), TEST(test_gcp_canary), TEST(test_sealed_canary), TEST(test_sealed_envelopes),
          TEST(test_azure_token_claims_canary), TEST(test_valid_values_still_quoted),
          TEST(test_azure_known_audience_quoted))
