@@ -25,6 +25,7 @@
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
+#include "providers/quote.h"
 #include "sigv4.h"
 
 #define AWS_DEFAULT_LIFETIME_MS ((uint64_t)2 * 3600 * 1000)
@@ -503,12 +504,53 @@ static vl_reason reason_for(const char *code, const char *msg, unsigned status) 
   return VL_REASON_MISCONFIGURED;
 }
 
+/* The error codes a detail may name: those reason_for maps, and the other
+ * documented Secrets Manager, STS and common AWS errors (providers.md §1.4). */
+static const char *const KNOWN_CODES[] = {"ResourceNotFoundException",
+                                          "InvalidRequestException",
+                                          "InvalidParameterException",
+                                          "DecryptionFailure",
+                                          "AccessDeniedException",
+                                          "AccessDenied",
+                                          "UnrecognizedClientException",
+                                          "InvalidClientTokenId",
+                                          "InvalidSignatureException",
+                                          "SignatureDoesNotMatch",
+                                          "IncompleteSignature",
+                                          "RequestExpired",
+                                          "ExpiredTokenException",
+                                          "ExpiredToken",
+                                          "ThrottlingException",
+                                          "Throttling",
+                                          "InternalServiceError",
+                                          "InternalFailure",
+                                          "ServiceUnavailable",
+                                          "ValidationException",
+                                          "ValidationError",
+                                          "MissingAuthenticationToken",
+                                          "InvalidIdentityToken",
+                                          "IDPRejectedClaim",
+                                          "IDPCommunicationError",
+                                          "MalformedPolicyDocument",
+                                          "PackedPolicyTooLarge",
+                                          "RegionDisabledException",
+                                          "InvalidAction",
+                                          "MissingParameter",
+                                          "OptInRequired",
+                                          "NotAuthorized",
+                                          "LimitExceededException",
+                                          "InvalidNextTokenException",
+                                          NULL};
+
 static vl_step_kind fail_with_code(vl_fetch *f, const char *code, const char *msg, unsigned status, vl_step_out *out) {
   vl_reason why = reason_for(code, msg, status);
+  /* msg is the provider's free text: it may steer the hint, never be quoted. */
   const char *hint = why == VL_REASON_MISCONFIGURED && (strstr(msg, "expired") || strstr(code, "RequestExpired"))
                          ? " (is this device's clock right?)"
                          : "";
-  return vl_step_fail(out, why, "aws: %s (HTTP %u) for %.120s%s", code[0] ? code : "error", status, f->canonical, hint);
+  const char *known = code[0] ? vl_quote_enum(code, KNOWN_CODES) : "error";
+  return vl_step_fail(out, why, "aws: %s%s (HTTP %u) for %.120s%s", known == code || !code[0] ? "" : "error code ",
+                      known, status, f->canonical, hint);
 }
 
 static vl_step_kind on_assume(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, uint64_t now_ms,

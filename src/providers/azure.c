@@ -33,6 +33,7 @@
 
 #include "mem.h"
 #include "providers/provider.h"
+#include "providers/quote.h"
 
 #define AZURE_DEFAULT_LIFETIME_MS ((uint64_t)24 * 3600 * 1000)
 
@@ -390,6 +391,26 @@ static int key_vault_audience(const char *aud) {
   return 0;
 }
 
+/* Resources a token for another audience is commonly for (connect names them). */
+static const char *const KNOWN_AUDIENCES[] = {"https://graph.microsoft.com",
+                                              "https://graph.microsoft.com/",
+                                              "https://graph.windows.net",
+                                              "https://graph.windows.net/",
+                                              "https://management.azure.com",
+                                              "https://management.azure.com/",
+                                              "https://management.core.windows.net",
+                                              "https://management.core.windows.net/",
+                                              "https://storage.azure.com",
+                                              "https://storage.azure.com/",
+                                              "https://database.windows.net",
+                                              "https://database.windows.net/",
+                                              "https://vault.azure.net",
+                                              "https://vault.azure.cn",
+                                              "https://vault.usgovcloudapi.net",
+                                              "https://vault.microsoftazure.de",
+                                              "https://managedhsm.azure.net",
+                                              NULL};
+
 /* Checks a JWT access token's "aud" and reads its "exp" (ms, 0 if none). */
 static vl_status check_claims(const char *token, uint64_t *exp_ms, char *err, size_t errlen) {
   *exp_ms = 0;
@@ -403,10 +424,13 @@ static vl_status check_claims(const char *token, uint64_t *exp_ms, char *err, si
   const cJSON *a;
   if (cJSON_IsArray(aud)) cJSON_ArrayForEach(a, aud) ok |= cJSON_IsString(a) && key_vault_audience(a->valuestring);
   if (!ok) {
+    /* The claims are the identity provider's text: name a known resource or a GUID only. */
+    const char *known = named ? vl_quote_uuid_or_enum(named, KNOWN_AUDIENCES) : "(several)";
+    int quoted = named && known == named;
     snprintf(err, errlen,
-             "\"accessToken\" is for audience \"%.80s\", not Key Vault (sign in with the scope "
+             "\"accessToken\" is for audience %s%s%s, not Key Vault (sign in with the scope "
              "https://vault.azure.net/.default or user_impersonation)",
-             named ? named : "(several)");
+             quoted ? "\"" : "", known, quoted ? "\"" : "");
     st = VL_ERR_ARG;
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
@@ -535,6 +559,23 @@ static int ieq(const char *a, const char *b) {
   return *a == *b;
 }
 
+/* The scopes a challenge may name in a detail: Key Vault's and Managed HSM's in each cloud. */
+static const char *const KNOWN_SCOPES[] = {"https://vault.azure.net/.default",
+                                           "https://vault.azure.cn/.default",
+                                           "https://vault.usgovcloudapi.net/.default",
+                                           "https://vault.microsoftazure.de/.default",
+                                           "https://vault.azure.net/user_impersonation",
+                                           "https://managedhsm.azure.net/.default",
+                                           "https://managedhsm.chinacloudapi.cn/.default",
+                                           "https://managedhsm.usgovcloudapi.net/.default",
+                                           NULL};
+
+/* A tenant from a challenge as a detail shows it: a GUID or a generic tenant name. */
+static const char *quote_tenant(const char *t) {
+  static const char *const generic[] = {"common", "organizations", "consumers", NULL};
+  return vl_quote_uuid_or_enum(t, generic);
+}
+
 /* Parses the response's challenge header; 0 if there is none. */
 static int read_challenge(const vl_request *resp, vl_azure_challenge *c, vl_status *st) {
   const vl_slice *h = vl_resp_header(resp, "www-authenticate");
@@ -558,13 +599,14 @@ static vl_step_kind on_challenge(vl_pstate *ps, vl_fetch *f, uint32_t status, co
     return vl_step_fail(out, VL_REASON_MISCONFIGURED,
                         "azure: challenge (HTTP %u) for %.90s names resource %.60s, which does not match the vault "
                         "host; the token was not sent",
-                        (unsigned)status, f->canonical, scope);
+                        (unsigned)status, f->canonical, vl_quote_enum(scope, KNOWN_SCOPES));
   const char *mine = vl_json_str(ps->creds, "tenantId");
   if (mine && !is_generic_tenant(mine) && !is_generic_tenant(c.tenant_id) && !ieq(mine, c.tenant_id))
     return vl_step_fail(out, VL_REASON_REAUTH_REQUIRED,
                         "azure: challenge (HTTP %u) for %.90s: the vault is in tenant %.40s, scope %.60s; the token is "
                         "for tenant %.40s",
-                        (unsigned)status, f->canonical, c.tenant_id, scope, mine);
+                        (unsigned)status, f->canonical, quote_tenant(c.tenant_id), vl_quote_enum(scope, KNOWN_SCOPES),
+                        mine);
   if (!token_may_go(ps, f)) return outside_key_vault(f, out);
   learn(ps, host, c.tenant_id, scope);
   return get_job(ps, f, 1, out);
@@ -582,11 +624,42 @@ static void error_codes(const cJSON *body, char *code, size_t codelen, char *inn
   snprintf(msg, msglen, "%s", m ? m : "");
 }
 
+/* Key Vault's error and inner error codes (providers.md §2.4 and the service's
+ * documented codes): the ones a detail may name. */
+static const char *const KNOWN_ERRORS[] = {"Unauthorized",
+                                           "Forbidden",
+                                           "NotFound",
+                                           "SecretNotFound",
+                                           "BadParameter",
+                                           "BadRequest",
+                                           "Conflict",
+                                           "Throttled",
+                                           "TooManyRequests",
+                                           "InternalServerError",
+                                           "ServiceUnavailable",
+                                           "AccessDenied",
+                                           "SecretDisabled",
+                                           "ForbiddenByPolicy",
+                                           "ForbiddenByFirewall",
+                                           "ForbiddenByRbac",
+                                           "ForbiddenByConnection",
+                                           "TokenExpired",
+                                           "VaultNotFound",
+                                           "ObjectIsBeingDeleted",
+                                           "ObjectIsDeletedButRecoverable",
+                                           NULL};
+
 static vl_step_kind on_refused(const vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp,
                                const cJSON *body, vl_step_out *out) {
   char code[64], inner[64], msg[256];
   error_codes(body, code, sizeof code, inner, sizeof inner, msg, sizeof msg);
-  const char *what = inner[0] ? inner : code[0] ? code : "error";
+  /* The inner code says more; a code we do not know is not quoted. */
+  const char *known = vl_valid_enum(inner, strlen(inner), KNOWN_ERRORS) ? inner
+                      : vl_valid_enum(code, strlen(code), KNOWN_ERRORS) ? code
+                                                                        : NULL;
+  int odd = !known && (inner[0] || code[0]);
+  if (!known) known = odd ? VL_UNEXPECTED : "error";
+  const char *unknown = odd ? "error code " : ""; /* "error code (unexpected value)" */
   if (status == 401) {
     vl_azure_challenge c;
     vl_status st = VL_OK;
@@ -594,17 +667,18 @@ static vl_step_kind on_refused(const vl_pstate *ps, vl_fetch *f, uint32_t status
     int have = read_challenge(resp, &c, &st) && st == VL_OK;
     const cJSON *l = learned(ps, vl_json_str(f->params, "host"));
     if (!have || !vl_azure_challenge_scope(&c, scope, sizeof scope))
-      snprintf(scope, sizeof scope, "%s", vl_json_str(l, "scope") ? vl_json_str(l, "scope") : "unknown");
+      snprintf(scope, sizeof scope, "%s", vl_json_str(l, "scope") ? vl_json_str(l, "scope") : "");
     const char *tenant = have && c.tenant_id[0] ? c.tenant_id : vl_json_str(l, "tenant");
-    if (!tenant || !*tenant) tenant = "unknown";
+    const char *tq = tenant && *tenant ? quote_tenant(tenant) : "unknown";
+    const char *sq = scope[0] ? vl_quote_enum(scope, KNOWN_SCOPES) : "unknown";
     if (have && strcmp(c.error, "insufficient_claims") == 0)
       return vl_step_fail(out, VL_REASON_REAUTH_REQUIRED,
                           "azure: CAE insufficient_claims (HTTP 401) for %.90s: token revoked or lacking claims; "
                           "sign in again, tenant %.40s, scope %.60s",
-                          f->canonical, tenant, scope);
+                          f->canonical, tq, sq);
     return vl_step_fail(out, VL_REASON_REAUTH_REQUIRED,
-                        "azure: %.30s (HTTP 401) for %.90s: a fresh token is needed for tenant %.40s, scope %.60s",
-                        what, f->canonical, tenant, scope);
+                        "azure: %s%.30s (HTTP 401) for %.90s: a fresh token is needed for tenant %.40s, scope %.60s",
+                        unknown, known, f->canonical, tq, sq);
   }
   vl_reason why;
   const char *hint = "";
@@ -630,7 +704,8 @@ static vl_step_kind on_refused(const vl_pstate *ps, vl_fetch *f, uint32_t status
     why = VL_REASON_MISCONFIGURED;
   }
   vl_wipe(msg, sizeof msg);
-  return vl_step_fail(out, why, "azure: %.40s (HTTP %u) for %.120s%s", what, (unsigned)status, f->canonical, hint);
+  return vl_step_fail(out, why, "azure: %s%.40s (HTTP %u) for %.120s%s", unknown, known, (unsigned)status, f->canonical,
+                      hint);
 }
 
 static vl_step_kind on_secret(vl_fetch *f, const cJSON *body, uint64_t now_ms, vl_step_out *out) {

@@ -21,6 +21,7 @@
 #include "crc32c.h"
 #include "mem.h"
 #include "providers/provider.h"
+#include "providers/quote.h"
 
 #define GCP_DEFAULT_LIFETIME_MS ((uint64_t)3600 * 1000)
 
@@ -225,6 +226,26 @@ static vl_step_kind access_job(const vl_pstate *ps, vl_fetch *f, vl_step_out *ou
 
 /* ---------------------------------------------------------------- response */
 
+/* google.rpc.Code names: the only error "status" a detail quotes. */
+static const char *const STATUS_NAMES[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED",
+                                           NULL};
+
 static vl_reason reason_for(const char *status_text, uint32_t http) {
   if (strcmp(status_text, "NOT_FOUND") == 0 || http == 404) return VL_REASON_NOT_FOUND;
   if (strcmp(status_text, "PERMISSION_DENIED") == 0 || http == 403) return VL_REASON_PERMISSION_DENIED;
@@ -320,8 +341,9 @@ static vl_step_kind gcp_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const 
     const char *hint = why == VL_REASON_DISABLED_AT_PROVIDER ? ": the version is disabled or destroyed"
                        : why == VL_REASON_REAUTH_REQUIRED    ? ": the access token is expired or invalid"
                                                              : "";
-    k = vl_step_fail(out, why, "gcp: %.40s (HTTP %u)%s for %.120s", st ? st : "error", (unsigned)status, hint,
-                     f->canonical);
+    const char *known = st ? vl_quote_enum(st, STATUS_NAMES) : "error";
+    k = vl_step_fail(out, why, "gcp: %s%s (HTTP %u)%s for %.120s", st && known != st ? "status " : "", known,
+                     (unsigned)status, hint, f->canonical);
   }
   cJSON_Delete(body); /* wiping hooks */
   return k;

@@ -34,6 +34,7 @@
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
+#include "providers/quote.h"
 
 #define HC_MAX_PART 512
 #define HC_MAX_ADDRESS 256
@@ -630,9 +631,9 @@ static vl_step_kind fail_status(const vl_fetch *f, uint32_t status, const vl_req
   if (status == 404)
     return vl_step_fail(out, VL_REASON_NOT_FOUND, "hashicorp: no secret (HTTP 404) on %s for %.120s", what, c);
   if (status == 429) {
-    const vl_slice *ra = vl_resp_header(resp, "retry-after");
-    char after[48] = "";
-    if (ra && ra->n < 16) snprintf(after, sizeof after, ", retry after %.*s s", (int)ra->n, (const char *)ra->p);
+    char buf[40], after[64] = "";
+    const char *ra = vl_quote_retry_after(vl_resp_header(resp, "retry-after"), buf, sizeof buf);
+    if (ra) snprintf(after, sizeof after, ", retry after %s", ra);
     return vl_step_fail(out, VL_REASON_THROTTLED, "hashicorp: rate limit quota exceeded (HTTP 429%s) on %s for %.120s",
                         after, what, c);
   }
@@ -688,6 +689,13 @@ static vl_step_kind on_lookup(vl_pstate *ps, vl_fetch *f, uint32_t status, const
   return next_job(ps, f, out);
 }
 
+/* Vault's built-in secrets engines: the mount types a detail may name. */
+static const char *const MOUNT_TYPES[] = {
+    "kv",           "generic",  "pki",     "transit",   "database",  "aws",        "azure",
+    "gcp",          "gcpkms",   "ssh",     "totp",      "ldap",      "openldap",   "ad",
+    "kmip",         "consul",   "nomad",   "rabbitmq",  "transform", "kubernetes", "terraform",
+    "mongodbatlas", "alicloud", "keymgmt", "cubbyhole", "identity",  "system",     NULL};
+
 static vl_step_kind on_mount(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, const cJSON *body,
                              vl_step_out *out) {
   int version;
@@ -701,9 +709,11 @@ static vl_step_kind on_mount(vl_pstate *ps, vl_fetch *f, uint32_t status, const 
     if (!type)
       return vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE,
                           "hashicorp: mount detection answer without data.type for %.120s", f->canonical);
-    if (strcmp(type, "kv") != 0 && strcmp(type, "generic") != 0)
-      return vl_step_fail(out, VL_REASON_MISCONFIGURED, "hashicorp: engine is a \"%.30s\" mount, not KV, for %.120s",
-                          type, f->canonical);
+    if (strcmp(type, "kv") != 0 && strcmp(type, "generic") != 0) {
+      const char *known = vl_quote_enum(type, MOUNT_TYPES);
+      return vl_step_fail(out, VL_REASON_MISCONFIGURED, "hashicorp: engine is a %s%s%s mount, not KV, for %.120s",
+                          known == type ? "\"" : "", known, known == type ? "\"" : "", f->canonical);
+    }
     const char *ov = vl_json_str(cJSON_GetObjectItemCaseSensitive(data, "options"), "version");
     version = ov && strcmp(ov, "2") == 0 ? 2 : 1;
   }
@@ -726,7 +736,9 @@ static int gone_version(const cJSON *data, const vl_fetch *f, vl_step_out *out) 
   const cJSON *md = cJSON_GetObjectItemCaseSensitive(data, "metadata");
   if (!cJSON_IsObject(md)) return 0;
   const cJSON *ver = cJSON_GetObjectItemCaseSensitive(md, "version");
-  long v = cJSON_IsNumber(ver) ? (long)ver->valuedouble : 0;
+  /* A version is a positive 32-bit integer; anything else reads as 0 (unknown). */
+  long v =
+      cJSON_IsNumber(ver) && ver->valuedouble >= 1 && ver->valuedouble <= 2147483647.0 ? (long)ver->valuedouble : 0;
   if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(md, "destroyed"))) {
     vl_step_fail(out, VL_REASON_DISABLED_AT_PROVIDER, "hashicorp: version %ld was destroyed (HTTP 404) for %.120s", v,
                  f->canonical);
@@ -734,8 +746,8 @@ static int gone_version(const cJSON *data, const vl_fetch *f, vl_step_out *out) 
   }
   const char *dt = vl_json_str(md, "deletion_time");
   if (dt && *dt) {
-    vl_step_fail(out, VL_REASON_DISABLED_AT_PROVIDER,
-                 "hashicorp: version %ld was deleted at %.40s (HTTP 404) for %.120s", v, dt, f->canonical);
+    vl_step_fail(out, VL_REASON_DISABLED_AT_PROVIDER, "hashicorp: version %ld was deleted at %s (HTTP 404) for %.120s",
+                 v, vl_quote_rfc3339(dt), f->canonical);
     return 1;
   }
   return 0;

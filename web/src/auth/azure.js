@@ -21,6 +21,7 @@
 
 import { VaultError } from '../errors.js';
 import { openPopupAndWait } from './popup.js';
+import { OAUTH_ERRORS, aadstsCode, quoteEnum } from './quote.js';
 
 export const KEY_VAULT_SCOPE = 'https://vault.azure.net/user_impersonation';
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com';
@@ -117,9 +118,12 @@ export async function exchangeCode(o) {
     /* not JSON */
   }
   if (!res.ok || typeof j?.access_token !== 'string') {
-    const err = typeof j?.error === 'string' ? j.error : `HTTP ${res.status}`;
-    const desc = typeof j?.error_description === 'string' ? `: ${j.error_description.split('\n')[0].slice(0, 200)}` : '';
-    throw new VaultError('auth', `azure sign-in: token request failed (${err})${desc}`);
+    // The answer's text is the provider's: only a known error code and an AADSTS number are named.
+    const parts = [`HTTP ${res.status}`];
+    if (j?.error !== undefined) parts.push(quoteEnum(j.error, OAUTH_ERRORS));
+    const aadsts = Array.isArray(j?.error_codes) ? aadstsCode(j.error_codes[0]) : null;
+    if (aadsts) parts.push(aadsts);
+    throw new VaultError('auth', `azure sign-in: token request failed (${parts.join(', ')})`);
   }
   const out = { accessToken: j.access_token, expiresAt: now() + Math.max(0, Number(j.expires_in) || 0) * 1000 };
   const t = o.tenant;
@@ -138,8 +142,8 @@ export function popupOpener(url, { redirectUri, timeoutMs = 300_000 }) {
 async function redeem(params, expect, o) {
   if (params.get('state') !== expect.state) throw new VaultError('auth', 'azure sign-in: the state does not match (possible CSRF); sign in again');
   if (params.get('error')) {
-    const desc = (params.get('error_description') ?? '').split('\n')[0].slice(0, 200);
-    throw new VaultError('auth', `azure sign-in: ${params.get('error')}${desc ? `: ${desc}` : ''}`);
+    // error_description is free text from the redirect: never quoted.
+    throw new VaultError('auth', `azure sign-in: the identity provider refused (${quoteEnum(params.get('error'), OAUTH_ERRORS)})`);
   }
   const code = params.get('code');
   if (!code) throw new VaultError('auth', 'azure sign-in: the redirect carries no code');

@@ -17,6 +17,7 @@
 
 import { VaultError } from '../errors.js';
 import { openPopupAndWait } from './popup.js';
+import { OAUTH_ERRORS, quoteEnum } from './quote.js';
 
 const trimSlashes = (s) => String(s).replace(/^\/+|\/+$/g, '');
 
@@ -26,17 +27,11 @@ function randomNonce() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** Vault's first error string, or the status: never a token. */
-async function failure(res, what) {
-  let msg = '';
-  try {
-    const j = await res.json();
-    if (Array.isArray(j?.errors) && typeof j.errors[0] === 'string') msg = `: ${j.errors[0].slice(0, 160)}`;
-  } catch {
-    /* not JSON */
-  }
+/** What failed and the HTTP status. Vault's errors[] are free text (a hostile
+ * server can put a token there): they are not quoted. */
+function failure(res, what) {
   const code = res.status === 403 ? 'auth' : 'oidc';
-  return new VaultError(code, `hashicorp oidc: ${what} failed (HTTP ${res.status})${msg}`);
+  return new VaultError(code, `hashicorp oidc: ${what} failed (HTTP ${res.status})`);
 }
 
 /**
@@ -84,7 +79,7 @@ export async function vaultOidcLogin(opts) {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ role, redirect_uri: redirectUri, client_nonce: clientNonce }),
   });
-  if (!r1.ok) throw await failure(r1, 'auth_url');
+  if (!r1.ok) throw failure(r1, 'auth_url');
   const authUrl = (await r1.json())?.data?.auth_url;
   if (typeof authUrl !== 'string' || !authUrl) {
     throw new VaultError('oidc', 'hashicorp oidc: Vault returned no auth_url (is redirectUri allowed for the role?)');
@@ -94,7 +89,7 @@ export async function vaultOidcLogin(opts) {
   const back = new URL(String(await open(authUrl, { redirectUri })));
   const q = back.searchParams;
   if (q.get('error')) {
-    throw new VaultError('oidc', `hashicorp oidc: the identity provider said ${q.get('error').slice(0, 80)}`);
+    throw new VaultError('oidc', `hashicorp oidc: the identity provider refused (${quoteEnum(q.get('error'), OAUTH_ERRORS)})`);
   }
   const state = q.get('state'), code = q.get('code');
   if (!state || !code) throw new VaultError('oidc', 'hashicorp oidc: the callback has no code or state');
@@ -103,7 +98,7 @@ export async function vaultOidcLogin(opts) {
   const cb = new URLSearchParams({ state, code, client_nonce: clientNonce });
   if (q.get('id_token')) cb.set('id_token', q.get('id_token'));
   const r2 = await doFetch(`${base}/callback?${cb}`, { method: 'GET' });
-  if (!r2.ok) throw await failure(r2, 'callback');
+  if (!r2.ok) throw failure(r2, 'callback');
   const auth = (await r2.json())?.auth;
   if (!auth || typeof auth.client_token !== 'string' || !auth.client_token) {
     throw new VaultError('oidc', 'hashicorp oidc: the callback answer has no auth.client_token');
