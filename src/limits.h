@@ -19,7 +19,7 @@
 #define VL_MAX_JSON_DEPTH 32                            /* nesting in any JSON the core parses */
 #define VL_MAX_RESPONSE_BYTES ((size_t)4 * 1024 * 1024) /* one provider response */
 #define VL_POSTMAN_PASS_LIMIT 19                        /* postman-collection VARS_SUBREPLACE_LIMIT */
-/* HTTP/1.1 responses read by the core itself (tunnel transport, src/http/) */
+/* HTTP/1.1 responses read by the core itself (tunnel transport, src/http/; tested in tests/c/test_http1.c) */
 #define VL_MAX_RESPONSE_HEAD_BYTES ((size_t)64 * 1024) /* status lines + header fields (1xx and trailers included) */
 #define VL_MAX_RESPONSE_HEADERS 256u                   /* header fields in one response */
 #define VL_MAX_CHUNK_LINE_BYTES 4096u                  /* one chunk-size line with its extensions */

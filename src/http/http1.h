@@ -24,6 +24,12 @@
  * VL_MAX_RESPONSE_HEAD_BYTES of status lines and fields, a chunk line over
  * VL_MAX_CHUNK_LINE_BYTES, or a body over the parser's maximum (VL_ERR_LIMIT).
  *
+ * What it accepts beyond the bare grammar: empty lines (CRLF) before a status
+ * line (RFC 9112 §2.2; counted against the header limit); a status line
+ * without a reason phrase; duplicate Content-Length fields with one value;
+ * chunk extensions (checked, ignored); trailer fields (checked, counted
+ * against the header limit, not kept); "Proxy-Connection: close" as close.
+ *
  * Error details name what was wrong and its byte offset counted from the first
  * byte fed after init/reset. They may quote a header name, never a header
  * value or body byte.
