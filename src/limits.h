@@ -21,5 +21,9 @@
 #define VL_MAX_RESOLVES 1024u                           /* resolves open at once in one vault (handle table) */
 #define VL_RSLOT_BITS 10                                /* log2(VL_MAX_RESOLVES): a handle's slot bits */
 #define VL_POSTMAN_PASS_LIMIT 19                        /* postman-collection VARS_SUBREPLACE_LIMIT */
+/* HTTP/1.1 responses read by the core itself (tunnel transport, src/http/; tested in tests/c/test_http1.c) */
+#define VL_MAX_RESPONSE_HEAD_BYTES ((size_t)64 * 1024) /* status lines + header fields (1xx and trailers included) */
+#define VL_MAX_RESPONSE_HEADERS 256u                   /* header fields in one response */
+#define VL_MAX_CHUNK_LINE_BYTES 4096u                  /* one chunk-size line with its extensions */
 
 #endif
