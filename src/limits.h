@@ -15,9 +15,12 @@
 #define VL_MAX_LINKS 10000u
 #define VL_MAX_DOMAINS 64u /* allowed domains per secret */
 #define VL_MAX_DOMAIN_BYTES 253u
-#define VL_MAX_DEF_BYTES ((size_t)64 * 1024)            /* one link definition (JSON) */
-#define VL_MAX_JSON_DEPTH 32                            /* nesting in any JSON the core parses */
-#define VL_MAX_RESPONSE_BYTES ((size_t)4 * 1024 * 1024) /* one provider response */
-#define VL_POSTMAN_PASS_LIMIT 19                        /* postman-collection VARS_SUBREPLACE_LIMIT */
+#define VL_MAX_DEF_BYTES ((size_t)64 * 1024)             /* one link definition (JSON) */
+#define VL_MAX_JSON_DEPTH 32                             /* nesting in any JSON the core parses */
+#define VL_MAX_RESPONSE_BYTES ((size_t)4 * 1024 * 1024)  /* one provider response */
+#define VL_POSTMAN_PASS_LIMIT 19                         /* postman-collection VARS_SUBREPLACE_LIMIT */
+#define VL_MAX_ANCHORS 512u                              /* trust anchors in one set */
+#define VL_MAX_ANCHORS_INPUT_BYTES ((size_t)1024 * 1024) /* one PEM or DER input to vl_anchors_add */
+#define VL_MAX_SERVER_NAME_BYTES 253u                    /* TLS server name (SNI, host check) */
 
 #endif
