@@ -65,6 +65,27 @@ static unsigned char *place(unsigned char *block, size_t *at, const void *blob, 
   return p;
 }
 
+/* Fills ta from the decoder's results, its DN and key copied into block. */
+static void store(br_x509_trust_anchor *ta, unsigned char *block, const vl_buf *dn, br_x509_decoder_context *dc,
+                  const br_x509_pkey *pk) {
+  size_t at = 0;
+  memset(ta, 0, sizeof *ta);
+  ta->dn.data = place(block, &at, dn->p, dn->len);
+  ta->dn.len = dn->len;
+  ta->flags = br_x509_decoder_isCA(dc) ? BR_X509_TA_CA : 0;
+  ta->pkey.key_type = pk->key_type;
+  if (pk->key_type == BR_KEYTYPE_RSA) {
+    ta->pkey.key.rsa.n = place(block, &at, pk->key.rsa.n, pk->key.rsa.nlen);
+    ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+    ta->pkey.key.rsa.e = place(block, &at, pk->key.rsa.e, pk->key.rsa.elen);
+    ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+  } else {
+    ta->pkey.key.ec.curve = pk->key.ec.curve;
+    ta->pkey.key.ec.q = place(block, &at, pk->key.ec.q, pk->key.ec.qlen);
+    ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+  }
+}
+
 /* Decodes one DER certificate (input byte `where`) into anchor a->n + 1. */
 static vl_status add_der_cert(vl_anchors *a, const uint8_t *der, size_t len, size_t where, char *err, size_t errlen) {
   size_t index = a->n + 1;
@@ -101,31 +122,15 @@ static vl_status add_der_cert(vl_anchors *a, const uint8_t *der, size_t len, siz
       a->cap = cap;
     }
   }
-  unsigned char *block = NULL;
   if (st == VL_OK) {
     size_t keylen = pk->key_type == BR_KEYTYPE_RSA ? pk->key.rsa.nlen + pk->key.rsa.elen : pk->key.ec.qlen;
-    block = vl_alloc(dn.len + keylen + 1);
-    if (!block) st = fail(err, errlen, VL_ERR_NOMEM, "trust anchor %zu: out of memory", index);
-  }
-  if (st == VL_OK) {
-    br_x509_trust_anchor *ta = &a->tas[a->n];
-    size_t at = 0;
-    memset(ta, 0, sizeof *ta);
-    ta->dn.data = place(block, &at, dn.p, dn.len);
-    ta->dn.len = dn.len;
-    ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
-    ta->pkey.key_type = pk->key_type;
-    if (pk->key_type == BR_KEYTYPE_RSA) {
-      ta->pkey.key.rsa.n = place(block, &at, pk->key.rsa.n, pk->key.rsa.nlen);
-      ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
-      ta->pkey.key.rsa.e = place(block, &at, pk->key.rsa.e, pk->key.rsa.elen);
-      ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+    unsigned char *block = vl_alloc(dn.len + keylen + 1);
+    if (block) {
+      store(&a->tas[a->n], block, &dn, &dc, pk);
+      a->n++;
     } else {
-      ta->pkey.key.ec.curve = pk->key.ec.curve;
-      ta->pkey.key.ec.q = place(block, &at, pk->key.ec.q, pk->key.ec.qlen);
-      ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+      st = fail(err, errlen, VL_ERR_NOMEM, "trust anchor %zu: out of memory", index);
     }
-    a->n++;
   }
   vl_buf_free(&dn);
   return st;

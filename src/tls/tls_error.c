@@ -122,7 +122,8 @@ static const struct {
   int code;
   const char *text;
 } fixed[] = {
-    {BR_ERR_UNSUPPORTED_VERSION, "protocol version: the server chose a version other than TLS 1.2"},
+    {BR_ERR_UNSUPPORTED_VERSION,
+     "protocol version: the server answered with a version other than TLS 1.2 (or is not speaking TLS)"},
     {BR_ERR_BAD_VERSION, "protocol version: the server's records carry a version other than TLS 1.2"},
     {BR_ERR_BAD_CIPHER_SUITE, "no common cipher suite: the server chose one this client did not offer"},
     {BR_ERR_BAD_MAC, "record authentication failed (bad MAC): data altered in transit"},

@@ -266,6 +266,24 @@ static void test_debian_bundle(void) {
   free(pem);
 }
 
+/* scripts/roots's output, when it has been made: the same roots as DER. */
+static void test_roots_der(void) {
+  size_t len;
+  char *der = vlt_read_file(VL_SOURCE_DIR "/web/dist/roots.der", &len);
+  if (!der) {
+    printf("  (no web/dist/roots.der: run scripts/roots; skipped)\n");
+    return;
+  }
+  vl_anchors *a = fresh();
+  char err[200] = "";
+  CHECK_EQ_INT(vl_anchors_add(a, (const uint8_t *)der, len, err, sizeof err), VL_OK);
+  if (err[0]) fprintf(stderr, "  %s\n", err);
+  printf("  roots.der: %zu anchors from %zu bytes\n", vl_anchors_count(a), len);
+  CHECK(vl_anchors_count(a) > 100);
+  vl_anchors_free(a);
+  free(der);
+}
+
 VLT_MAIN(TEST(test_pem_one_ec), TEST(test_pem_two_with_text_and_no_final_newline), TEST(test_der_one_and_concatenated),
          TEST(test_leaf_is_not_ca), TEST(test_refuses_garbage), TEST(test_refusal_names_the_third_anchor),
-         TEST(test_limits), TEST(test_debian_bundle))
+         TEST(test_limits), TEST(test_debian_bundle), TEST(test_roots_der))
