@@ -22,15 +22,15 @@
  *     while ((n = vl_tls_read_plaintext(c, &in)) > 0) {           // 2. app data in
  *       consume(in, n); vl_tls_plaintext_done(c, n);
  *     }
- *     if (vl_tls_state(c) == VL_TLS_READY && have_request) {      // 3. app data out
+ *     if (vl_tls_state_get(c) == VL_TLS_READY && have_request) {  // 3. app data out
  *       k = vl_tls_write_plaintext(c, req, len); vl_tls_flush(c);  // k may be < len
  *     }
- *     if (vl_tls_state(c) >= VL_TLS_CLOSED) break;               // done or failed
+ *     if (vl_tls_state_get(c) >= VL_TLS_CLOSED) break;           // done or failed
  *     n = relay_recv(buf);                                        // 4. records in
  *     if (n == 0) vl_tls_transport_closed(c);                     //    relay EOF
  *     else for (off = 0; off < n;) off += vl_tls_feed_ciphertext(c, buf + off, n - off), step 1 and 2;
  *   }
- *   if (vl_tls_state(c) == VL_TLS_FAILED) report(vl_tls_error(c));
+ *   if (vl_tls_state_get(c) == VL_TLS_FAILED) report(vl_tls_error(c));
  *   vl_tls_session_export(c, &s);   // keep per origin for a faster next connection
  *   vl_tls_free(c);
  *
@@ -190,7 +190,8 @@ int vl_tls_resumed(const vl_tls *c);
  * Exports the session of a completed handshake into a new *out for the next
  * connection to the same server name. It holds the master secret: keep it in
  * core memory only and free it with vl_tls_session_free (which wipes).
- * VL_ERR_ARG (NULL), VL_ERR_STATE (no completed handshake, or the server
+ * VL_ERR_ARG (NULL), VL_ERR_STATE (no completed handshake, a failure other
+ * than a bare EOF after it (VL_TLS_ERR_TRUNCATED), or the server
  * gave no session ID: nothing to resume), VL_ERR_NOMEM.
  */
 vl_status vl_tls_session_export(const vl_tls *c, vl_tls_session **out);
