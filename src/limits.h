@@ -22,8 +22,11 @@
 #define VL_RSLOT_BITS 10                                /* log2(VL_MAX_RESOLVES): a handle's slot bits */
 #define VL_POSTMAN_PASS_LIMIT 19                        /* postman-collection VARS_SUBREPLACE_LIMIT */
 /* HTTP/1.1 responses read by the core itself (tunnel transport, src/http/; tested in tests/c/test_http1.c) */
-#define VL_MAX_RESPONSE_HEAD_BYTES ((size_t)64 * 1024) /* status lines + header fields (1xx and trailers included) */
-#define VL_MAX_RESPONSE_HEADERS 256u                   /* header fields in one response */
-#define VL_MAX_CHUNK_LINE_BYTES 4096u                  /* one chunk-size line with its extensions */
+#define VL_MAX_RESPONSE_HEAD_BYTES ((size_t)64 * 1024)   /* status lines + header fields (1xx and trailers included) */
+#define VL_MAX_RESPONSE_HEADERS 256u                     /* header fields in one response */
+#define VL_MAX_CHUNK_LINE_BYTES 4096u                    /* one chunk-size line with its extensions */
+#define VL_MAX_ANCHORS 512u                              /* trust anchors in one set */
+#define VL_MAX_ANCHORS_INPUT_BYTES ((size_t)1024 * 1024) /* one PEM or DER input to vl_anchors_add */
+#define VL_MAX_SERVER_NAME_BYTES 253u                    /* TLS server name (SNI, host check) */
 
 #endif
