@@ -68,7 +68,8 @@ struct vl_vault {
   uint32_t rslot_next; /* where the next free-slot search starts */
   /* Bumped by vl_vault_reset_cache: a fetch begun before a reset is never cached. */
   uint32_t cache_epoch;
-  uint8_t idkey[32]; /* keys job identities (vl_job.identity); random per vault */
+  uint8_t idkey[32];        /* keys job identities (vl_job.identity); random per vault */
+  struct vl_tunnel *tunnel; /* the tunnel transport's connections (src/tunnel/), made on first use */
   char err[256];
 };
 

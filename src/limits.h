@@ -27,6 +27,7 @@
 #define VL_MAX_CHUNK_LINE_BYTES 4096u                    /* one chunk-size line with its extensions */
 #define VL_MAX_ANCHORS 512u                              /* trust anchors in one set */
 #define VL_MAX_ANCHORS_INPUT_BYTES ((size_t)1024 * 1024) /* one PEM or DER input to vl_anchors_add */
+#define VL_MAX_TUNNEL_CONNS 32u                          /* tunnel connections per vault (busy + idle) */
 #define VL_MAX_SERVER_NAME_BYTES 253u                    /* TLS server name (SNI, host check) */
 
 #endif

@@ -695,6 +695,7 @@ vl_status vl_resolve_next_job(vl_resolve *r, vl_job *job) {
     job->request = j->req;
     job->request_len = j->len;
     memcpy(job->identity, j->identity, sizeof job->identity);
+    job->provider = vl_provider_name(r->tasks[j->task].pid);
     return VL_OK;
   }
   return VL_ERR_DONE;
@@ -733,7 +734,18 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
     kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: response over %zu bytes (HTTP %u)",
                         vl_provider_name(t->pid), VL_MAX_RESPONSE_BYTES, (unsigned)http_status);
   } else if (http_status == 0) {
-    const char *why = marked(mark, "timeout")     ? "timed out"
+    char tunnel_why[200] = "";
+    const vl_slice *td = decoded && marked(mark, "tunnel") ? vl_resp_header(&resp_req, "x-vaultlink-detail") : NULL;
+    if (td) { /* the tunnel engine's own words (already reduced to a plain alphabet) */
+      size_t k = 0;
+      for (; k < td->n && k + 1 < sizeof tunnel_why; k++) {
+        uint8_t ch = td->p[k];
+        tunnel_why[k] = (char)(ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' ? ch : '?');
+      }
+      tunnel_why[k] = 0;
+    }
+    const char *why = td                          ? tunnel_why
+                      : marked(mark, "timeout")   ? "timed out"
                       : marked(mark, "cors")      ? "blocked by CORS (provider unreachable from this origin)"
                       : marked(mark, "transport") ? "the transport failed"
                                                   : "network error, CORS refusal or timeout";

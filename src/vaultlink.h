@@ -202,6 +202,7 @@ typedef struct {
   const uint8_t *request;
   size_t request_len;
   uint8_t identity[VL_JOB_IDENTITY_LEN];
+  const char *provider; /* "aws", "azure", …: whose job it is (a transport may route on it) */
 } vl_job;
 
 /*
@@ -286,6 +287,46 @@ vl_status vl_vault_resolve_close(vl_vault *v, uint32_t handle);
  */
 vl_status vl_vault_job_done(vl_vault *v, uint32_t handle, uint32_t id, uint32_t http_status, const uint8_t *resp,
                             size_t resp_len, uint64_t now_ms);
+
+/* ---------------------------------------------------------------- tunnel */
+
+/*
+ * The tunnel transport (DESIGN.md §5): the core carries a job over a
+ * connection it owns (TLS 1.2 for https origins, certificates checked
+ * against the vault's trust anchors and the caller's clock; plain TCP for
+ * http) and parses the answer itself, so the job's request and response never
+ * leave the core. The caller opens a byte stream to the job's origin through
+ * a relay and moves bytes:
+ *
+ *   vl_vault_tunnel_begin(v, h, id, now, &conn, &fresh);  // fresh: open a stream to the origin
+ *   loop:
+ *     n = vl_vault_tunnel_output(v, conn, &p); send p[0..n); vl_vault_tunnel_sent(v, conn, n, now);
+ *     on bytes from the stream: vl_vault_tunnel_input(v, conn, bytes, n, now, &state);
+ *     on the stream's end:      vl_vault_tunnel_closed(v, conn, why, now, &state);
+ *     on a timeout:             vl_vault_tunnel_abort(v, conn, "timed out", now);
+ *   until state is VL_TUNNEL_DONE (the job is answered; the connection stays
+ *   open for the next job to the same origin) or VL_TUNNEL_CLOSE (answered,
+ *   or failed and answered "unreachable" with the cause named; the
+ *   connection is gone: close the stream).
+ *
+ * A job answered this way is ingested as vl_vault_job_done does (identical
+ * jobs get the same answer). Connections and remembered TLS sessions are
+ * wiped on vl_vault_free, and idle ones when credentials change or expire.
+ */
+enum { VL_TUNNEL_WAIT = 0, VL_TUNNEL_DONE = 1, VL_TUNNEL_CLOSE = 2 };
+
+/* Adds trust anchors (PEM text or DER certificates) for https origins. */
+vl_status vl_vault_tunnel_anchors(vl_vault *v, const uint8_t *data, size_t len);
+size_t vl_vault_tunnel_anchor_count(const vl_vault *v);
+vl_status vl_vault_tunnel_begin(vl_vault *v, uint32_t handle, uint32_t job_id, uint64_t now_ms, uint32_t *conn,
+                                int *fresh);
+size_t vl_vault_tunnel_output(vl_vault *v, uint32_t conn, const uint8_t **out);
+vl_status vl_vault_tunnel_sent(vl_vault *v, uint32_t conn, size_t n, uint64_t now_ms);
+vl_status vl_vault_tunnel_input(vl_vault *v, uint32_t conn, const uint8_t *in, size_t n, uint64_t now_ms, int *state);
+vl_status vl_vault_tunnel_closed(vl_vault *v, uint32_t conn, const char *why, uint64_t now_ms, int *state);
+vl_status vl_vault_tunnel_abort(vl_vault *v, uint32_t conn, const char *why, uint64_t now_ms);
+int vl_vault_tunnel_live(vl_vault *v, uint32_t conn);
+void vl_vault_tunnel_drop(vl_vault *v, uint32_t conn);
 
 /* ---------------------------------------------------------------- memory */
 

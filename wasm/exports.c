@@ -102,7 +102,7 @@ int vl_w_list(const vl_vault *v) {
 
 /* Resolves are named by handles the core checks (vl_vault_resolve_get): a
  * late call for a finished resolve is refused, never a use of freed memory.
- * outbox = {id, request, request_len, identity (VL_JOB_IDENTITY_LEN bytes)}. */
+ * outbox = {id, request, request_len, identity (VL_JOB_IDENTITY_LEN bytes), provider name}. */
 int vl_w_next_job(vl_vault *v, uint32_t h) {
   vl_job job;
   memset(&job, 0, sizeof job);
@@ -114,6 +114,7 @@ int vl_w_next_job(vl_vault *v, uint32_t h) {
   outbox[1] = (uintptr_t)job.request;
   outbox[2] = job.request_len;
   outbox[3] = (uintptr_t)job_identity;
+  outbox[4] = (uintptr_t)job.provider; /* a static name */
   return st;
 }
 
@@ -263,6 +264,88 @@ int vl_w_sweep(vl_vault *v, double now) {
 
 int vl_w_set_cache_ttl(vl_vault *v, uint32_t minutes) {
   return vl_vault_set_cache_ttl(v, minutes);
+}
+
+/* ---- the tunnel (vaultlink.h): the caller moves opaque bytes only ---- */
+
+int vl_w_tunnel_anchors(vl_vault *v, const uint8_t *data, size_t len) {
+  clear_outbox();
+  int st = vl_vault_tunnel_anchors(v, data, len);
+  outbox[0] = vl_vault_tunnel_anchor_count(v);
+  return st;
+}
+
+/* outbox[0] = how many trust anchors the vault has. */
+int vl_w_tunnel_anchor_count(const vl_vault *v) {
+  clear_outbox();
+  outbox[0] = vl_vault_tunnel_anchor_count(v);
+  return VL_OK;
+}
+
+/* outbox = {conn, fresh}: fresh = 1 when the caller opens a stream for it. */
+int vl_w_tunnel_begin(vl_vault *v, uint32_t h, uint32_t id, double now) {
+  uint32_t conn = 0;
+  int fresh = 0;
+  clear_outbox();
+  int st = vl_vault_tunnel_begin(v, h, id, ms(now), &conn, &fresh);
+  outbox[0] = conn;
+  outbox[1] = (uintptr_t)fresh;
+  vl_scrub_stack(); /* the request (credentials) was written into TLS */
+  return st;
+}
+
+/* outbox = {bytes, len}: TLS records (or, for an http origin, plain bytes) to send. */
+int vl_w_tunnel_output(vl_vault *v, uint32_t conn) {
+  const uint8_t *p = 0;
+  clear_outbox();
+  size_t n = vl_vault_tunnel_output(v, conn, &p);
+  outbox[0] = (uintptr_t)p;
+  outbox[1] = n;
+  return VL_OK;
+}
+
+int vl_w_tunnel_sent(vl_vault *v, uint32_t conn, size_t n, double now) {
+  int st = vl_vault_tunnel_sent(v, conn, n, ms(now));
+  vl_scrub_stack();
+  return st;
+}
+
+/* outbox[0] = VL_TUNNEL_WAIT, _DONE or _CLOSE. */
+int vl_w_tunnel_input(vl_vault *v, uint32_t conn, const uint8_t *in, size_t n, double now) {
+  int state = VL_TUNNEL_CLOSE;
+  clear_outbox();
+  int st = vl_vault_tunnel_input(v, conn, in, n, ms(now), &state);
+  outbox[0] = (uintptr_t)state;
+  vl_scrub_stack(); /* a response was decrypted and parsed */
+  return st;
+}
+
+int vl_w_tunnel_closed(vl_vault *v, uint32_t conn, const char *why, double now) {
+  int state = VL_TUNNEL_CLOSE;
+  clear_outbox();
+  int st = vl_vault_tunnel_closed(v, conn, why, ms(now), &state);
+  outbox[0] = (uintptr_t)state;
+  vl_scrub_stack();
+  return st;
+}
+
+int vl_w_tunnel_abort(vl_vault *v, uint32_t conn, const char *why, double now) {
+  int st = vl_vault_tunnel_abort(v, conn, why, ms(now));
+  vl_scrub_stack();
+  return st;
+}
+
+/* outbox[0] = 1 while conn exists. */
+int vl_w_tunnel_live(vl_vault *v, uint32_t conn) {
+  clear_outbox();
+  outbox[0] = (uintptr_t)vl_vault_tunnel_live(v, conn);
+  return VL_OK;
+}
+
+int vl_w_tunnel_drop(vl_vault *v, uint32_t conn) {
+  vl_vault_tunnel_drop(v, conn);
+  vl_scrub_stack();
+  return VL_OK;
 }
 
 /* out[40] = the vault's recipient public key (32) ‖ its key id (8). Not secret. */

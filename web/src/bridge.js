@@ -96,13 +96,21 @@ export class Job {
   #run;
   #id;
   /** @internal */
-  constructor(core, v, run, id, identity) {
+  constructor(core, v, run, id, identity, provider) {
     this.#core = core;
     this.#v = v;
     this.#run = run;
     this.#id = id;
     /** Hex: two jobs with the same identity are one request (dedupe on it). */
     this.identity = identity;
+    /** Whose job it is ("aws", "azure", …): a transport may route on it. */
+    this.provider = provider;
+    /** For the tunnel transport: the core carries the job over a connection it
+     * owns; the caller only moves opaque bytes (see transports/tunnel.js). */
+    this.tunnel = new TunnelFacet(core, v, () => {
+      this.#open();
+      return { h: this.#run.h, id: this.#id };
+    });
   }
 
   #open() {
@@ -123,7 +131,78 @@ export class Job {
   }
 }
 
+const TUNNEL = { WAIT: 0, DONE: 1, CLOSE: 2 };
+export { TUNNEL as TUNNEL_STATE };
+
+/** The core side of the tunnel for one job: connection ids, bytes in and out. */
+class TunnelFacet {
+  #core;
+  #v;
+  #job;
+  constructor(core, v, job) {
+    this.#core = core;
+    this.#v = v;
+    this.#job = job;
+    /** One object per vault instance: connection ids are only unique inside it. */
+    this.scope = core.tunnelScope;
+  }
+  #x() {
+    if (!this.#core.x) throw new VaultError('wiped', 'the vault was wiped');
+    return this.#core.x;
+  }
+  anchorCount() {
+    this.#x().vl_w_tunnel_anchor_count(this.#v);
+    return this.#core.out(0);
+  }
+  /** PEM text or DER bytes. Returns how many anchors the vault now has. */
+  addAnchors(bytes) {
+    const data = typeof bytes === 'string' ? enc.encode(bytes) : bytes;
+    this.#core.check(this.#v, this.#core.with([data], (p, n) => this.#x().vl_w_tunnel_anchors(this.#v, p, n)), 'trust anchors');
+    return this.#core.out(0);
+  }
+  /** Puts the job on a connection: {conn, fresh} (fresh: open a relay stream for it). */
+  begin() {
+    const { h, id } = this.#job();
+    this.#core.check(this.#v, this.#x().vl_w_tunnel_begin(this.#v, h, id, Date.now()), 'tunnel');
+    return { conn: this.#core.out(0), fresh: this.#core.out(1) === 1 };
+  }
+  /** Bytes to send (TLS records), or null when there are none now. */
+  output(conn) {
+    const x = this.#x();
+    x.vl_w_tunnel_output(this.#v, conn);
+    const n = this.#core.out(1);
+    if (!n) return null;
+    const bytes = this.#core.u8().slice(this.#core.out(0), this.#core.out(0) + n);
+    x.vl_w_tunnel_sent(this.#v, conn, n, Date.now());
+    return bytes;
+  }
+  /** Bytes from the relay; returns TUNNEL_STATE.WAIT, DONE or CLOSE. */
+  input(conn, bytes) {
+    const st = this.#core.with([bytes], (p, n) => this.#x().vl_w_tunnel_input(this.#v, conn, p, n, Date.now()));
+    return st === VL_OK ? this.#core.out(0) : TUNNEL.CLOSE;
+  }
+  /** The relay stream ended; `why` names the relay's reason (not secret). */
+  closed(conn, why = '') {
+    const st = this.#core.with([enc.encode(String(why).slice(0, 120) + '\0')], (p) => this.#x().vl_w_tunnel_closed(this.#v, conn, p, Date.now()));
+    return st === VL_OK ? this.#core.out(0) : TUNNEL.CLOSE;
+  }
+  abort(conn, why) {
+    if (!this.#core.x) return;
+    this.#core.with([enc.encode(String(why).slice(0, 120) + '\0')], (p) => this.#x().vl_w_tunnel_abort(this.#v, conn, p, Date.now()));
+  }
+  live(conn) {
+    if (!this.#core.x) return false;
+    this.#x().vl_w_tunnel_live(this.#v, conn);
+    return this.#core.out(0) === 1;
+  }
+  drop(conn) {
+    if (this.#core.x) this.#x().vl_w_tunnel_drop(this.#v, conn);
+  }
+}
+
 export class Core {
+  /** Identifies this instance's tunnel connections (ids restart in a new one). */
+  tunnelScope = Object.freeze({});
   #codes = new Map();
   #limits = null;
 
@@ -411,7 +490,8 @@ export class Core {
         this.check(v, st, 'resolve');
         const id = this.out(0);
         const identity = hex(this.u8().subarray(this.out(3), this.out(3) + 16));
-        jobs.push({ id, job: new Job(this, v, run, id, identity) });
+        const provider = this.cstr(this.out(4));
+        jobs.push({ id, job: new Job(this, v, run, id, identity, provider) });
       }
       if (!jobs.length) return;
       await Promise.all(

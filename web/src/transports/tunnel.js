@@ -1,0 +1,184 @@
+// The tunnel transport (DESIGN.md §5): TLS 1.2 and HTTP/1.1 run inside the
+// core; this file only moves opaque bytes between the core's connections and
+// a WebSocket byte relay (Wisp v1, or websockify). No request, token,
+// signature or response exists in JS: the relay sees TLS records, and page
+// scripts see nothing.
+//
+//   import { tunnelTransport } from 'vaultlink/transports/tunnel';
+//   const vault = await createVault({ transport: tunnelTransport({ relay: 'wss://relay.example/wisp/', trustAnchors: pem }) });
+
+import { wispRelay, websockifyRelay } from './relay.js';
+import { TUNNEL_STATE } from '../bridge.js';
+
+const DEFAULT_ROOTS = new URL('../../dist/roots.der', import.meta.url);
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+
+async function readRoots(url) {
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return new Uint8Array(await readFile(url));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`the default trust anchors (${url.href}) could not be loaded: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * @param {{
+ *   relay: string | { open(host: string, port: number): Promise<any>, close(): void },
+ *   protocol?: 'wisp' | 'websockify',
+ *   tokenFor?: (host: string, port: number) => string | undefined,
+ *   trustAnchors?: string | Uint8Array | Array<string | Uint8Array>,
+ *   WebSocket?: any,
+ *   timeoutMs?: number,
+ *   maxPerOrigin?: number,
+ *   idleMs?: number,
+ * }} opts
+ *   relay: the relay's WebSocket URL (Wisp: ending in '/'), or a relay object.
+ *   trustAnchors: PEM text or DER bytes (or a list); default: web/dist/roots.der
+ *   (Debian's CA bundle, loaded only when the tunnel first needs it).
+ */
+export function tunnelTransport(opts = {}) {
+  const protocol = opts.protocol ?? 'wisp';
+  if (protocol !== 'wisp' && protocol !== 'websockify') throw new TypeError(`tunnelTransport: unknown protocol "${protocol}"`);
+  const relay =
+    typeof opts.relay === 'object' && opts.relay && typeof opts.relay.open === 'function'
+      ? opts.relay
+      : protocol === 'wisp'
+        ? wispRelay(String(opts.relay), { WebSocket: opts.WebSocket })
+        : websockifyRelay(String(opts.relay), { WebSocket: opts.WebSocket, tokenFor: opts.tokenFor });
+  const timeoutMs = opts.timeoutMs ?? 15000;
+  const maxPerOrigin = opts.maxPerOrigin ?? 4;
+  const idleMs = opts.idleMs ?? 30000;
+  let anchors = null; // Promise<Uint8Array[]>
+  const anchorList = () =>
+    (anchors ??= (async () => {
+      const given = opts.trustAnchors;
+      if (given === undefined) return [await readRoots(DEFAULT_ROOTS)];
+      return (Array.isArray(given) ? given : [given]).map((a) => (typeof a === 'string' ? new TextEncoder().encode(a) : a));
+    })());
+  // scope (one per vault instance) → Map(conn id → {stream, idleTimer})
+  const pools = new WeakMap();
+  const busy = new Map(); // "host:port" → count of jobs on it now
+  const waiting = new Map(); // "host:port" → resolvers waiting for a slot
+
+  async function slot(key) {
+    while ((busy.get(key) ?? 0) >= maxPerOrigin) await new Promise((r) => (waiting.get(key) ?? waiting.set(key, []).get(key)).push(r));
+    busy.set(key, (busy.get(key) ?? 0) + 1);
+  }
+  function unslot(key) {
+    busy.set(key, busy.get(key) - 1);
+    waiting.get(key)?.shift()?.();
+  }
+
+  function idle(pool, t, conn, entry) {
+    entry.stream.ondata = () => {
+      // A server speaking unasked: the core drops the connection.
+      t.drop(conn);
+      forget(pool, conn);
+    };
+    entry.stream.onclose = () => {
+      t.drop(conn);
+      forget(pool, conn);
+    };
+    entry.idleTimer = setTimeout(() => {
+      t.drop(conn);
+      forget(pool, conn);
+    }, idleMs);
+    entry.idleTimer.unref?.();
+  }
+
+  function forget(pool, conn) {
+    const e = pool.get(conn);
+    if (!e) return;
+    pool.delete(conn);
+    clearTimeout(e.idleTimer);
+    if (!e.stream.closed) e.stream.close();
+  }
+
+  async function perform(job) {
+    const t = job.tunnel;
+    if (!t) throw new TypeError('tunnelTransport: this job cannot be tunnelled');
+    const { scheme, host, port } = job.origin();
+    if (scheme === 'https' && t.anchorCount() === 0) for (const a of await anchorList()) t.addAnchors(a);
+    const key = `${host}:${port}`;
+    await slot(key);
+    try {
+      let pool = pools.get(t.scope);
+      if (!pool) pools.set(t.scope, (pool = new Map()));
+      for (const [conn] of pool) if (!t.live(conn)) forget(pool, conn); // closed by the core (credentials changed)
+      const { conn, fresh } = t.begin();
+      let entry = pool.get(conn);
+      if (fresh || !entry) {
+        if (entry) forget(pool, conn);
+        let stream;
+        try {
+          stream = await relay.open(host, port);
+        } catch (e) {
+          t.abort(conn, `relay unreachable (${e?.code ?? 'error'})`);
+          return { ingested: true };
+        }
+        entry = { stream, idleTimer: null };
+        pool.set(conn, entry);
+      } else clearTimeout(entry.idleTimer);
+      await new Promise((resolve) => {
+        const { stream } = entry;
+        let over = false;
+        const flush = () => {
+          for (let out; !stream.closed && (out = t.output(conn)); ) stream.send(out);
+        };
+        const finish = (state) => {
+          if (over) return;
+          over = true;
+          clearTimeout(timer);
+          if (state === TUNNEL_STATE.DONE && !stream.closed) idle(pool, t, conn, entry);
+          else forget(pool, conn);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          t.abort(conn, `timed out after ${timeoutMs} ms`);
+          finish(TUNNEL_STATE.CLOSE);
+        }, timeoutMs);
+        stream.ondata = (bytes) => {
+          const state = t.input(conn, bytes);
+          if (state === TUNNEL_STATE.WAIT) flush();
+          else finish(state);
+        };
+        stream.onclose = (info) => {
+          if (over) return;
+          t.closed(conn, info?.reason ?? '');
+          finish(TUNNEL_STATE.CLOSE);
+        };
+        flush();
+      });
+      return { ingested: true };
+    } finally {
+      unslot(key);
+    }
+  }
+
+  return {
+    name: 'tunnel',
+    protocol,
+    perform,
+    /** Closes every relay stream (the core's connections go with the vault). */
+    close() {
+      relay.close();
+    },
+  };
+}
+
+/**
+ * Routes each job by its provider: e.g. the tunnel for Azure and 1Password
+ * (no CORS) and direct fetch for AWS.
+ * @param {{[provider: string]: {perform(job: any): Promise<any>}, default: {perform(job: any): Promise<any>}}} routes
+ */
+export function routeTransport(routes) {
+  if (!routes || typeof routes.default?.perform !== 'function') throw new TypeError('routeTransport: routes.default must be a transport');
+  return {
+    name: 'route',
+    perform(job) {
+      return (routes[job.provider] ?? routes.default).perform(job);
+    },
+  };
+}
