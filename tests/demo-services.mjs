@@ -7,6 +7,10 @@
 //
 //   import { demoServiceStarters } from './demo-services.mjs';
 //   await startDemo({ services: demoServiceStarters() });
+//
+// HTTPS is opt-in: demoServiceStarters({ tls }) serves every emulator with
+// `tls` ({key, cert}; see tests/emulators/tls.mjs for a shared test CA) and names
+// it https://localhost:<port> (the wasm TLS client checks DNS names only).
 
 // Every value here is fake and exists only inside the local emulators.
 export const DEMO_AWS_KEY = Object.freeze({
@@ -25,9 +29,10 @@ export const DEMO_VAULT_SECRETS = Object.freeze({
 
 const arnOf = (s) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${s.name}-${s.suffix}`;
 
-async function startAws({ host }) {
+async function startAws({ host, tls }) {
   const { startAwsEmulator } = await import('./emulators/aws.mjs');
   const aws = await startAwsEmulator({
+    tls,
     secrets: Object.values(DEMO_AWS_SECRETS),
     // The demo key may read demo/stripe-key and demo/database, not demo/other-team.
     keys: [{ ...DEMO_AWS_KEY, allow: [arnOf(DEMO_AWS_SECRETS.stripe), arnOf(DEMO_AWS_SECRETS.db)] }],
@@ -55,9 +60,10 @@ async function startAws({ host }) {
   };
 }
 
-async function startHashicorp({ host, origin }) {
+async function startHashicorp({ host, origin, tls }) {
   const { startVaultEmulator } = await import('./emulators/vault.mjs');
   const v = await startVaultEmulator({
+    tls,
     mounts: { 'secret/': { type: 'kv', version: 2 } },
     secrets: DEMO_VAULT_SECRETS,
     policies: { demo: { 'secret/data/demo/*': ['read'], 'secret/metadata/demo/*': ['read', 'list'], 'sys/internal/ui/mounts/*': ['read'] } },
@@ -85,7 +91,7 @@ async function startHashicorp({ host, origin }) {
  * seeds are their own business; the page gets the URL and fills the rest in.
  */
 function optional(name, file, exportName, seed, describe = () => ({})) {
-  return async ({ host, origin }) => {
+  return async ({ host, origin, tls }) => {
     let mod;
     try {
       mod = await import(file);
@@ -95,7 +101,7 @@ function optional(name, file, exportName, seed, describe = () => ({})) {
     }
     const start = mod[exportName];
     if (typeof start !== 'function') return null;
-    const emu = await start(seed({ host, origin }));
+    const emu = await start({ ...seed({ host, origin }), tls });
     const url = emu.url.replace('127.0.0.1', host);
     return { name, url, close: emu.close, emulator: emu, info: { provider: name, url, connect: {}, links: [], ...describe(emu, url) } };
   };
@@ -124,9 +130,16 @@ function onePasswordSeed() {
   };
 }
 
-/** The starters, in order: AWS and HashiCorp Vault, then whichever others exist. */
-export function demoServiceStarters() {
-  return [
+/**
+ * The starters, in order: AWS and HashiCorp Vault, then whichever others exist.
+ * @param {object} [opts]
+ * @param {{key: string, cert: string}} [opts.tls]  serve HTTPS with this leaf
+ *   (SAN DNS:localhost) and publish the URLs with host `localhost`; default HTTP
+ *   on the host the caller passes (127.0.0.1).
+ * @returns {Array<(ctx: {host: string, origin?: string}) => Promise<object|null>>}
+ */
+export function demoServiceStarters({ tls } = {}) {
+  const starters = [
     startAws,
     startHashicorp,
     optional(
@@ -158,4 +171,7 @@ export function demoServiceStarters() {
       };
     }),
   ];
+  if (!tls) return starters;
+  const leaf = { key: tls.key, cert: tls.cert };
+  return starters.map((start) => (ctx) => start({ ...ctx, host: 'localhost', tls: leaf }));
 }
