@@ -8,7 +8,7 @@ export NODE_PATH=/usr/share/nodejs  # emcc's -O2 link step needs acorn from Debi
 log() { printf '[vaultlink] %s\n' "$*" >&2; }
 
 APT_PACKAGES=(cmake make gcc clang libclang-rt-14-dev llvm emscripten chromium dpkg-dev
-              clang-format clang-tidy cppcheck xz-utils ca-certificates)
+              clang-format clang-tidy cppcheck xz-utils ca-certificates websockify openssl)
 
 ensure_apt() {
   local missing=() p

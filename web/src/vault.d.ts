@@ -240,3 +240,6 @@ export class WorkerVault {
 
 /** Creates a vault in a dedicated Worker; rejects with code 'unsupported' where there is no Worker (Node). */
 export function createVaultInWorker(options?: WorkerVaultOptions): Promise<WorkerVault>;
+
+export { tunnelTransport, routeTransport } from './transports/tunnel';
+export type { TunnelOptions, TunnelTransport } from './transports/tunnel';

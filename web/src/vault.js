@@ -14,6 +14,8 @@ import { fetchTransport } from './transports/fetch.js';
 import { postmanSecretResolver } from './postman.js';
 
 export { VaultError } from './errors.js';
+export { tunnelTransport, routeTransport } from './transports/tunnel.js';
+export { fetchTransport } from './transports/fetch.js';
 
 const enc = new TextEncoder();
 const TEST_HOOKS = Symbol.for('vaultlink.testHooks');

@@ -1,0 +1,30 @@
+import type { Transport } from '../vault';
+import type { Relay } from './relay';
+
+export interface TunnelOptions {
+  /** The relay's WebSocket URL (Wisp: ending in '/'), or a relay object (wispRelay/websockifyRelay). */
+  relay: string | Relay;
+  /** Default 'wisp' (v1, multiplexed); 'websockify' picks each target by token. */
+  protocol?: 'wisp' | 'websockify';
+  /** websockify only: the relay token for host:port (undefined: refused). */
+  tokenFor?: (host: string, port: number) => string | undefined;
+  /** PEM text or DER bytes, or a list of them; default: web/dist/roots.der (scripts/roots), loaded on first use. */
+  trustAnchors?: string | Uint8Array | Array<string | Uint8Array>;
+  /** A WebSocket class (Node: the 'ws' package); default: the global one. */
+  WebSocket?: unknown;
+  /** Per job (default 15000). */
+  timeoutMs?: number;
+  /** Jobs at once per origin (default 4). */
+  maxPerOrigin?: number;
+  /** An idle connection is closed after this long (default 30000). */
+  idleMs?: number;
+}
+
+export interface TunnelTransport extends Transport {
+  readonly protocol: 'wisp' | 'websockify';
+  close(): void;
+}
+
+export function tunnelTransport(opts: TunnelOptions): TunnelTransport;
+/** Routes jobs by provider, e.g. {azure: tunnel, '1password': tunnel, default: fetchTransport()}. */
+export function routeTransport(routes: { [provider: string]: Transport; default: Transport }): Transport;
