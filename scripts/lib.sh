@@ -62,4 +62,6 @@ ensure_all() {
   ensure_npm
   build_native
   build_wasm
+  # The tunnel's default trust anchors (Debian's CA bundle as DER): made once.
+  [ -f "$ROOT/web/dist/roots.der" ] || "$ROOT/scripts/roots" >/dev/null
 }

@@ -570,6 +570,16 @@ static int marked(const vl_slice *e, const char *mark) {
   return e && e->n == strlen(mark) && memcmp(e->p, mark, e->n) == 0;
 }
 
+/* The tunnel engine's detail (x-vaultlink-detail) as printable ASCII, cut to n. */
+static void plain_detail(char *out, size_t n, const vl_slice *d) {
+  size_t k = 0;
+  for (; d && k < d->n && k + 1 < n; k++) {
+    uint8_t ch = d->p[k];
+    out[k] = (char)(ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' ? ch : '?');
+  }
+  out[k] = 0;
+}
+
 /* The credentials (or the cache) changed since task t's fetch began: its
  * answer is dropped unread and the fetch begins again under the current
  * credentials, at most VL_TASK_MAX_RESTARTS times; after that, or when the
@@ -733,17 +743,16 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
   } else if (resp_len > VL_MAX_RESPONSE_BYTES || marked(mark, "too_large")) {
     kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: response over %zu bytes (HTTP %u)",
                         vl_provider_name(t->pid), VL_MAX_RESPONSE_BYTES, (unsigned)http_status);
+  } else if (http_status == 0 && marked(mark, "malformed")) {
+    const vl_slice *md = vl_resp_header(&resp_req, "x-vaultlink-detail");
+    char what[120];
+    plain_detail(what, sizeof what, md);
+    kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: %s for %.120s", vl_provider_name(t->pid), what,
+                        t->canonical);
   } else if (http_status == 0) {
-    char tunnel_why[200] = "";
+    char tunnel_why[120] = ""; /* room left for the reference in the detail */
     const vl_slice *td = decoded && marked(mark, "tunnel") ? vl_resp_header(&resp_req, "x-vaultlink-detail") : NULL;
-    if (td) { /* the tunnel engine's own words (already reduced to a plain alphabet) */
-      size_t k = 0;
-      for (; k < td->n && k + 1 < sizeof tunnel_why; k++) {
-        uint8_t ch = td->p[k];
-        tunnel_why[k] = (char)(ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' ? ch : '?');
-      }
-      tunnel_why[k] = 0;
-    }
+    if (td) plain_detail(tunnel_why, sizeof tunnel_why, td); /* the tunnel engine's own words */
     const char *why = td                          ? tunnel_why
                       : marked(mark, "timeout")   ? "timed out"
                       : marked(mark, "cors")      ? "blocked by CORS (provider unreachable from this origin)"

@@ -10,7 +10,11 @@ import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { connect as netConnect } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { demoServiceStarters } from './demo-services.mjs';
+import { sharedTestTls } from './emulators/tls.mjs';
+import { startWispRelay } from './relays.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '..');
@@ -272,17 +276,95 @@ export async function startDemo(opts = {}) {
     throw e;
   }
 
+  // The tunnel: each emulator also answers HTTPS on https://localhost:<port>
+  // (a TLS front with a CA made at start, piping to the same emulator), and a
+  // real wisp-js relay may reach exactly those fronts and nothing else.
+  let tunnel = null;
+  if (opts.tunnel !== false) {
+    try {
+      tunnel = await startTunnelFronts(started, published);
+      if (tunnel) published._tunnel = { relay: tunnel.relay.url, protocol: 'wisp', ca: tunnel.ca };
+    } catch (e) {
+      await closeServices();
+      await closeServer();
+      throw e;
+    }
+  }
+
   return {
     origin,
     url: `${origin}/demo/`,
     port,
     services,
     emulators,
+    tunnel: tunnel && { relay: tunnel.relay.url, ca: tunnel.ca, fronts: tunnel.fronts },
     async close() {
       await closeServer();
+      await tunnel?.close();
       await closeServices();
     },
   };
+}
+
+/** A TLS server on 127.0.0.1 (named localhost) that pipes each connection to an HTTP emulator. */
+async function tlsFront(tls, targetPort) {
+  const sockets = new Set();
+  const server = createTlsServer({ key: tls.key, cert: tls.cert }, (clear) => {
+    const up = netConnect(targetPort, HOST);
+    sockets.add(clear).add(up);
+    const drop = () => {
+      clear.destroy();
+      up.destroy();
+    };
+    clear.on('error', drop).on('close', drop);
+    up.on('error', drop).on('close', drop);
+    clear.pipe(up).pipe(clear);
+  });
+  server.on('tlsClientError', () => {});
+  const port = await listen(server, 0);
+  return {
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+/** TLS fronts for every started emulator, their tunnel connect details in `published`, and the relay. */
+async function startTunnelFronts(started, published) {
+  const tls = await sharedTestTls();
+  const fronts = [];
+  const close = async () => {
+    await Promise.allSettled(fronts.map((f) => f.close()));
+  };
+  try {
+    for (const s of started) {
+      const u = new URL(s.url);
+      if (u.protocol !== 'http:') continue;
+      const front = await tlsFront(tls, Number(u.port));
+      front.name = s.name;
+      front.url = `https://localhost:${front.port}`;
+      fronts.push(front);
+      const info = published[s.name];
+      const swap = (v) => (typeof v === 'string' && v.replace(/\/$/, '') === s.url.replace(/\/$/, '') ? front.url : v);
+      info.tunnel = { url: front.url, connect: Object.fromEntries(Object.entries(info.connect ?? {}).map(([k, v]) => [k, swap(v)])) };
+    }
+    if (!fronts.length) return null; // no emulators: no relay
+    const relay = await startWispRelay({ allow: fronts.map((f) => ({ host: 'localhost', port: f.port })) });
+    return {
+      relay,
+      ca: tls.ca,
+      fronts: Object.fromEntries(fronts.map((f) => [f.name, f.url])),
+      close: async () => {
+        await relay.close();
+        await close();
+      },
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 async function main() {
@@ -294,7 +376,8 @@ async function main() {
   const want = port ?? (process.env.VL_DEMO_PORT ? Number(process.env.VL_DEMO_PORT) : DEFAULT_PORT);
   if (want && demo.port !== want) console.log(`(port ${want} is taken; using ${demo.port})`);
   console.log(`vaultlink demo: ${demo.url}`);
-  for (const [name, url] of Object.entries(demo.services)) console.log(`  ${name}: ${url}`);
+  for (const [name, url] of Object.entries(demo.services)) console.log(`  ${name}: ${url}${demo.tunnel?.fronts[name] ? ` (tunnel: ${demo.tunnel.fronts[name]})` : ''}`);
+  if (demo.tunnel) console.log(`  relay (Wisp, allow-list: the emulators only): ${demo.tunnel.relay}`);
   console.log('Press Ctrl-C to stop.');
   const stop = () => {
     demo.close().then(() => process.exit(0));

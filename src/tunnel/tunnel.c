@@ -129,8 +129,21 @@ static void plain_text(char *out, size_t n, const char *in) {
   out[k] = 0;
 }
 
-/* Answers the connection's job "unreachable" with a named cause. */
+/* Answers the connection's job with a named cause: "unreachable" (mark
+ * "tunnel"), or "malformed_response" (mark "malformed": the answer broke a
+ * limit or the HTTP grammar, as the fetch transport reports it). */
+static void fail_as(vl_vault *v, vl_conn *c, const char *mark, const char *why, uint64_t now);
+
 static void fail_job(vl_vault *v, vl_conn *c, const char *why, uint64_t now) {
+  fail_as(v, c, "tunnel", why, now);
+}
+
+/* A parser failure: over a limit is a malformed answer; a broken stream is unreachable. */
+static void fail_http(vl_vault *v, vl_conn *c, vl_status st, uint64_t now) {
+  fail_as(v, c, st == VL_ERR_LIMIT ? "malformed" : "tunnel", vl_http1_error(&c->http), now);
+}
+
+static void fail_as(vl_vault *v, vl_conn *c, const char *mark, const char *why, uint64_t now) {
   if (!c->job_id) return;
   char detail[200];
   plain_text(detail, sizeof detail, why);
@@ -141,7 +154,7 @@ static void fail_job(vl_vault *v, vl_conn *c, const char *why, uint64_t now) {
   vl_wire_put_field(&b, (const uint8_t *)"", 0);
   vl_buf_put_u32(&b, 2);
   vl_wire_put_field(&b, (const uint8_t *)"x-vaultlink-error", 17);
-  vl_wire_put_field(&b, (const uint8_t *)"tunnel", 6);
+  vl_wire_put_field(&b, (const uint8_t *)mark, strlen(mark));
   vl_wire_put_field(&b, (const uint8_t *)"x-vaultlink-detail", 18);
   vl_wire_put_field(&b, (const uint8_t *)detail, strlen(detail));
   vl_buf_put_u32(&b, VL_BODY_NONE);
@@ -218,7 +231,7 @@ static int pump(vl_vault *v, vl_conn *c, uint64_t now) {
       vl_status st = vl_http1_feed(&c->http, in, n, &used);
       (void)vl_tls_plaintext_done(c->tls, n); /* wiped in the engine */
       if (st) {
-        fail_job(v, c, vl_http1_error(&c->http), now);
+        fail_http(v, c, st, now);
         break;
       }
       if (vl_http1_done(&c->http)) {
@@ -252,7 +265,7 @@ static int feed_plain(vl_vault *v, vl_conn *c, const uint8_t *in, size_t n, uint
   size_t used = 0;
   vl_status st = vl_http1_feed(&c->http, in, n, &used);
   if (st) {
-    fail_job(v, c, vl_http1_error(&c->http), now);
+    fail_http(v, c, st, now);
     conn_clear(c);
     return VL_TUNNEL_CLOSE;
   }
@@ -488,8 +501,12 @@ vl_status vl_vault_tunnel_closed(vl_vault *v, uint32_t conn_id, const char *why,
       } else {
         char msg[200];
         const char *e = vl_http1_error(&c->http);
-        snprintf(msg, sizeof msg, "the connection closed before the response was complete (%s%s%s)",
-                 why && *why ? why : "relay stream ended", *e ? "; " : "", e);
+        /* The parser's words first (they say how much arrived), then the relay's. */
+        if (*e)
+          snprintf(msg, sizeof msg, "closed early: %s (relay: %s)", e, why && *why ? why : "stream ended");
+        else
+          snprintf(msg, sizeof msg, "closed before the response was complete (relay: %s)",
+                   why && *why ? why : "stream ended");
         fail_job(v, c, msg, now_ms);
       }
     }

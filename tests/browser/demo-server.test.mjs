@@ -129,11 +129,24 @@ test('extra services start and stop with the demo and are published to the page'
     assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/, 'services learn the page origin');
     return { name: 'fake-vault', url: `http://${host}:1/`, close: async () => events.push('close') };
   };
-  const d = await startDemo({ port: 0, services: [fake] });
+  const d = await startDemo({ port: 0, services: [fake], tunnel: false });
   const list = JSON.parse((await fetch(`${d.origin}/demo-services.json`).then((r) => r.text())));
   assert.deepEqual(list, { 'fake-vault': { url: 'http://127.0.0.1:1/' } });
   assert.deepEqual(d.services, { 'fake-vault': 'http://127.0.0.1:1/' });
   await d.close();
+  assert.deepEqual(events, ['start 127.0.0.1', 'close']);
+
+  // With the tunnel (the default): an HTTPS front on localhost per service and the relay.
+  events.length = 0;
+  const t = await startDemo({ port: 0, services: [fake] });
+  try {
+    const tl = await fetch(`${t.origin}/demo-services.json`).then((r) => r.json());
+    assert.match(tl['fake-vault'].tunnel.url, /^https:\/\/localhost:\d+$/);
+    assert.match(tl._tunnel.relay, /^ws:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.match(tl._tunnel.ca, /BEGIN CERTIFICATE/);
+  } finally {
+    await t.close();
+  }
   assert.deepEqual(events, ['start 127.0.0.1', 'close']);
 
   // A service that fails to start stops the ones started before it.
@@ -148,7 +161,7 @@ test('extra services start and stop with the demo and are published to the page'
 test('the default demo starts the AWS and Vault emulators and publishes how to connect', async () => {
   const list = await fetch(`${demo.origin}/demo-services.json`).then((r) => r.json());
   assert.ok(list.aws && list.hashicorp, `services: ${Object.keys(list)}`);
-  for (const s of Object.values(list)) assert.match(s.url, /^https?:\/\/127\.0\.0\.1:\d+/);
+  for (const [k, s] of Object.entries(list)) if (!k.startsWith('_')) assert.match(s.url, /^https?:\/\/127\.0\.0\.1:\d+/);
   assert.equal(list.aws.connect.endpoint, list.aws.url);
   assert.ok(list.aws.links.length >= 1);
   // Vault answers this page's origin only (CORS configured through the emulator options).

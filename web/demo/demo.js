@@ -4,6 +4,7 @@
 
 import { createVault, VaultError } from '../src/vault.js';
 import { fetchTransport } from '../src/transports/fetch.js';
+import { tunnelTransport } from '../src/transports/tunnel.js';
 import { PROVIDERS, providerSpec, providerIds, sourceFromForm, credentialsFromForm, valuesFromObject, describeSource, providerOf } from './providers.js';
 import { el as elFrom, buildFields, readFields, clearSecretFields, timeLeft, errorText } from './forms.js';
 import { exportLinks, parseImport, curlFromTemplate } from './links-io.js';
@@ -55,6 +56,13 @@ let queue = Promise.resolve();
 let previewing = false;
 let suppressed = 0;
 const realTransport = fetchTransport();
+// The tunnel (default when the demo server runs a relay): TLS inside wasm, the
+// relay sees only TLS records. The switch in the top bar picks per page.
+let mode = 'direct';
+let tunnel = null;
+const current = () => (mode === 'tunnel' && tunnel ? tunnel : realTransport);
+/** The connect details an emulator publishes for the current transport. */
+const connectInfo = (info) => (mode === 'tunnel' && info?.tunnel ? info.tunnel.connect : info?.connect);
 const demoTransport = {
   name: 'demo',
   perform(job) {
@@ -62,7 +70,7 @@ const demoTransport = {
       suppressed++;
       return Promise.resolve({ status: 0, headers: [['x-vaultlink-error', 'preview']], body: new Uint8Array(0) });
     }
-    return realTransport.perform(job);
+    return current().perform(job);
   },
 };
 
@@ -566,7 +574,7 @@ function renderProviders(status) {
 function providerCard(id) {
   const spec = providerSpec(id);
   const info = services?.[id];
-  const fields = el('div', { class: 'fields' }, ...buildFields(spec.connect, `connect-${id}-`, valuesFromObject(spec.connect, info?.connect)));
+  const fields = el('div', { class: 'fields' }, ...buildFields(spec.connect, `connect-${id}-`, valuesFromObject(spec.connect, connectInfo(info))));
   const msg = el('span', { class: 'form-msg', role: 'alert' });
   const form = el(
     'form',
@@ -582,7 +590,7 @@ function providerCard(id) {
           setMsg(msg, 'ok', 'Connected.');
           // Typed credentials leave the page; the demo's fake ones are put back.
           clearSecretFields(fields);
-          for (const [k, v] of Object.entries(valuesFromObject(spec.connect, info?.connect))) {
+          for (const [k, v] of Object.entries(valuesFromObject(spec.connect, connectInfo(info)))) {
             const input = fields.querySelector(`[data-key="${CSS.escape(k)}"]`);
             if (input && !input.value) input.value = v;
           }
@@ -601,9 +609,12 @@ function providerCard(id) {
       el('span', { class: 'expiry muted small' }),
     ),
     info?.url
-      ? el('div', { class: 'muted small', text: `demo emulator at ${info.url}${Object.keys(info.connect ?? {}).length ? ' (fake credentials pre-filled)' : ''}` })
+      ? el('div', {
+          class: 'muted small',
+          text: `demo emulator at ${mode === 'tunnel' && info.tunnel ? `${info.tunnel.url} (through the relay)` : info.url}${Object.keys(info.connect ?? {}).length ? ' (fake credentials pre-filled)' : ''}`,
+        })
       : null,
-    info?.note ? el('div', { class: 'small note', text: info.note }) : null,
+    info?.note && mode !== 'tunnel' ? el('div', { class: 'small note', text: info.note }) : null,
     el('details', { class: 'connect-fields', open: !info }, el('summary', { text: 'Credentials' }), fields),
     el(
       'div',
@@ -782,17 +793,39 @@ async function loadServices() {
   return services;
 }
 
+/** Switches the transport: providers connected for the other one are disconnected (their endpoints differ). */
+function setMode(next) {
+  mode = next === 'tunnel' && tunnel ? 'tunnel' : 'direct';
+  $('#transport').value = mode;
+  document.body.dataset.transport = mode;
+  if (vault && !vault.wiped) {
+    for (const p of vault.status().providers) if (p.connected && p.provider !== 'sealed') vault.disconnect(p.provider);
+  }
+  providerKey = ''; // the cards are built again with this transport's endpoints
+  tick();
+  scheduleLive();
+}
+
 async function startVault() {
   // wipeOnLeave (the default) wipes on pagehide and freeze; the page adds no
   // unload handlers, so the back/forward cache stays usable and the wipe runs.
   const [v] = await Promise.all([createVault({ cacheTtlMinutes: 60, transport: demoTransport }), loadServices()]);
   vault = v;
+  const t = services._tunnel;
+  if (t && !tunnel) {
+    tunnel = tunnelTransport({ relay: t.relay, protocol: t.protocol ?? 'wisp', trustAnchors: t.ca });
+    mode = 'tunnel';
+  }
+  $('#transport').value = mode;
+  $('#transport').disabled = !tunnel;
+  document.body.dataset.transport = mode;
   queue = Promise.resolve();
   for (const s of DEMO_SECRETS) {
     vault.link(s.name, { provider: 'local', value: s.value }, { domains: s.domains, enabled: s.enabled ?? true });
   }
   // The emulators' example links: Connect their provider, then Send.
-  for (const svc of Object.values(services)) {
+  for (const [key, svc] of Object.entries(services)) {
+    if (key.startsWith('_')) continue;
     for (const l of svc.links ?? []) {
       try {
         vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled ?? true });
@@ -839,6 +872,7 @@ function init() {
   for (const id of ['#url', '#body']) $(id).addEventListener('input', scheduleLive);
   $('#method').addEventListener('change', scheduleLive);
   $('#compat').addEventListener('change', scheduleLive);
+  $('#transport').addEventListener('change', (e) => setMode(e.target.value));
   $('#add-header').addEventListener('click', () => addHeaderRow().querySelector('.h-name').focus());
   $('#resolve').addEventListener('click', guard(resolveNow));
   $('#send').addEventListener('click', guard(send));

@@ -258,7 +258,7 @@ export class Vault {
   setCacheTtl(minutes) {
     const core = this.#c();
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 525600) {
-      throw new VaultError('bad_argument', `setCacheTtl(minutes): an integer from 1 to 525600 is required, got ${Number.isFinite(minutes) ? minutes : typeof minutes}`);
+      throw new VaultError('bad_argument', `setCacheTtl(minutes): must be an integer in 1..525600, got ${Number.isFinite(minutes) ? minutes : typeof minutes}`);
     }
     core.setCacheTtl(this.#v, minutes);
   }
