@@ -159,9 +159,10 @@ test('a refused token → reauthentication required; credentials dropped; reconn
   v.wipe();
 });
 
-test('bad references are refused when linking, naming the reference and the byte', async () => {
+test('bad references are refused when linking, naming the byte and only the head of the reference', async () => {
   const v = await createVault();
-  assert.throws(() => v.link('x', op('op://Private/GitHub')), /too few segments.*op:\/\/Private\/GitHub/);
+  // A string that does not parse as a reference may be a value pasted by mistake (#11 §6): 4 bytes at most.
+  assert.throws(() => v.link('x', op('op://Private/GitHub')), (e) => /too few segments.*byte 19.*"op:\/…"/.test(e.message) && !e.message.includes('GitHub'));
   assert.throws(() => v.link('y', op('op://Private/Git$Hub/password')), /byte 16/);
   v.wipe();
 });
