@@ -1,6 +1,7 @@
 // The tunnel transport in real Chromium (issue #12 §5): a page reaches every
-// HTTPS emulator — Azure Key Vault and 1Password Connect included, which send
-// no CORS headers — through the real wisp-js relay and through Debian's
+// provider over HTTPS — AWS (and AWS through STS AssumeRole), HashiCorp Vault,
+// Azure Key Vault and 1Password Connect (which send no CORS headers), GCP and
+// sealed envelopes — through the real wisp-js relay and through Debian's
 // websockify, with the browser's own WebSocket. Then a heap snapshot: no
 // token and no value anywhere in the page's heap.
 import assert from 'node:assert/strict';
@@ -9,6 +10,15 @@ import { startBrowserBed, snapshotStrings } from './setup.mjs';
 import { startHttpsDemoServices, sharedTestTls } from '../emulators/tls.mjs';
 import { startWispRelay, startWebsockify, capturedContains } from '../relays.mjs';
 import { DEMO_AWS_KEY, DEMO_VAULT_TOKEN, DEMO_TOKENS, DEMO_1P } from '../demo-services.mjs';
+import { startAwsEmulator } from '../emulators/aws.mjs';
+import { listen } from '../emulators/common.mjs';
+import { sealForRecipient } from '../../web/src/seal.js';
+
+const ACCOUNT = '123456789012';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/PageReader`;
+const STS_KEY = { accessKeyId: 'AKIAPAGESTS000000001', secretAccessKey: 'page-sts-secret-access-key-NOT-REAL' };
+const ROLE_SECRET = { name: 'page/role-only', suffix: 'R0le11', string: 'page-role-value-NOT-REAL' };
+const SEALED = { value: 'page-sealed-value-NOT-REAL', ref: 'page/sealed', token: 'page-relay-token-NOT-REAL' };
 
 const VALUES = {
   'aws-stripe': 'demo-aws-stripe-key-NOT-REAL',
@@ -17,30 +27,57 @@ const VALUES = {
   'gcp-api-key': 'demo-gcp-api-key-NOT-REAL',
   'op-credential': 'demo-1password-credential-NOT-REAL',
 };
-const CREDENTIALS = [DEMO_AWS_KEY.secretAccessKey, DEMO_VAULT_TOKEN, DEMO_TOKENS.azure, DEMO_TOKENS.gcp, DEMO_1P.token];
+const CREDENTIALS = [DEMO_AWS_KEY.secretAccessKey, DEMO_VAULT_TOKEN, DEMO_TOKENS.azure, DEMO_TOKENS.gcp, DEMO_1P.token, STS_KEY.secretAccessKey, SEALED.token];
+VALUES.sealed = SEALED.value;
 const bytes = (s) => [...Buffer.from(s, 'utf8')];
 
-let bed, demo, tls;
+let bed, demo, tls, sts, sealedSrv;
+let envelope = null;
 before(async () => {
   tls = await sharedTestTls();
   demo = await startHttpsDemoServices({ tls });
+  // AWS with a role (STS AssumeRole first) and a sealed-envelope server, both HTTPS on localhost.
+  sts = await startAwsEmulator({
+    tls: { key: tls.key, cert: tls.cert },
+    secrets: [ROLE_SECRET],
+    keys: [{ ...STS_KEY, principal: `arn:aws:iam::${ACCOUNT}:user/page`, allow: [] }],
+    roles: [{ arn: ROLE, trustedPrincipals: [`arn:aws:iam::${ACCOUNT}:user/page`], allow: ['page/*'] }],
+  });
+  sts.url = sts.url.replace('127.0.0.1', 'localhost');
+  sealedSrv = await listen(
+    (req, res) => {
+      if (req.headers.authorization !== `Bearer ${SEALED.token}` || !envelope) return res.writeHead(401).end();
+      res.end(Buffer.from(envelope));
+    },
+    { tls: { key: tls.key, cert: tls.cert } },
+  );
+  sealedSrv.url = sealedSrv.url.replace('127.0.0.1', 'localhost');
+  VALUES.role = ROLE_SECRET.string;
   bed = await startBrowserBed();
 });
 after(async () => {
   await bed?.close();
   await demo?.close();
+  await sts?.close();
+  await sealedSrv?.close();
 });
 
 function config(relay, protocol, tokens) {
   const info = demo.services.map((s) => s.info).filter(Boolean);
   const links = [];
   for (const i of info) for (const l of i.links ?? []) if (VALUES[l.name]) links.push([l.name, bytes(JSON.stringify(l.source))]);
+  const roleArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${ROLE_SECRET.name}-${ROLE_SECRET.suffix}`;
+  links.push(['sealed', bytes(JSON.stringify({ provider: 'sealed', sealed: { url: `${sealedSrv.url}/e/1`, reference: SEALED.ref } }))]);
+  const connects = info.map((i) => [i.provider, bytes(JSON.stringify(i.connect))]);
+  connects.push(['sealed', bytes(JSON.stringify({ origin: new URL(sealedSrv.url).origin, headers: { Authorization: `Bearer ${SEALED.token}` } }))]);
   return {
     relay,
     protocol,
     tokens,
     ca: tls.ca,
-    connects: info.map((i) => [i.provider, bytes(JSON.stringify(i.connect))]),
+    // the role link rides on a second AWS connection: its own emulator, STS first
+    role: { connect: bytes(JSON.stringify({ ...STS_KEY, endpoint: sts.url })), link: bytes(JSON.stringify({ provider: 'aws', aws: { secretArn: roleArn, roleArn: ROLE } })), expected: bytes(ROLE_SECRET.string) },
+    connects,
     links,
     expected: bytes(links.map(([n]) => VALUES[n]).join('|')),
     rounds: 3,
@@ -48,16 +85,18 @@ function config(relay, protocol, tokens) {
 }
 
 const destinations = () =>
-  demo.services.map((s) => {
-    const u = new URL(s.url);
+  [...demo.services.map((s) => s.url), sts.url, sealedSrv.url].map((url) => {
+    const u = new URL(url);
     return { host: u.hostname, port: Number(u.port) };
   });
 
 async function runInPage(cfg, captured) {
   const page = await bed.page('/test/tunnel.html');
   await page.waitForSelector('body[data-ready="yes"]');
+  const { publicKey } = await page.evaluate((c) => window.tunnel.prepare(c), cfg);
+  envelope = await sealForRecipient({ publicKey: Uint8Array.from(publicKey) }, SEALED.ref, SEALED.value, { ttlSeconds: 300 });
   const verdicts = await page.evaluate((c) => window.tunnel.run(c), cfg);
-  assert.equal(Object.keys(cfg.links).length, 5);
+  assert.equal(cfg.links.length, 6);
   for (const v of verdicts) {
     assert.deepEqual(v.unresolved, []);
     assert.equal(v.ok, true, 'every provider resolved in the page');
