@@ -89,3 +89,33 @@ test('status codes come from the core', async () => {
   assert.throws(() => v.connect('aws', { accessKeyId: 1 }), (e) => e instanceof VaultError && e.code === 'bad_argument' || e.code === 'format');
   v.wipe();
 });
+
+test('a request with no "{{vault:" is answered in JS without entering wasm, exactly as the core would', async () => {
+  let core;
+  const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, [Symbol.for('vaultlink.testHooks')]: { onCore: (c) => (core = c) } });
+  let calls = 0;
+  const x = core.x;
+  const wrapped = Object.create(null);
+  for (const k of Object.keys(x)) wrapped[k] = x[k];
+  wrapped.vl_w_resolve = (...a) => (calls++, x.vl_w_resolve(...a));
+  core.x = wrapped;
+  v.link('k', { provider: 'local', value: 'kv' });
+  const body = new Uint8Array([1, 2, 123, 123, 0, 3]);
+  const plain = await v.resolve({ method: 'POST', url: 'https://h.example/{{other}}?a=1', headers: [['A', '{{x}}'], ['B', 'b']], body });
+  assert.equal(calls, 0, 'no wasm call');
+  assert.deepEqual(plain, { method: 'POST', url: 'https://h.example/{{other}}?a=1', headers: [['A', '{{x}}'], ['B', 'b']], body, unresolved: [] });
+  assert.notEqual(plain.body, body, 'a byte body comes back as a copy, as from the core');
+  const kv = await v.resolve({ url: 'https://h.example/', headers: [{ key: 'A', value: 'a' }], body: 'text' });
+  assert.deepEqual(kv.headers, [{ key: 'A', value: 'a' }]);
+  assert.equal(kv.body, 'text');
+  assert.equal(calls, 0);
+  // Bad input is still refused the same way, and a token goes to the core.
+  await assert.rejects(v.resolve({ url: 'https://h.example/\uD800' }), (e) => e instanceof VaultError && e.code === 'bad_request');
+  const withToken = await v.resolve({ url: 'https://h.example/{{vault:k}}' });
+  assert.equal(withToken.url, 'https://h.example/kv');
+  assert.equal(calls, 1);
+  // In bytes too: "{{vault:" inside a byte body is a token.
+  await v.resolve({ url: 'https://h.example/', body: new TextEncoder().encode('x{{vault:k}}') });
+  assert.equal(calls, 2);
+  v.wipe();
+});

@@ -443,6 +443,7 @@ export class Core {
       },
       (p) => x.vl_free(p),
       this.limits(),
+      o.parts,
     );
     // The request is not copied back: the core returns where the values go and
     // this shim splices them into the strings it already holds. (Postman's

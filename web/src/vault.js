@@ -9,7 +9,7 @@
 
 import { loadCore, loadCoreSync } from './bridge.js';
 import { VaultError } from './errors.js';
-import { shapeHeaders, normalizeHeaders } from './wire.js';
+import { shapeHeaders, requestParts, needsNoCore, applyPatchOutput, EMPTY_PATCH } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
 import { postmanSecretResolver } from './postman.js';
 
@@ -271,7 +271,17 @@ export class Vault {
     const core = this.#c();
     const v = this.#v;
     const epoch = this.#epoch;
+    const parts = requestParts(request);
+    if (needsNoCore(parts, core.limits())) {
+      // No "{{vault:" anywhere: nothing to substitute, nothing to fetch, and
+      // the core would return it unchanged. Answered here, without wasm.
+      const out = applyPatchOutput(parts, EMPTY_PATCH);
+      const result = { method: out.method, url: out.url, headers: shapeHeaders(parts.shape, out.headers), unresolved: [] };
+      if (out.body !== undefined) result.body = out.body;
+      return result;
+    }
     const { out, unresolved, shape } = await core.resolve(v, request, {
+      parts,
       compat: opts.postmanCompat ?? this.#options.postmanCompat,
       perform: (job) => this.#perform(job),
       live: () => this.#v === v && this.#epoch === epoch,

@@ -76,6 +76,44 @@ export function shapeHeaders(shape, list) {
 }
 
 /** Validates a request and returns its parts, strings still as strings. */
+export function requestParts(req) {
+  return parts(req);
+}
+
+const VAULT_OPEN = '{{vault:';
+const VAULT_OPEN_BYTES = new TextEncoder().encode(VAULT_OPEN);
+
+function bytesInclude(b, needle) {
+  const first = needle[0];
+  for (let i = b.indexOf(first); i !== -1 && i <= b.length - needle.length; i = b.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && b[i + j] === needle[j]) j++;
+    if (j === needle.length) return true;
+  }
+  return false;
+}
+
+/**
+ * True when a validated request holds no "{{vault:" anywhere (so no vault
+ * token, in any mode) and is certainly inside the core's limits (every
+ * length × 3 under its limit: UTF-8 can be no longer): the core would hand it
+ * back unchanged, so it need not enter wasm at all.
+ */
+export function needsNoCore(p, limits) {
+  if (p.method.length * 3 > 32 || p.url.length * 3 > limits.url || p.list.length > limits.headers) return false;
+  if (p.url.includes(VAULT_OPEN)) return false;
+  for (let i = 0; i < p.list.length; i++) {
+    const [k, v] = p.list[i];
+    if (k.length * 3 > limits.header || v.length * 3 > limits.header || k.includes(VAULT_OPEN) || v.includes(VAULT_OPEN)) return false;
+  }
+  if (p.body === null) return true;
+  if (typeof p.body === 'string') return p.body.length * 3 <= limits.body && !p.body.includes(VAULT_OPEN);
+  return p.body.length <= limits.body && !bytesInclude(p.body, VAULT_OPEN_BYTES);
+}
+
+/** A patch output with no substitutions: applyPatchOutput(parts, EMPTY_PATCH) is the request as given. */
+export const EMPTY_PATCH = new Uint8Array([0x56, 0x4c, 0x50, 0x31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
 function parts(req) {
   if (!req || typeof req !== 'object') throw new VaultError('bad_request', 'request must be an object');
   const method = req.method ?? 'GET';
@@ -142,8 +180,8 @@ function checkLimits(p, limits) {
  * (the wasm heap): one allocation, no intermediate copies of a large body.
  * Returns {ptr, len, shape, bodyKind, parts} (parts: the validated request).
  */
-export function encodeRequestInto(req, alloc, release, limits) {
-  const p = parts(req);
+export function encodeRequestInto(req, alloc, release, limits, validated) {
+  const p = validated ?? parts(req);
   if (limits) checkLimits(p, limits);
   // Most text is ASCII: size the buffer for that first (one byte per code
   // unit), and only if a string does not fit, again for the worst case (3).
