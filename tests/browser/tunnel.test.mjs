@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBrowserBed, snapshotStrings } from './setup.mjs';
-import { startHttpsDemoServices, sharedTestTls } from '../emulators/tls.mjs';
+import { startHttpsDemoServices, sharedTestTls, startSealedServer, startRoleAws } from '../emulators/tls.mjs';
 import { startWispRelay, startWebsockify, capturedContains } from '../relays.mjs';
 import { DEMO_AWS_KEY, DEMO_VAULT_TOKEN, DEMO_TOKENS, DEMO_1P } from '../demo-services.mjs';
-import { startAwsEmulator } from '../emulators/aws.mjs';
-import { listen } from '../emulators/common.mjs';
 import { sealForRecipient } from '../../web/src/seal.js';
 
 const ACCOUNT = '123456789012';
@@ -32,26 +30,12 @@ VALUES.sealed = SEALED.value;
 const bytes = (s) => [...Buffer.from(s, 'utf8')];
 
 let bed, demo, tls, sts, sealedSrv;
-let envelope = null;
 before(async () => {
   tls = await sharedTestTls();
   demo = await startHttpsDemoServices({ tls });
   // AWS with a role (STS AssumeRole first) and a sealed-envelope server, both HTTPS on localhost.
-  sts = await startAwsEmulator({
-    tls: { key: tls.key, cert: tls.cert },
-    secrets: [ROLE_SECRET],
-    keys: [{ ...STS_KEY, principal: `arn:aws:iam::${ACCOUNT}:user/page`, allow: [] }],
-    roles: [{ arn: ROLE, trustedPrincipals: [`arn:aws:iam::${ACCOUNT}:user/page`], allow: ['page/*'] }],
-  });
-  sts.url = sts.url.replace('127.0.0.1', 'localhost');
-  sealedSrv = await listen(
-    (req, res) => {
-      if (req.headers.authorization !== `Bearer ${SEALED.token}` || !envelope) return res.writeHead(401).end();
-      res.end(Buffer.from(envelope));
-    },
-    { tls: { key: tls.key, cert: tls.cert } },
-  );
-  sealedSrv.url = sealedSrv.url.replace('127.0.0.1', 'localhost');
+  sts = await startRoleAws({ tls, account: ACCOUNT, key: STS_KEY, role: ROLE, secret: ROLE_SECRET });
+  sealedSrv = await startSealedServer({ tls, token: SEALED.token });
   VALUES.role = ROLE_SECRET.string;
   bed = await startBrowserBed();
 });
@@ -66,17 +50,16 @@ function config(relay, protocol, tokens) {
   const info = demo.services.map((s) => s.info).filter(Boolean);
   const links = [];
   for (const i of info) for (const l of i.links ?? []) if (VALUES[l.name]) links.push([l.name, bytes(JSON.stringify(l.source))]);
-  const roleArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${ROLE_SECRET.name}-${ROLE_SECRET.suffix}`;
   links.push(['sealed', bytes(JSON.stringify({ provider: 'sealed', sealed: { url: `${sealedSrv.url}/e/1`, reference: SEALED.ref } }))]);
   const connects = info.map((i) => [i.provider, bytes(JSON.stringify(i.connect))]);
-  connects.push(['sealed', bytes(JSON.stringify({ origin: new URL(sealedSrv.url).origin, headers: { Authorization: `Bearer ${SEALED.token}` } }))]);
+  connects.push(['sealed', bytes(JSON.stringify({ origin: sealedSrv.origin, headers: { Authorization: `Bearer ${SEALED.token}` } }))]);
   return {
     relay,
     protocol,
     tokens,
     ca: tls.ca,
     // the role link rides on a second AWS connection: its own emulator, STS first
-    role: { connect: bytes(JSON.stringify({ ...STS_KEY, endpoint: sts.url })), link: bytes(JSON.stringify({ provider: 'aws', aws: { secretArn: roleArn, roleArn: ROLE } })), expected: bytes(ROLE_SECRET.string) },
+    role: { connect: bytes(JSON.stringify({ ...STS_KEY, endpoint: sts.url })), link: bytes(JSON.stringify({ provider: 'aws', aws: { secretArn: sts.secretArn, roleArn: ROLE } })), expected: bytes(ROLE_SECRET.string) },
     connects,
     links,
     expected: bytes(links.map(([n]) => VALUES[n]).join('|')),
@@ -94,7 +77,7 @@ async function runInPage(cfg, captured) {
   const page = await bed.page('/test/tunnel.html');
   await page.waitForSelector('body[data-ready="yes"]');
   const { publicKey } = await page.evaluate((c) => window.tunnel.prepare(c), cfg);
-  envelope = await sealForRecipient({ publicKey: Uint8Array.from(publicKey) }, SEALED.ref, SEALED.value, { ttlSeconds: 300 });
+  sealedSrv.serve(await sealForRecipient({ publicKey: Uint8Array.from(publicKey) }, SEALED.ref, SEALED.value, { ttlSeconds: 300 }));
   const verdicts = await page.evaluate((c) => window.tunnel.run(c), cfg);
   assert.equal(cfg.links.length, 6);
   for (const v of verdicts) {

@@ -8,7 +8,8 @@
 //   https.urls.aws        // 'https://localhost:40123'
 //   https.ca              // PEM of the CA to trust
 //   await https.close();
-import { makeTestTls } from './common.mjs';
+import { makeTestTls, listen } from './common.mjs';
+import { startAwsEmulator } from './aws.mjs';
 import { demoServiceStarters } from '../demo-services.mjs';
 
 let shared = null;
@@ -54,4 +55,46 @@ export async function startHttpsDemoServices({ origin, tls } = {}) {
     emulators: Object.fromEntries(services.filter((s) => s.emulator).map((s) => [s.name, s.emulator])),
     close,
   };
+}
+
+/**
+ * A sealed-envelope server over HTTPS on localhost: answers any GET with the
+ * envelope last given to `serve()` when the request carries `Bearer <token>`,
+ * 401 otherwise (or before an envelope is set).
+ * @param {{tls: {key: string, cert: string}, token: string}} opts
+ * @returns {Promise<{url: string, origin: string, serve: (envelope: Uint8Array) => void, close: () => Promise<void>}>}
+ */
+export async function startSealedServer({ tls, token }) {
+  let envelope = null;
+  const srv = await listen(
+    (req, res) => {
+      if (req.headers.authorization !== `Bearer ${token}` || !envelope) return res.writeHead(401).end();
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(Buffer.from(envelope));
+    },
+    { tls: { key: tls.key, cert: tls.cert } },
+  );
+  const url = srv.url.replace('127.0.0.1', 'localhost');
+  return { url, origin: new URL(url).origin, serve: (e) => (envelope = e), close: () => srv.close() };
+}
+
+/**
+ * The AWS emulator over HTTPS on localhost with one role: `key` (a user with
+ * no rights of its own) may assume `role`, which may read `secret`, so a link
+ * with roleArn goes through STS AssumeRole first.
+ * @param {{tls: {key: string, cert: string}, account: string, key: {accessKeyId: string, secretAccessKey: string},
+ *   role: string, secret: {name: string, suffix: string, string: string}}} opts
+ * @returns {Promise<object>} the emulator, its `url` on localhost; `secretArn` of the secret
+ */
+export async function startRoleAws({ tls, account, key, role, secret }) {
+  const user = `arn:aws:iam::${account}:user/role-test`;
+  const aws = await startAwsEmulator({
+    tls: { key: tls.key, cert: tls.cert },
+    secrets: [secret],
+    keys: [{ ...key, principal: user, allow: [] }],
+    roles: [{ arn: role, trustedPrincipals: [user], allow: [`${secret.name.split('/')[0]}/*`] }],
+  });
+  aws.url = aws.url.replace('127.0.0.1', 'localhost');
+  aws.secretArn = `arn:aws:secretsmanager:us-east-1:${account}:secret:${secret.name}-${secret.suffix}`;
+  return aws;
 }

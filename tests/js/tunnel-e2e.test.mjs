@@ -8,9 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { createVault, tunnelTransport } from 'vaultlink';
-import { startHttpsDemoServices, sharedTestTls } from '../emulators/tls.mjs';
-import { startAwsEmulator } from '../emulators/aws.mjs';
-import { listen } from '../emulators/common.mjs';
+import { startHttpsDemoServices, sharedTestTls, startSealedServer, startRoleAws } from '../emulators/tls.mjs';
 import { startWispRelay, startWebsockify, capturedContains } from '../relays.mjs';
 import { DEMO_AWS_KEY, DEMO_VAULT_TOKEN, DEMO_TOKENS, DEMO_1P } from '../demo-services.mjs';
 import { sealForRecipient } from '../../web/src/seal.js';
@@ -23,7 +21,7 @@ const SEALED_VALUE = 'sealed-value-TUNNEL-9a7e';
 const SEAL_REF = 'tunnel/sealed/demo';
 const RELAY_TOKEN = 'relay-bearer-TUNNEL-NOT-REAL';
 
-let demo, sts, sealedSrv, envelope, tls;
+let demo, sts, sealedSrv, tls;
 const hostPort = (url) => {
   const u = new URL(url);
   return { host: u.hostname, port: Number(u.port) };
@@ -32,25 +30,8 @@ const hostPort = (url) => {
 before(async () => {
   tls = await sharedTestTls();
   demo = await startHttpsDemoServices({ tls });
-  sts = await startAwsEmulator({
-    tls: { key: tls.key, cert: tls.cert },
-    secrets: [ROLE_SECRET],
-    keys: [{ ...STS_KEY, principal: `arn:aws:iam::${ACCOUNT}:user/tunnel`, allow: [] }],
-    roles: [{ arn: ROLE, trustedPrincipals: [`arn:aws:iam::${ACCOUNT}:user/tunnel`], allow: ['tunnel/*'] }],
-  });
-  sts.url = sts.url.replace('127.0.0.1', 'localhost');
-  sealedSrv = await listen(
-    (req, res) => {
-      if (req.headers.authorization !== `Bearer ${RELAY_TOKEN}` || !envelope) {
-        res.statusCode = 401;
-        return res.end();
-      }
-      res.setHeader('content-type', 'application/octet-stream');
-      res.end(Buffer.from(envelope));
-    },
-    { tls: { key: tls.key, cert: tls.cert } },
-  );
-  sealedSrv.url = sealedSrv.url.replace('127.0.0.1', 'localhost');
+  sts = await startRoleAws({ tls, account: ACCOUNT, key: STS_KEY, role: ROLE, secret: ROLE_SECRET });
+  sealedSrv = await startSealedServer({ tls, token: RELAY_TOKEN });
 });
 after(async () => {
   await demo?.close();
@@ -87,8 +68,8 @@ async function setUp(v) {
   }
   // AWS through STS: a second vault's worth of credentials is not possible per
   // provider, so the role link uses the STS emulator's endpoint on its own vault below.
-  v.connect('sealed', { origin: new URL(sealedSrv.url).origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
-  envelope = await sealForRecipient(v.publicKey(), SEAL_REF, SEALED_VALUE, { ttlSeconds: 300 });
+  v.connect('sealed', { origin: sealedSrv.origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
+  sealedSrv.serve(await sealForRecipient(v.publicKey(), SEAL_REF, SEALED_VALUE, { ttlSeconds: 300 }));
   v.link('sealed', { provider: 'sealed', sealed: { url: `${sealedSrv.url}/e/1`, reference: SEAL_REF } });
   expect.push({ name: 'sealed', value: SEALED_VALUE });
   return expect;
@@ -119,7 +100,7 @@ async function runAll(transport, captured) {
   // AWS with a role: STS AssumeRole, then GetSecretValue with the role's credentials, both tunnelled.
   const w = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport });
   w.connect('aws', { ...STS_KEY, endpoint: sts.url });
-  w.link('role', { provider: 'aws', aws: { secretArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${ROLE_SECRET.name}-${ROLE_SECRET.suffix}`, roleArn: ROLE } });
+  w.link('role', { provider: 'aws', aws: { secretArn: sts.secretArn, roleArn: ROLE } });
   const rr = await w.resolve({ url: 'https://api.example/{{vault:role}}' });
   assert.deepEqual(rr.unresolved, []);
   assert.equal(rr.url, `https://api.example/${ROLE_SECRET.string}`);

@@ -15,9 +15,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { createVault, tunnelTransport } from 'vaultlink';
-import { startHttpsDemoServices, sharedTestTls } from '../emulators/tls.mjs';
+import { startHttpsDemoServices, sharedTestTls, startSealedServer } from '../emulators/tls.mjs';
 import nodeTls from 'node:tls';
-import { listen } from '../emulators/common.mjs';
 import { startWispRelay } from '../relays.mjs';
 import { DEMO_AWS_KEY, DEMO_VAULT_TOKEN, DEMO_TOKENS, DEMO_1P } from '../demo-services.mjs';
 import { sealForRecipient } from '../../web/src/seal.js';
@@ -88,7 +87,7 @@ function where(mem, needle) {
   return at.join(', ');
 }
 
-let tls, demo, sealedSrv, relay, envelope, partial;
+let tls, demo, sealedSrv, relay, partial;
 const hostPort = (url) => {
   const u = new URL(url);
   return { host: u.hostname, port: Number(u.port) };
@@ -97,18 +96,7 @@ const hostPort = (url) => {
 before(async () => {
   tls = await sharedTestTls();
   demo = await startHttpsDemoServices({ tls });
-  sealedSrv = await listen(
-    (req, res) => {
-      if (req.headers.authorization !== `Bearer ${RELAY_TOKEN}` || !envelope) {
-        res.statusCode = 401;
-        return res.end();
-      }
-      res.setHeader('content-type', 'application/octet-stream');
-      res.end(Buffer.from(envelope));
-    },
-    { tls: { key: tls.key, cert: tls.cert } },
-  );
-  sealedSrv.url = sealedSrv.url.replace('127.0.0.1', 'localhost');
+  sealedSrv = await startSealedServer({ tls, token: RELAY_TOKEN });
   partial = await startPartialServer();
   relay = await startWispRelay({
     allow: [...demo.services.map((s) => hostPort(s.url)), hostPort(sealedSrv.url), { host: 'localhost', port: partial.port }],
@@ -175,8 +163,8 @@ async function setUp() {
       names.push(l.name);
     }
   }
-  v.connect('sealed', { origin: new URL(sealedSrv.url).origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
-  envelope = await sealForRecipient(v.publicKey(), SEAL_REF, SEALED_VALUE, { ttlSeconds: 300 });
+  v.connect('sealed', { origin: sealedSrv.origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
+  sealedSrv.serve(await sealForRecipient(v.publicKey(), SEAL_REF, SEALED_VALUE, { ttlSeconds: 300 }));
   v.link('sealed', { provider: 'sealed', sealed: { url: `${sealedSrv.url}/e/1`, reference: SEAL_REF } });
   names.push('sealed');
   assert.equal(names.length, Object.keys(VALUES).length, 'every value is linked');
