@@ -8,7 +8,6 @@
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
-#include "tunnel/tunnel.h"
 
 void vl_pstate_clear(vl_pstate *ps) {
   cJSON_Delete(ps->creds); /* the wiping hooks zero every node and string */
@@ -82,7 +81,7 @@ void vl_vault_check_credentials(vl_vault *v, uint64_t now_ms) {
     if (ps->connected && ps->expires_ms && now_ms >= ps->expires_ms) {
       vl_pstate_clear(ps);
       ps->reauth = 1;
-      vl_tunnel_forget(v);
+      vl_vault_tunnel_event(v, VL_TUNNEL_FORGET);
     }
   }
 }
@@ -146,7 +145,7 @@ vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *cre
     vl_set_error(v, "connect %s: could not seal the credentials", provider);
     return VL_ERR_NOMEM;
   }
-  vl_tunnel_forget(v); /* connections and TLS sessions opened under the old ones */
+  vl_vault_tunnel_event(v, VL_TUNNEL_FORGET); /* connections and TLS sessions opened under the old ones */
   /* New credentials may see other secrets: drop what the old ones fetched. */
   char prefix[32];
   snprintf(prefix, sizeof prefix, "%s|", provider);
@@ -160,7 +159,7 @@ vl_status vl_vault_disconnect(vl_vault *v, const char *provider) {
   if (!ps) return VL_ERR_ARG;
   vl_pstate_clear(ps);
   ps->reauth = 0;
-  vl_tunnel_forget(v);
+  vl_vault_tunnel_event(v, VL_TUNNEL_FORGET);
   char prefix[32];
   snprintf(prefix, sizeof prefix, "%s|", provider);
   vl_cache_drop(&v->cache, prefix);

@@ -9,6 +9,7 @@
 #include "limits.h"
 #include "policy.h"
 #include "reqcodec.h"
+#include "tunnel/tunnel.h"
 #include "vaultlink.h"
 
 typedef enum {
@@ -68,10 +69,17 @@ struct vl_vault {
   uint32_t rslot_next; /* where the next free-slot search starts */
   /* Bumped by vl_vault_reset_cache: a fetch begun before a reset is never cached. */
   uint32_t cache_epoch;
-  uint8_t idkey[32];        /* keys job identities (vl_job.identity); random per vault */
-  struct vl_tunnel *tunnel; /* the tunnel transport's connections (src/tunnel/), made on first use */
+  uint8_t idkey[32];             /* keys job identities (vl_job.identity); random per vault */
+  struct vl_tunnel *tunnel;      /* the tunnel transport's connections (src/tunnel/), made on first use */
+  vl_tunnel_hook_fn tunnel_hook; /* set with it; NULL in a module without the tunnel */
   char err[256];
 };
+
+/* Tells the tunnel, if this vault has one, that credentials changed (FORGET)
+ * or that the vault is going (FREE). */
+static inline void vl_vault_tunnel_event(vl_vault *v, vl_tunnel_event ev) {
+  if (v && v->tunnel_hook) v->tunnel_hook(v, ev);
+}
 
 /* Frees (wipes) every resolve still open in the handle table. */
 void vl_vault_close_resolves(vl_vault *v);

@@ -11,7 +11,6 @@
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
-#include "tunnel/tunnel.h"
 
 static const char *const provider_names[VL_PROVIDER_COUNT] = {
     [VL_PROVIDER_LOCAL] = "local",         [VL_PROVIDER_AWS] = "aws",
@@ -78,7 +77,7 @@ static void link_clear(vl_link *l) {
 void vl_vault_free(vl_vault *v) {
   if (!v) return;
   vl_vault_close_resolves(v); /* before the links and credentials they refer to */
-  vl_tunnel_free(v->tunnel);
+  vl_vault_tunnel_event(v, VL_TUNNEL_FREE);
   for (size_t i = 0; i < v->link_count; i++) link_clear(&v->links[i]);
   vl_free(v->links);
   for (int i = 0; i < VL_PROVIDER_COUNT; i++) { vl_pstate_clear(&v->providers[i]); }

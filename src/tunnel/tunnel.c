@@ -58,7 +58,7 @@ static void session_clear(vl_saved_session *s) {
   vl_wipe(s, sizeof *s);
 }
 
-void vl_tunnel_free(struct vl_tunnel *t) {
+static void tunnel_free(struct vl_tunnel *t) {
   if (!t) return;
   for (size_t i = 0; i < VL_MAX_TUNNEL_CONNS; i++) {
     if (t->conns[i].state != CONN_FREE) conn_clear(&t->conns[i]);
@@ -68,17 +68,29 @@ void vl_tunnel_free(struct vl_tunnel *t) {
   vl_free(t);
 }
 
-void vl_tunnel_forget(vl_vault *v) {
-  struct vl_tunnel *t = v ? v->tunnel : NULL;
-  if (!t) return;
+static void tunnel_forget(vl_vault *v) {
+  struct vl_tunnel *t = v->tunnel;
   for (size_t i = 0; i < VL_MAX_TUNNEL_CONNS; i++) {
     if (t->conns[i].state == CONN_IDLE) conn_clear(&t->conns[i]);
     session_clear(&t->sessions[i]);
   }
 }
 
+static void tunnel_hook(vl_vault *v, vl_tunnel_event ev) {
+  if (!v->tunnel) return;
+  if (ev == VL_TUNNEL_FORGET) {
+    tunnel_forget(v);
+    return;
+  }
+  tunnel_free(v->tunnel);
+  v->tunnel = NULL;
+}
+
+/* The vault reaches the tunnel only through this hook, set here on first use:
+ * a module built without src/tunnel/ never links TLS or HTTP code. */
 static struct vl_tunnel *tunnel_of(vl_vault *v) {
   if (!v->tunnel) v->tunnel = vl_calloc(sizeof *v->tunnel);
+  if (v->tunnel) v->tunnel_hook = tunnel_hook;
   return v->tunnel;
 }
 

@@ -12,11 +12,12 @@
 
 struct vl_tunnel;
 
-/* Wipes and frees the vault's tunnel state (connections, sessions, anchors). */
-void vl_tunnel_free(struct vl_tunnel *t);
-
-/* Credentials changed or went (connect, disconnect, expiry): idle
- * connections and remembered TLS sessions are wiped; busy ones finish and
- * close (their answers are dropped by the credential epoch). */
-void vl_tunnel_forget(vl_vault *v);
+/* What the vault tells its tunnel (through vl_vault.tunnel_hook, which the
+ * tunnel sets when it first makes its state: a module without src/tunnel/
+ * references none of its code). FORGET: credentials changed or went
+ * (connect, disconnect, expiry): idle connections and remembered TLS sessions
+ * are wiped; busy ones finish and close (their answers are dropped by the
+ * credential epoch). FREE: wipe and free connections, sessions and anchors. */
+typedef enum { VL_TUNNEL_FORGET, VL_TUNNEL_FREE } vl_tunnel_event;
+typedef void (*vl_tunnel_hook_fn)(vl_vault *v, vl_tunnel_event ev);
 #endif

@@ -31,6 +31,25 @@ test('the shipped module exports the vault ABI only; the test build adds the hoo
   for (const name of hooks) assert.ok(testBuild.includes(name), `${name} is in the test build`);
 });
 
+test('the core module has no tunnel; vaultlink-tunnel.wasm adds exactly its entry points', async () => {
+  const core = await exportsOf(path.join(ROOT, 'web/dist/vaultlink.wasm'));
+  const tunnel = await exportsOf(path.join(ROOT, 'web/dist/vaultlink-tunnel.wasm'));
+  const tunnelNames = await listed('tunnel-exports.txt');
+  assert.ok(tunnelNames.length >= 8);
+  for (const name of tunnelNames) {
+    assert.ok(!core.includes(name), `${name} is not in the core module`);
+    assert.ok(tunnel.includes(name), `${name} is in the tunnel module`);
+  }
+  assert.deepEqual(tunnel.filter((n) => !tunnelNames.includes(n)).sort(), [...core].sort());
+  // No TLS code linked into the core: none of the tunnel's X.509 messages is in its data.
+  const coreBytes = await readFile(path.join(ROOT, 'web/dist/vaultlink.wasm'));
+  const tunnelBytes = await readFile(path.join(ROOT, 'web/dist/vaultlink-tunnel.wasm'));
+  for (const text of ['ended before the current time', 'certificate_expired']) {
+    assert.ok(tunnelBytes.includes(Buffer.from(text)), `tunnel module has "${text}"`);
+    assert.ok(!coreBytes.includes(Buffer.from(text)), `core module lacks "${text}"`);
+  }
+});
+
 test('no file of the shim but bridge.js touches wasm memory or the core\'s exports', async () => {
   const files = [];
   const walk = async (dir) => {

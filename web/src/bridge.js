@@ -11,7 +11,10 @@
 import { VaultError } from './errors.js';
 import { encodeRequestInto, encodeRequest, decodeRequest, applyPatchOutput } from './wire.js';
 
-const DEFAULT_WASM_URL = new URL('../dist/vaultlink.wasm', import.meta.url);
+// Two shipped modules: the core, and the core with the tunnel transport's
+// TLS and HTTP (loaded only by a vault whose transport is a tunnel).
+const CORE_URL = new URL('../dist/vaultlink.wasm', import.meta.url);
+const TUNNEL_URL = new URL('../dist/vaultlink-tunnel.wasm', import.meta.url);
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -22,29 +25,44 @@ const FLAG_POSTMAN_COMPAT = 1;
 const FLAG_PATCH = 2;
 const LIMITS = { response: 1, body: 2, url: 3, header: 4, headers: 5 }; // vl_w_limit() ids
 
-/** Reads the module bytes: fs in Node for file: URLs, fetch everywhere else. */
+/** Reads the module bytes: fs in Node for file: URLs. */
 async function readWasm(url) {
-  if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(url);
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`vaultlink: could not load ${url.href} (HTTP ${res.status})`);
-  return new Uint8Array(await res.arrayBuffer());
+  const { readFile } = await import('node:fs/promises');
+  return readFile(url);
 }
 
-let compiled; // Promise<WebAssembly.Module> for the default URL, shared by every vault
+/** Compiles from a URL: streaming (compiling while the bytes arrive) where
+ * the server sends application/wasm, from the whole body otherwise. */
+async function compileUrl(url) {
+  if (isNode && url.protocol === 'file:') return WebAssembly.compile(await readWasm(url));
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`vaultlink: could not load ${url.href} (HTTP ${res.status})`);
+  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/i.test(res.headers.get('content-type') ?? '')) {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+const compiled = new Map(); // default URL -> Promise<WebAssembly.Module>, shared by every vault
 
 /**
- * Compiles (once) the module from `source`: a WebAssembly.Module, bytes, or a URL.
+ * Compiles (once per default module) the core from `source`: a
+ * WebAssembly.Module, bytes, or a URL; without one, the shipped core, or with
+ * `tunnel` the shipped core with the tunnel transport.
  * @param {WebAssembly.Module|BufferSource|URL|string} [source]
+ * @param {{tunnel?: boolean}} [opts]
  */
-export function compileCore(source) {
+export function compileCore(source, opts = {}) {
   if (source instanceof WebAssembly.Module) return Promise.resolve(source);
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
-  if (source) return readWasm(new URL(source, import.meta.url)).then((b) => WebAssembly.compile(b));
-  if (!compiled) compiled = readWasm(DEFAULT_WASM_URL).then((b) => WebAssembly.compile(b));
-  return compiled;
+  if (source) return compileUrl(new URL(source, import.meta.url));
+  const url = opts.tunnel ? TUNNEL_URL : CORE_URL;
+  if (!compiled.has(url.href)) {
+    const p = compileUrl(url);
+    p.catch(() => compiled.delete(url.href)); // a failed load is tried again next time
+    compiled.set(url.href, p);
+  }
+  return compiled.get(url.href);
 }
 
 /** The two imports the core needs, bound to `core`'s memory. */
@@ -62,8 +80,8 @@ function coreImports(core) {
 }
 
 /** A fresh instance of the core with its own linear memory. */
-export async function loadCore(source) {
-  const module = await compileCore(source);
+export async function loadCore(source, opts) {
+  const module = await compileCore(source, opts);
   const core = new Core();
   core.attach(await WebAssembly.instantiate(module, coreImports(core)), module);
   return core;
@@ -107,10 +125,12 @@ export class Job {
     this.provider = provider;
     /** For the tunnel transport: the core carries the job over a connection it
      * owns; the caller only moves opaque bytes (see transports/tunnel.js). */
-    this.tunnel = new TunnelFacet(core, v, () => {
-      this.#open();
-      return { h: this.#run.h, id: this.#id };
-    });
+    this.tunnel = core.hasTunnel
+      ? new TunnelFacet(core, v, () => {
+          this.#open();
+          return { h: this.#run.h, id: this.#id };
+        })
+      : undefined;
   }
 
   #open() {
@@ -212,6 +232,8 @@ export class Core {
     this.memory = this.x.memory;
     this.x._initialize();
     this.outbox = this.x.vl_w_outbox() >>> 0;
+    /** Whether this module has the tunnel transport's entry points. */
+    this.hasTunnel = typeof this.x.vl_w_tunnel_begin === 'function';
   }
 
   // ---------------------------------------------------------------- memory

@@ -130,7 +130,7 @@ export interface VaultOptions {
    * An exception thrown here is reported (`reportError`), not propagated.
    */
   onRestore?: (vault: Vault) => void;
-  /** The wasm module: a WebAssembly.Module, its bytes, or a URL (default: ../dist/vaultlink.wasm). */
+  /** The wasm module: a WebAssembly.Module, its bytes, or a URL (default: ../dist/vaultlink.wasm, or ../dist/vaultlink-tunnel.wasm when the transport is a tunnel). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /** How provider jobs are performed (default: fetchTransport()). */
   transport?: Transport;

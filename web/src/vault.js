@@ -28,7 +28,13 @@ export async function createVault(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new VaultError('bad_argument', 'createVault(options): options must be an object');
   }
-  const core = await loadCore(options.wasm);
+  // A tunnel transport needs the module with TLS and HTTP; others get the core alone.
+  const tunnel = !!options.transport?.tunnel;
+  const core = await loadCore(options.wasm, { tunnel });
+  if (tunnel && !core.hasTunnel) {
+    core.destroy?.();
+    throw new VaultError('bad_argument', 'options.transport is a tunnel, but options.wasm is a module without one: use vaultlink-tunnel.wasm');
+  }
   // Residue tests scan the core's memory; not part of the API (see vault.d.ts).
   options[TEST_HOOKS]?.onCore?.(core);
   return new Vault(core, options);

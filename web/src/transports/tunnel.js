@@ -98,7 +98,7 @@ export function tunnelTransport(opts = {}) {
 
   async function perform(job) {
     const t = job.tunnel;
-    if (!t) throw new TypeError('tunnelTransport: this job cannot be tunnelled');
+    if (!t) throw new TypeError('tunnelTransport: this job cannot be tunnelled (a core without the tunnel)');
     const { scheme, host, port } = job.origin();
     if (scheme === 'https' && t.anchorCount() === 0) for (const a of await anchorList()) t.addAnchors(a);
     const key = `${host}:${port}`;
@@ -159,6 +159,8 @@ export function tunnelTransport(opts = {}) {
 
   return {
     name: 'tunnel',
+    /** createVault() loads the module with the tunnel (vaultlink-tunnel.wasm) for it. */
+    tunnel: true,
     protocol,
     perform,
     /** Closes every relay stream (the core's connections go with the vault). */
@@ -177,6 +179,7 @@ export function routeTransport(routes) {
   if (!routes || typeof routes.default?.perform !== 'function') throw new TypeError('routeTransport: routes.default must be a transport');
   return {
     name: 'route',
+    tunnel: Object.values(routes).some((t) => t?.tunnel),
     perform(job) {
       return (routes[job.provider] ?? routes.default).perform(job);
     },
