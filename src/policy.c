@@ -144,6 +144,7 @@ vl_status vl_domain_parse(const uint8_t *s, size_t n, vl_domain *out, char *err,
       snprintf(err, errlen, "domain entry: scheme at byte %zu is not http or https", off);
       return VL_ERR_FORMAT;
     }
+    out->explicit_scheme = 1;
     p += sl + 3;
     len -= sl + 3;
     off += sl + 3;
@@ -252,4 +253,195 @@ int vl_domain_match(const vl_domain *d, const vl_origin *o) {
   if (!d->wildcard || o->host_len <= d->host_len) return 0;
   size_t at = o->host_len - d->host_len;
   return o->host[at - 1] == '.' && memcmp(o->host + at, d->host, d->host_len) == 0;
+}
+
+/* ------------------------------------------------ explaining a refusal --- */
+
+enum { SHOWN = 60, SHOWN_NAME = 48 }; /* bytes of a host or a name quoted in a sentence */
+
+typedef struct {
+  char *p;
+  size_t cap, len;
+} sentence;
+
+static void put(sentence *b, const char *s, size_t n) {
+  size_t room = b->cap - 1 - b->len;
+  if (n > room) n = room;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = 0;
+}
+
+static void put_str(sentence *b, const char *s) {
+  put(b, s, strlen(s));
+}
+
+/* s, or its first bytes (on a UTF-8 boundary) and an ellipsis if longer than max. */
+static void put_cut(sentence *b, const char *s, size_t n, size_t max) {
+  if (n <= max) {
+    put(b, s, n);
+    return;
+  }
+  size_t k = max - 1;
+  while (k > 0 && ((uint8_t)s[k] & 0xC0) == 0x80) k--;
+  put(b, s, k);
+  put_str(b, "\xE2\x80\xA6");
+}
+
+static void put_port(sentence *b, int32_t port) {
+  char num[16];
+  snprintf(num, sizeof num, ":%d", (int)port);
+  put_str(b, num);
+}
+
+static const char *scheme_name(uint8_t scheme) {
+  return scheme == VL_SCHEME_HTTP ? "http" : "https";
+}
+
+static void put_origin(sentence *b, const vl_origin *o) {
+  put_str(b, scheme_name(o->scheme));
+  put_str(b, "://");
+  put_cut(b, o->host, o->host_len, SHOWN);
+  if (o->port >= 0) put_port(b, o->port);
+}
+
+/* The entry in its canonical written form. */
+static void put_entry(sentence *b, const vl_domain *d) {
+  put_str(b, "\"");
+  if (d->explicit_scheme) {
+    put_str(b, scheme_name(d->scheme));
+    put_str(b, "://");
+  }
+  if (d->wildcard) put_str(b, "*.");
+  put_cut(b, d->host, d->host_len, SHOWN);
+  if (d->port >= 0) put_port(b, d->port);
+  put_str(b, "\"");
+}
+
+/* The entry that allows exactly this origin. */
+static void put_fix(sentence *b, const vl_origin *o) {
+  put_str(b, " \xE2\x80\x94 add \"");
+  if (o->scheme == VL_SCHEME_HTTP) put_str(b, "http://");
+  put_cut(b, o->host, o->host_len, SHOWN);
+  if (o->port >= 0) put_port(b, o->port);
+  put_str(b, "\"");
+}
+
+static int host_matches(const vl_domain *d, const vl_origin *o) {
+  if (o->host_len == d->host_len) return memcmp(o->host, d->host, d->host_len) == 0;
+  if (!d->wildcard || o->host_len <= d->host_len) return 0;
+  size_t at = o->host_len - d->host_len;
+  return o->host[at - 1] == '.' && memcmp(o->host + at, d->host, d->host_len) == 0;
+}
+
+static int port_differs(const vl_domain *d, const vl_origin *o) {
+  int32_t port = o->port >= 0 ? o->port : (o->scheme == VL_SCHEME_HTTPS ? 443 : 80);
+  return d->port >= 0 && port != d->port;
+}
+
+enum { COMPARED = 64 }; /* trailing bytes of two hosts compared: the end of a name says most */
+
+/* Edit distance between the last COMPARED bytes of two hosts. */
+static size_t distance(const char *a, size_t an, const char *b, size_t bn) {
+  if (an > COMPARED) {
+    a += an - COMPARED;
+    an = COMPARED;
+  }
+  if (bn > COMPARED) {
+    b += bn - COMPARED;
+    bn = COMPARED;
+  }
+  uint8_t row[COMPARED + 1];
+  for (size_t j = 0; j <= bn; j++) row[j] = (uint8_t)j;
+  for (size_t i = 1; i <= an; i++) {
+    uint8_t diag = row[0];
+    row[0] = (uint8_t)i;
+    for (size_t j = 1; j <= bn; j++) {
+      uint8_t up = row[j];
+      unsigned best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1u < best) best = up + 1u;
+      if (row[j - 1] + 1u < best) best = row[j - 1] + 1u;
+      row[j] = (uint8_t)best;
+      diag = up;
+    }
+  }
+  return row[bn];
+}
+
+void vl_domain_explain(const uint8_t *name, size_t name_len, const vl_domain *d, size_t n, const vl_origin *o,
+                       int in_origin, char *out, size_t outlen) {
+  sentence b = {out, outlen, 0};
+  out[0] = 0;
+  put_str(&b, "\"{{vault:");
+  put_cut(&b, (const char *)name, name_len, SHOWN_NAME);
+  put_str(&b, "}}\" is not allowed");
+  if (in_origin) {
+    put_str(&b,
+            " in the URL's scheme or host: a secret with allowed domains could change the host it is checked "
+            "against (use it in the path, query, headers or body)");
+    return;
+  }
+  if (!o->determined) {
+    put_str(&b,
+            ": the URL's host cannot be determined (it needs http:// or https://, and no user info, "
+            "percent-encoding, backslash, token or non-canonical address in the host)");
+    return;
+  }
+  if (o->from_values) {
+    put_str(&b, ": the URL's host comes from another secret (not shown) and matches none of its allowed domains");
+    return;
+  }
+  put_str(&b, " for ");
+  put_origin(&b, o);
+  if (n == 0) {
+    put_str(&b, ": it has no allowed domains");
+    return;
+  }
+  /* An entry for this host, the one differing in fewest ways (scheme, port)... */
+  size_t best = n;
+  int best_diffs = 3;
+  for (size_t i = 0; i < n; i++) {
+    if (!host_matches(&d[i], o)) continue;
+    int diffs = (d[i].scheme != o->scheme) + port_differs(&d[i], o);
+    if (diffs < best_diffs) {
+      best = i;
+      best_diffs = diffs;
+    }
+  }
+  if (best < n) {
+    const vl_domain *e = &d[best];
+    int scheme = e->scheme != o->scheme, port = port_differs(e, o);
+    put_str(&b, ": closest entry ");
+    put_entry(&b, e);
+    put_str(&b, scheme && !e->explicit_scheme ? " means " : " allows ");
+    if (scheme) {
+      put_str(&b, scheme_name(e->scheme));
+      put_str(&b, " only");
+      if (!e->explicit_scheme) put_str(&b, " (no scheme)");
+    }
+    if (scheme && port) put_str(&b, " and ");
+    if (port) {
+      char num[32];
+      snprintf(num, sizeof num, "port %d only", (int)e->port);
+      put_str(&b, num);
+    }
+    if (!scheme && !port) put_str(&b, "it");
+    put_fix(&b, o);
+    return;
+  }
+  /* ...else the entry whose host is most alike. */
+  size_t closest = 0, least = (size_t)-1;
+  for (size_t i = 0; i < n; i++) {
+    size_t dist = distance(o->host, o->host_len, d[i].host, d[i].host_len);
+    if (dist < least) {
+      least = dist;
+      closest = i;
+    }
+  }
+  char count[96];
+  snprintf(count, sizeof count, ": the host matches none of its %zu allowed domain%s; closest entry ", n,
+           n == 1 ? "" : "s");
+  put_str(&b, count);
+  put_entry(&b, &d[closest]);
+  put_fix(&b, o);
 }

@@ -25,15 +25,17 @@
 enum { VL_SCHEME_HTTP = 1, VL_SCHEME_HTTPS = 2 };
 
 typedef struct {
-  uint8_t scheme;   /* VL_SCHEME_* */
-  uint8_t wildcard; /* "*.suffix" */
-  int32_t port;     /* -1 = any port */
+  uint8_t scheme;          /* VL_SCHEME_* */
+  uint8_t wildcard;        /* "*.suffix" */
+  uint8_t explicit_scheme; /* the entry named its scheme (else https only) */
+  int32_t port;            /* -1 = any port */
   size_t host_len;
   char host[VL_MAX_DOMAIN_BYTES + 3]; /* lowercase; for wildcards, the suffix */
 } vl_domain;
 
 typedef struct {
-  int determined; /* 0: the host cannot be trusted; no restricted secret may go */
+  int determined;      /* 0: the host cannot be trusted; no restricted secret may go */
+  uint8_t from_values; /* a secret's value is part of the scheme or authority: never quote it */
   uint8_t scheme;
   int32_t port; /* -1 = default for the scheme */
   size_t host_len;
@@ -49,6 +51,18 @@ void vl_origin_parse(const uint8_t *url, size_t n, vl_origin *out);
 
 /* 1 if the origin matches the domain entry. An undetermined origin never matches. */
 int vl_domain_match(const vl_domain *d, const vl_origin *o);
+
+/* Bounds of vl_domain_explain's sentence (bytes, including the NUL). */
+#define VL_DOMAIN_EXPLAIN_BYTES 480u
+
+/* Writes into out (at most outlen bytes, NUL-terminated, outlen > 0) why the
+ * secret NAME may not go to origin o given its n allowed entries d[]: the
+ * cause (scheme, port or host), the entry that came closest and the entry that
+ * would allow it. Names the URL's origin and entries, cut with an ellipsis if
+ * long; never a value (an origin built from a secret is not quoted). in_origin:
+ * the token sits in the URL's scheme or authority. */
+void vl_domain_explain(const uint8_t *name, size_t name_len, const vl_domain *d, size_t n, const vl_origin *o,
+                       int in_origin, char *out, size_t outlen);
 
 /* The byte offset where a URL's scheme+authority ends (the first '/', '\\',
  * '?' or '#' after "://"), skipping over {{…}} tokens; n if none. Tokens that

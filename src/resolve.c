@@ -81,6 +81,7 @@ struct vl_resolve {
   size_t nopened, cap_opened;
   unsigned touched; /* VL_TOUCHED_* since vl_resolve_take_touched last asked */
   uint64_t now_ms;
+  char domain_why[VL_DOMAIN_EXPLAIN_BYTES]; /* the last domain refusal's detail (off the render stack) */
 };
 
 /* Where a token sits, for the report. */
@@ -204,10 +205,14 @@ static vl_reason decide(vl_resolve *r, const uint8_t *s, const vl_token *t, int 
   if (l->domain_count) {
     /* A restricted secret never goes into the scheme or authority: it could
      * change the very host it is checked against. */
-    if (in_origin || !origin->determined) return VL_REASON_DOMAIN_NOT_ALLOWED;
     int ok = 0;
-    for (size_t i = 0; i < l->domain_count && !ok; i++) ok = vl_domain_match(&l->domains[i], origin);
-    if (!ok) return VL_REASON_DOMAIN_NOT_ALLOWED;
+    for (size_t i = 0; i < l->domain_count && !ok && !in_origin; i++) ok = vl_domain_match(&l->domains[i], origin);
+    if (!ok) {
+      vl_domain_explain(s + t->name_off, t->name_len, l->domains, l->domain_count, origin, in_origin, r->domain_why,
+                        sizeof r->domain_why);
+      *detail = r->domain_why;
+      return VL_REASON_DOMAIN_NOT_ALLOWED;
+    }
   }
   const vl_opened *o;
   vl_status st = open_value(r, l, &o);
@@ -322,6 +327,7 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
       *origin = c->r->template_origin; /* nothing replaced: the template itself, parsed by begin */
     else
       vl_origin_parse(text->p + start, text->len - start, origin);
+    origin->from_values = c->substituted != before; /* its host holds a value: never quoted */
     text->len = region_end;
   }
   if (head.failed && !out->failed) {
@@ -755,7 +761,9 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
     if (td) plain_detail(tunnel_why, sizeof tunnel_why, td); /* the tunnel engine's own words */
     const char *why = td                          ? tunnel_why
                       : marked(mark, "timeout")   ? "timed out"
-                      : marked(mark, "cors")      ? "blocked by CORS (provider unreachable from this origin)"
+                      : marked(mark, "cors")      ? "blocked by CORS or the network (a page cannot reach it "
+                                                    "directly; the tunnel transport can)"
+                      : marked(mark, "network")   ? "network error"
                       : marked(mark, "transport") ? "the transport failed"
                                                   : "network error, CORS refusal or timeout";
     kind = vl_step_fail(&o, VL_REASON_UNREACHABLE, "%s: %s for %.120s", vl_provider_name(t->pid), why, t->canonical);

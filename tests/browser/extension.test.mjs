@@ -1,8 +1,10 @@
 // The browser extension in Chromium: assembled by scripts/build-extension into
 // a temporary directory and loaded unpacked. A secret allowed on 127.0.0.1 is
-// filled into a page's fields from the content script, and refused on another
-// origin (localhost: same server, different origin). The options page links
-// secrets and shows the providers.
+// filled into the focused field (only that one) from the content script, by
+// the context menu's path and by the keyboard command's handler, and refused
+// on another origin (localhost: same server, different origin), which the
+// options page then explains. The options page links secrets and shows the
+// providers.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -87,17 +89,50 @@ const values = (page) =>
     inputs: window.inputs,
   }));
 
-test('fills the focused field and its form on an allowed origin', async () => {
+test('fills only the focused field on an allowed origin, not the rest of its form', async () => {
+  // #ta and #in are both in form #f and both hold a reference: only the focused one changes.
   const { page, result } = await fillAt(demo.origin, '#ta');
-  assert.deepEqual(result, { ok: true, filled: 2, unresolved: [{ token: '{{vault:nope}}', reason: 'unknown' }] });
+  assert.deepEqual(result, { ok: true, filled: 1, unresolved: [{ token: '{{vault:nope}}', reason: 'unknown' }] });
   const v = await values(page);
   assert.equal(v.ta, `token=${VALUE} other={{vault:nope}}`);
-  assert.equal(v.in, `Bearer ${VALUE}`);
+  assert.equal(v.in, 'Bearer {{vault:ext-token}}', 'the other field of the form is left alone');
   assert.equal(v.plain, 'no references');
   assert.equal(v.alone, '{{vault:ext-token}}', 'a field outside the form is left alone');
   assert.equal(v.ce, '<b>key:</b> {{vault:ext-token}}');
-  assert.equal(v.inputs, 2, 'input events were dispatched for the two changed fields');
+  assert.equal(v.inputs, 1, 'one input event, for the one changed field');
   await page.screenshot({ path: join(SHOTS, 'extension-filled.png') });
+  await page.close();
+});
+
+test('the keyboard shortcut: the manifest command runs the fill for the focused field only', async () => {
+  // The command is declared with its shortcut, and the handler under test is the one Chrome calls.
+  const declared = await worker.evaluate(async () => ({
+    commands: (await chrome.commands.getAll()).map(({ name, description, shortcut }) => ({ name, description, shortcut })),
+    listening: chrome.commands.onCommand.hasListener(globalThis.vaultlink.onCommand),
+  }));
+  const cmd = declared.commands.find((c) => c.name === 'fill-vault-references');
+  assert.ok(cmd, `commands: ${JSON.stringify(declared.commands)}`);
+  assert.match(cmd.description, /focused field/);
+  assert.ok(cmd.shortcut === '' || /Shift\+Y$/.test(cmd.shortcut), `shortcut: ${cmd.shortcut}`);
+  assert.equal(declared.listening, true, 'chrome.commands.onCommand runs vaultlink.onCommand');
+
+  const page = await context.newPage();
+  const url = `${demo.origin}/ext/`;
+  await page.goto(url);
+  await page.bringToFront();
+  await page.focus('#in');
+  // As Chrome dispatches it: the command name and the active tab.
+  const result = await worker.evaluate(async (u) => {
+    const [tab] = await chrome.tabs.query({ url: u });
+    return globalThis.vaultlink.onCommand('fill-vault-references', tab);
+  }, url);
+  assert.deepEqual(result, { ok: true, filled: 1, unresolved: [] });
+  const v = await values(page);
+  assert.equal(v.in, `Bearer ${VALUE}`);
+  assert.equal(v.ta, 'token={{vault:ext-token}} other={{vault:nope}}', 'the other field of the form is left alone');
+  assert.equal(v.alone, '{{vault:ext-token}}');
+  // Another command name does nothing.
+  assert.equal(await worker.evaluate(() => globalThis.vaultlink.onCommand('something-else')), null);
   await page.close();
 });
 
@@ -117,6 +152,26 @@ test('refuses on a foreign origin: the token stays literal', async () => {
   assert.equal(v.alone, '{{vault:ext-token}}');
   assert.equal(v.inputs, 0);
   await page.close();
+});
+
+test('the options page says why the last fill was refused and which entry to add (issue 13 §4)', async () => {
+  const foreign = demo.origin.replace('127.0.0.1', 'localhost');
+  const { page } = await fillAt(foreign, '#alone');
+  await page.close();
+  const extId = new URL(worker.url()).host;
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  const row = options.locator('#last-fill li[data-reason="domain_not_allowed"]');
+  await row.waitFor();
+  const text = await row.textContent();
+  assert.ok(text.includes('{{vault:ext-token}}'), text);
+  assert.ok(
+    text.includes(`is not allowed for ${foreign}: the host matches none of its 1 allowed domain; closest entry "http://127.0.0.1" — add "${foreign}"`),
+    text,
+  );
+  assert.match(await options.textContent('#last-fill-where'), new RegExp(`on ${foreign.replace(/[.]/g, '\\.')}`));
+  assert.ok(!(await options.textContent('body')).includes(VALUE), 'no value on the page');
+  await options.close();
 });
 
 test('the options page links a secret and lists every provider the vault reports', async () => {

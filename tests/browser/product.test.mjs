@@ -354,6 +354,65 @@ test('HashiCorp Vault, GCP and 1Password (when the core has them) connect and re
   await page.close();
 });
 
+// ---- domains and transport (issue 13 §4, §8) ----
+
+/** The visible explanation in the unresolved table for secret `name`. */
+async function unresolvedWhy(page, name) {
+  const cell = page.locator(`#unresolved tbody tr[data-name="${name}"] td:nth-child(4)`);
+  await cell.waitFor({ state: 'visible' });
+  return cell.textContent();
+}
+
+test('a link allowed on "127.0.0.1" sent to http://127.0.0.1:<port>: the message names the scheme and the entry to add', async () => {
+  const { page } = await openDemo();
+  await page.selectOption('#new-provider', 'local');
+  await page.fill('#new-name', 'scheme-demo');
+  await page.fill('#new-value', 'scheme-demo-value-NOT-REAL');
+  await page.fill('#new-domains', '127.0.0.1');
+  await page.click('#add-form button[type=submit]');
+  await page.waitForSelector('#secrets .secret[data-name="scheme-demo"]');
+  await setRequest(page, { url: `${bed.origin}/echo/scheme?k={{vault:scheme-demo}}` });
+  const echo = await sendAndEcho(page, '/echo/scheme');
+  assert.equal(decodeURIComponent(echo.url), '/echo/scheme?k={{vault:scheme-demo}}', 'the token went out literal');
+  const why = await unresolvedWhy(page, 'scheme-demo');
+  assert.equal(
+    why,
+    `"{{vault:scheme-demo}}" is not allowed for ${bed.origin}: closest entry "127.0.0.1" means https only (no scheme) — add "${bed.origin}"`,
+  );
+  assert.equal(await page.getAttribute('#unresolved tbody tr[data-name="scheme-demo"]', 'data-reason'), 'domain_not_allowed');
+  // The live preview's chip says the same next to the URL.
+  assert.equal(await page.getAttribute('#url-preview .tok.bad[data-reason="domain_not_allowed"]', 'title'), why);
+  assert.ok(!(await page.textContent('body')).includes('scheme-demo-value-NOT-REAL'), 'the value is never shown');
+  await page.screenshot({ path: join(SHOTS, 'product-domain-why.png'), fullPage: true });
+  await page.close();
+});
+
+test('Azure through the direct transport (no CORS at the emulator): one fetch per Send, and the message says CORS', async () => {
+  const azureUrl = bed.demo.services.azure;
+  assert.ok(azureUrl, 'the demo starts the Azure emulator');
+  const { page } = await openDemo();
+  if (!(await page.isDisabled('#transport'))) await page.selectOption('#transport', 'direct');
+  await page.waitForSelector('body[data-transport="direct"]');
+  const azureOrigin = new URL(azureUrl).origin;
+  const attempts = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).origin === azureOrigin) attempts.push(`${r.method()} ${r.url()}`);
+  });
+  await page.click('.provider-card[data-provider="azure"] .connect');
+  await page.waitForSelector('.provider-card[data-provider="azure"][data-state="connected"]');
+  await setRequest(page, { url: `${bed.origin}/echo/azure`, body: '{{vault:azure-secret}}' });
+  const before = attempts.length;
+  await sendAndEcho(page, '/echo/azure');
+  assert.equal(attempts.length - before, 1, `one attempt per Send, no retry of a CORS failure: ${attempts}`);
+  const why = await unresolvedWhy(page, 'azure-secret');
+  assert.equal(await page.getAttribute('#unresolved tbody tr[data-name="azure-secret"]', 'data-reason'), 'unreachable');
+  assert.match(why, /blocked by CORS or the network/);
+  assert.match(why, /tunnel transport/);
+  await sendAndEcho(page, '/echo/azure');
+  assert.equal(attempts.length - before, 2, `a second Send: one more attempt: ${attempts}`);
+  await page.close();
+});
+
 test('no page errors', () => {
   assert.deepEqual(bed.errors, []);
 });

@@ -1,5 +1,5 @@
 // The direct fetch transport: timeouts, bounded retries with backoff on
-// 429/5xx/network errors, Retry-After, one in-flight request per identical job.
+// 429/5xx/timeouts (never a fetch TypeError), Retry-After, one request per job.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -57,7 +57,7 @@ test('a job that times out reports status 0 and "timeout"', async () => {
   assert.deepEqual(r.headers, [['x-vaultlink-error', 'timeout']]);
 });
 
-test('network errors report status 0 and "network" after retries', async () => {
+test('network errors report status 0 and "network", without retrying', async () => {
   const r = await fetchTransport({ retries: 1, baseDelayMs: 1 }).perform({ method: 'GET', url: 'http://127.0.0.1:9/', headers: [] });
   assert.equal(r.status, 0);
   assert.deepEqual(r.headers, [['x-vaultlink-error', 'network']]);
@@ -77,4 +77,54 @@ test('requests that differ only in body bytes are not merged', async () => {
   const mk = (s) => ({ method: 'POST', url: base + '/body', headers: [], body: new TextEncoder().encode(s) });
   await Promise.all([t.perform(mk('aaaa')), t.perform(mk('bbbb'))]);
   assert.equal(hits.get('/body'), 2);
+});
+
+// ---- no retry on a fetch TypeError (issue 13 §8) ----
+
+/** A fetch that answers from a script and counts its calls. */
+function scripted(steps) {
+  const f = async (url, init) => {
+    f.calls++;
+    const step = steps.shift();
+    if (step instanceof Error || step?.name === 'AbortError') throw step;
+    if (step === 'hang') {
+      return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    }
+    const [status, headers] = step ?? [200, {}];
+    return new Response(`answer ${status}`, { status, headers });
+  };
+  f.calls = 0;
+  return f;
+}
+
+const job = { method: 'GET', url: 'https://vault.example.net/secrets/x', headers: [] };
+
+test('a TypeError from fetch (what a page sees for CORS) is tried once and marked "cors"', async () => {
+  const f = scripted([new TypeError('Failed to fetch'), [200, {}], [200, {}]]);
+  const r = await fetchTransport({ fetch: f, retries: 2, baseDelayMs: 1 }).perform(job);
+  assert.equal(f.calls, 1);
+  assert.equal(r.status, 0);
+  assert.deepEqual(r.headers, [['x-vaultlink-error', 'cors']]);
+});
+
+test('a TypeError with a socket cause (Node) is tried once and marked "network"', async () => {
+  const f = scripted([new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }), [200, {}]]);
+  const r = await fetchTransport({ fetch: f, retries: 2, baseDelayMs: 1 }).perform(job);
+  assert.equal(f.calls, 1);
+  assert.deepEqual(r.headers, [['x-vaultlink-error', 'network']]);
+});
+
+test('5xx, 429, timeouts and other throws keep their retries (counted at fetch)', async () => {
+  const f5 = scripted([[503, {}], [502, {}], [200, {}]]);
+  assert.equal((await fetchTransport({ fetch: f5, retries: 2, baseDelayMs: 1 }).perform(job)).status, 200);
+  assert.equal(f5.calls, 3);
+  const f429 = scripted([[429, { 'Retry-After': '0' }], [429, {}], [429, {}], [200, {}]]);
+  assert.equal((await fetchTransport({ fetch: f429, retries: 2, baseDelayMs: 1 }).perform(job)).status, 429);
+  assert.equal(f429.calls, 3);
+  const slow = scripted(['hang', [200, {}]]);
+  assert.equal((await fetchTransport({ fetch: slow, timeoutMs: 20, retries: 2, baseDelayMs: 1 }).perform(job)).status, 200);
+  assert.equal(slow.calls, 2);
+  const odd = scripted([new RangeError('custom fetch failed'), [200, {}]]);
+  assert.equal((await fetchTransport({ fetch: odd, retries: 2, baseDelayMs: 1 }).perform(job)).status, 200);
+  assert.equal(odd.calls, 2);
 });

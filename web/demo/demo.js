@@ -125,6 +125,9 @@ function indexUnresolved(list) {
   return map;
 }
 
+/** What to tell the user about an unresolved token: the core's detail names the cause (and, for a domain, the fix). */
+const problemText = (u) => u.detail || u.message;
+
 function tokenChip(seg, problem) {
   if (!seg.vault) return el('span', { class: 'tok other', title: 'not a vault reference (left as is)', text: seg.token });
   if (problem?.reason === 'pending') {
@@ -133,7 +136,7 @@ function tokenChip(seg, problem) {
   if (!problem) return el('span', { class: 'tok ok', title: `vault secret "${seg.name}" resolves here`, text: seg.token });
   return el(
     'span',
-    { class: 'tok bad', title: problem.message, 'data-reason': problem.reason },
+    { class: 'tok bad', title: problemText(problem), 'data-reason': problem.reason },
     seg.token,
     el('span', { class: 'reason', text: reasonLabel(problem.reason) }),
   );
@@ -305,7 +308,7 @@ function renderResult() {
         el('td', {}, el('code', { text: u.token })),
         el('td', { text: u.where }),
         el('td', {}, el('span', { class: `badge ${u.reason}`, text: reasonLabel(u.reason) })),
-        el('td', { class: 'muted', text: u.message }),
+        el('td', { class: 'muted why', title: u.message, text: problemText(u) }),
       ),
     ),
   );

@@ -13,6 +13,7 @@
 const MENU_ID = 'vaultlink-fill';
 const COMMAND = 'fill-vault-references';
 const STORE_KEY = 'links';
+const LAST_FILL_KEY = 'lastFill'; // chrome.storage.session: memory only, never on disk
 const MAX_FIELDS = 200;
 const MAX_FIELD_CHARS = 256 * 1024;
 const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('/')).origin;
@@ -85,6 +86,19 @@ function validFields(fields) {
   return out;
 }
 
+/**
+ * Keeps what the last fill left unresolved, with the core's explanation (for
+ * a domain: the closest entry and the one to add), for the options page; the
+ * page that asked gets tokens and reasons only. Never a value.
+ */
+async function fillFrom(url, fields) {
+  const r = await host('substitute', { url, fields });
+  if (!r.ok) return r;
+  const refused = r.unresolved.map(({ token, reason, message, detail }) => ({ token, reason, message, ...(detail ? { detail } : {}) }));
+  await chrome.storage.session.set({ [LAST_FILL_KEY]: { origin: new URL(url).origin, at: Date.now(), filled: r.filled.length, unresolved: refused } });
+  return { ...r, unresolved: r.unresolved.map(({ id, token, name, reason }) => ({ id, token, name, reason })) };
+}
+
 // ------------------------------------------------------- options messages ---
 
 /** Host calls that change the link definitions, then saves them. */
@@ -102,6 +116,11 @@ const ADMIN = {
   connect: (msg) => host('connect', msg),
   disconnect: (msg) => host('disconnect', msg),
   resetCache: () => host('resetCache'),
+  /** The last fill's refusals and why (see fillFrom). */
+  async lastFill() {
+    const { [LAST_FILL_KEY]: last = null } = await chrome.storage.session.get(LAST_FILL_KEY);
+    return { ok: true, last };
+  },
   setCacheTtl: (msg) => host('setCacheTtl', msg),
   /** Wipes the vault and closes the host: its Worker and memory go with it. */
   async wipe() {
@@ -126,7 +145,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     const fields = validFields(msg.fields);
     if (!sender.tab || !url || !/^https?:/.test(url)) work = Promise.resolve({ ok: false, error: 'substitute: only pages may ask' });
     else if (!fields) work = Promise.resolve({ ok: false, error: 'substitute: bad fields' });
-    else work = host('substitute', { url, fields });
+    else work = fillFrom(url, fields);
   } else if (Object.hasOwn(ADMIN, msg.type) && fromExtensionPage(sender)) {
     const { type, target, ...args } = msg;
     work = ADMIN[type](args);
@@ -154,13 +173,15 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   if (info.menuItemId === MENU_ID && tab?.id !== undefined) runInTab(tab.id, info.frameId);
 });
 
-chrome.commands.onCommand.addListener(async (command, tab) => {
-  if (command !== COMMAND) return;
+/** The keyboard shortcut (the manifest's command): fills the focused field of the tab. */
+async function onCommand(command, tab) {
+  if (command !== COMMAND) return null;
   const target = tab ?? (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0];
-  if (target?.id !== undefined) runInTab(target.id);
-});
+  return target?.id !== undefined ? runInTab(target.id) : null;
+}
+chrome.commands.onCommand.addListener(onCommand);
 
 chrome.action.onClicked.addListener(() => chrome.runtime.openOptionsPage());
 
 // For tests and the devtools console of this worker: the same calls the options page makes.
-globalThis.vaultlink = { runInTab, admin: ADMIN };
+globalThis.vaultlink = { runInTab, onCommand, admin: ADMIN };

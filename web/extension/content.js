@@ -1,8 +1,9 @@
 // vaultlink extension — content script (the isolated world). On the user's
 // action (context menu or keyboard command, relayed by the background as
-// {type:'run'}) it collects the {{vault:…}} references in the focused field,
-// or in every field of its form, asks the background to fill them for this
-// frame's URL, and writes the answers straight into the fields. Nothing is
+// {type:'run'}) it collects the {{vault:…}} references in the focused field
+// (only that one: the other fields of its form stay as they are), asks the
+// background to fill them for this frame's URL, and writes the answer straight
+// into the field. Nothing is
 // injected into the page's own JS world: no script tags, no postMessage.
 'use strict';
 
@@ -30,25 +31,13 @@
     return null;
   }
 
-  /** Targets: {id, text, apply(text)} for each text holder with a reference. */
+  /** Targets: {id, text, apply(text)} for each text holder with a reference in the focused field. */
   function collectTargets(focused) {
     const holders = [];
-    const form = isTextField(focused) ? focused.form : focused.closest('form');
-    const fields = form ? [...form.elements].filter(isTextField) : [focused];
-    for (const el of fields) {
-      if (isTextField(el)) {
-        holders.push({ el, text: el.value, apply: (t) => setFieldValue(el, t) });
-      } else if (el.isContentEditable) {
-        // Text node by text node, so the element's markup survives.
-        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-          const node = n;
-          holders.push({ el, text: node.data, apply: (t) => (node.data = t) });
-        }
-      }
-    }
-    if (form && focused.isContentEditable) {
-      // A contenteditable inside a form: its text nodes too.
+    if (isTextField(focused)) {
+      holders.push({ el: focused, text: focused.value, apply: (t) => setFieldValue(focused, t) });
+    } else if (focused.isContentEditable) {
+      // Text node by text node, so the element's markup survives.
       const walker = document.createTreeWalker(focused, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const node = n;
@@ -83,7 +72,7 @@
   }
 
   const REASONS = {
-    domain_not_allowed: 'not allowed on this site',
+    domain_not_allowed: 'not allowed on this site (the vaultlink options say why and what to add)',
     unknown: 'unknown secret',
     disabled: 'secret disabled',
     not_connected: 'provider not connected',

@@ -32,7 +32,7 @@ async function substitute(url, fields) {
   const unresolved = [];
   for (const f of fields) {
     const r = await v.resolve({ method: 'GET', url, body: f.text });
-    for (const u of r.unresolved) unresolved.push({ id: f.id, token: u.token, name: u.name, reason: u.reason, message: u.message });
+    for (const u of r.unresolved) unresolved.push({ id: f.id, token: u.token, name: u.name, reason: u.reason, message: u.message, detail: u.detail });
     if (typeof r.body === 'string' && r.body !== f.text) filled.push({ id: f.id, text: r.body });
   }
   return { ok: true, filled, unresolved };

@@ -40,6 +40,25 @@ async function renderLinks() {
   );
 }
 
+/** What the last fill left as is, with the core's words on why (for a domain: the closest entry and the one to add). */
+async function renderLastFill() {
+  const { last } = await call('lastFill');
+  const list = last?.unresolved ?? [];
+  $('#last-fill-where').textContent = last ? `on ${last.origin}` : '';
+  $('#last-fill-none').hidden = list.length > 0;
+  $('#last-fill').replaceChildren(
+    ...list.map((u) =>
+      el(
+        'li',
+        { 'data-reason': u.reason },
+        el('code', { text: u.token }),
+        el('span', { class: 'state', text: u.reason.replaceAll('_', ' ') }),
+        el('span', { class: 'why', text: u.detail || u.message }),
+      ),
+    ),
+  );
+}
+
 async function act(fn) {
   try {
     await fn();
@@ -119,6 +138,7 @@ async function refresh() {
   const { status } = await call('status');
   renderProviders(status);
   await renderLinks();
+  await renderLastFill();
 }
 
 $('#new-provider').addEventListener('change', renderLinkFields);

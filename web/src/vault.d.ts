@@ -75,7 +75,12 @@ export interface Unresolved {
   /** Byte offset of the token in that field (UTF-8). */
   offset: number;
   reason: UnresolvedReason;
+  /** A sentence for the reason. */
   message: string;
+  /** When the core knows more: the cause in this case, never a value. For
+   * `domain_not_allowed` it names the URL's origin, the entry that came
+   * closest, why it does not match (scheme, port or host) and the entry to add. */
+  detail?: string;
 }
 
 export interface ResolvedRequest {

@@ -1,6 +1,15 @@
 // The direct transport: runs one core job with fetch(), with a timeout, bounded
-// retries with backoff and jitter on 429/5xx and network errors (honouring
+// retries with backoff and jitter on 429/5xx and timeouts (honouring
 // Retry-After), and a cap on the answer's size.
+//
+// A fetch that rejects with a TypeError is never retried. In a page that is
+// what a CORS refusal looks like, and a browser deliberately gives a CORS
+// refusal and a network failure (DNS, refused connection) the same opaque
+// TypeError: nothing here can tell them apart, and neither gets better by
+// asking again a few hundred milliseconds later. So one attempt, and the core
+// says "blocked by CORS or the network" and points to the tunnel transport.
+// Under Node, fetch's TypeError carries the socket error as its cause: that is
+// reported as a plain network error (still one attempt).
 
 /** The core's VL_MAX_RESPONSE_BYTES (src/limits.h): an answer past it is refused unread. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -48,6 +57,21 @@ async function readCapped(res, max) {
   return body;
 }
 
+/** Marks of failures that asking again does not fix (see the top of this file). */
+const FINAL_MARKS = new Set(['cors', 'network']);
+
+/**
+ * What a rejected fetch was: 'timeout' (our abort; retried), 'cors' (a
+ * TypeError with no cause: a page's CORS refusal or network failure, which
+ * look alike), 'network' (a TypeError with a cause: Node's socket errors), or
+ * 'error' (anything else a custom fetch threw; retried).
+ */
+function failureMark(e) {
+  if (e?.name === 'AbortError') return 'timeout';
+  if (e instanceof TypeError) return e.cause ? 'network' : 'cors';
+  return 'error';
+}
+
 /**
  * The direct transport. It performs every job it is given: identical jobs are
  * merged by the vault before they get here, so this transport builds no key
@@ -79,8 +103,8 @@ export function fetchTransport(opts = {}) {
       if (!body) return { status: res.status, headers, body: new Uint8Array(0), tooLarge: true };
       return { status: res.status, headers, body };
     } catch (e) {
-      // status 0: network failure, CORS refusal or timeout (the core reports "unreachable").
-      return { status: 0, headers: [['x-vaultlink-error', e && e.name === 'AbortError' ? 'timeout' : 'network']], body: new Uint8Array(0) };
+      // status 0: the core reports "unreachable", with the mark's words.
+      return { status: 0, headers: [['x-vaultlink-error', failureMark(e)]], body: new Uint8Array(0) };
     } finally {
       clearTimeout(timer);
     }
@@ -91,7 +115,8 @@ export function fetchTransport(opts = {}) {
     let res;
     for (let attempt = 0; ; attempt++) {
       res = await once(req);
-      const retryable = res.status === 0 || res.status === 429 || res.status >= 500;
+      const mark = res.status === 0 ? res.headers[0]?.[1] : '';
+      const retryable = (res.status === 0 && !FINAL_MARKS.has(mark)) || res.status === 429 || res.status >= 500;
       if (!retryable || attempt >= retries) return res;
       res.body.fill(0);
       const ra = Number(new Map(res.headers).get('retry-after'));
