@@ -22,8 +22,11 @@ try {
   await page.click('#send');
   await page.waitForSelector('#response:not([hidden])');
   await page.waitForSelector('#send:not([disabled])');
-  await page.locator('#resp-headers-box summary').click();
-  await page.evaluate(() => document.querySelector('#side').scrollTo(0, document.querySelector('#vault-title').offsetTop - 40));
+  await page.evaluate(() => {
+    document.querySelector('#side').scrollTop = 0; // the Connect clicks scrolled it
+  });
+  const pane = await page.$eval('#response-pane', (p) => [p.scrollWidth, p.clientWidth]);
+  if (pane[0] > pane[1]) console.warn(`the response pane scrolls sideways: ${pane}`);
   await page.screenshot({ path: out });
   console.log(`wrote ${out}`);
 } finally {
