@@ -567,9 +567,12 @@ test('client §7: links and provider endpoints survive a reload (never values or
           },
         ],
       },
-      { name: 'Health', request: { method: 'GET', url: '{{baseUrl}}/health' } },
+      { name: 'Health', request: { method: 'GET', url: '{{baseUrl}}/health?api_key=literal-query-key-NOT-REAL', header: [{ key: 'X-Api-Key', value: 'literal-api-key-NOT-REAL' }] } },
     ],
-    variable: [{ key: 'pm-any', secret: true, source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) } } }],
+    variable: [
+      { key: 'pm-any', secret: true, source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) } } },
+      { key: 'apiToken', value: 'literal-token-NOT-REAL', type: 'default' },
+    ],
   };
   await page.fill('#io-text', JSON.stringify(collection));
   await page.click('#import');
@@ -593,7 +596,8 @@ test('client §7: links and provider endpoints survive a reload (never values or
   const stored = await readStored();
   assert.deepEqual(Object.keys(stored), ['vaultlink-demo-setup']);
   const text = stored['vaultlink-demo-setup'];
-  for (const v of [...credentials, 'demo-local-reload-value', 'demo-user-42', 'demo-echo-token-456', 'demo-stripe-key-123', STRIPE, DB_PASSWORD]) {
+  // Literal credentials in a request or a plain variable are not kept either.
+  for (const v of [...credentials, 'literal-query-key-NOT-REAL', 'literal-api-key-NOT-REAL', 'literal-token-NOT-REAL', 'demo-local-reload-value', 'demo-user-42', 'demo-echo-token-456', 'demo-stripe-key-123', STRIPE, DB_PASSWORD]) {
     assert.ok(!text.includes(v), `localStorage holds no ${v}`);
   }
   assert.ok(credentials.length >= 3, 'the emulators publish credentials to look for');
@@ -618,6 +622,9 @@ test('client §7: links and provider endpoints survive a reload (never values or
   assert.deepEqual(await page.$$eval('#environment option', (o) => o.map((x) => x.value)), ['', 'Staging', 'Production']);
   assert.equal(await page.inputValue('#environment'), 'Production');
   assert.deepEqual(await page.$$eval('#requests .request-item', (b) => b.map((x) => x.dataset.name)), ['Shop / Payments / Charge', 'Shop / Health']);
+  await page.click('#requests .request-item[data-name="Shop / Health"]');
+  assert.equal(await page.inputValue('#url'), '{{baseUrl}}/health?api_key=');
+  assert.deepEqual(await page.$$eval('#headers .header-row', (r) => r.map((x) => [x.querySelector('.h-name').value, x.querySelector('.h-value').value])), [['X-Api-Key', '']]);
 
   // Pick a request; the environment decides its URL and which secret {{vault:pm-key}} is.
   await connectAws(page);

@@ -1007,6 +1007,7 @@ function renderRequests() {
           { type: 'button', class: 'request-item', 'data-name': r.name, title: r.url, onclick: () => openRequest(i) },
           el('span', { class: 'm', text: r.method }),
           el('span', { text: r.name }),
+          r.scrubbed ? el('span', { class: 'origin-tag', title: 'Fields that looked like literal credentials were not kept across the reload', text: 'scrubbed' }) : null,
         ),
       ),
     ),
