@@ -1,4 +1,4 @@
-// The demo page in Chromium: it keeps wipe-on-leave working, persists nothing,
+// The demo page in Chromium: it keeps wipe-on-leave working, persists no value or credential,
 // its Wipe button zero-fills the vault, and its previews and toggles behave.
 
 import assert from 'node:assert/strict';
@@ -60,12 +60,14 @@ test('leaving the demo page wipes its vault (memory zero-filled on pagehide)', a
   await page.close();
 });
 
-test('the demo stores nothing: no cookies, localStorage, sessionStorage or IndexedDB', async () => {
+test('the demo stores no value or credential: no cookies, sessionStorage or IndexedDB; localStorage holds its setup only', async () => {
   const page = await openDemo();
   await page.fill('#new-name', 'stored');
   await page.fill('#new-value', 'demo-not-stored');
   await page.click('#add-form button[type=submit]');
   await page.waitForSelector('#secrets .secret[data-name="stored"]');
+  await page.click('.provider-card[data-provider="aws"] .connect');
+  await page.waitForSelector('.provider-card[data-provider="aws"][data-state="connected"]');
   await page.click('#resolve');
   await page.waitForSelector('#result:not([hidden])');
   const storage = await page.evaluate(async () => ({
@@ -74,7 +76,13 @@ test('the demo stores nothing: no cookies, localStorage, sessionStorage or Index
     session: Object.keys(sessionStorage),
     idb: indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [],
   }));
-  assert.deepEqual(storage, { cookie: '', local: [], session: [], idb: [] });
+  // Link definitions and endpoints survive a reload (issue 13 §7); values and credentials never do (I2).
+  assert.deepEqual(storage, { cookie: '', local: ['vaultlink-demo-setup'], session: [], idb: [] });
+  const saved = await page.evaluate(() => localStorage.getItem('vaultlink-demo-setup'));
+  for (const v of ['demo-not-stored', 'demo-user-42', 'demo-echo-token-456', 'demo-aws-secret-access-key-NOT-REAL', 'AKIADEMO00000EXAMPLE']) {
+    assert.ok(!saved.includes(v), `localStorage holds no ${v}`);
+  }
+  assert.ok(!JSON.parse(saved).links.some((l) => l.name === 'stored'), 'a local value is not kept');
   assert.equal(await page.inputValue('#new-value'), '', 'the password field is cleared');
   await page.close();
 });

@@ -4,7 +4,9 @@
 // import/export and Postman import. Screenshots go to build/screenshots/.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -45,6 +47,9 @@ async function openDemo() {
     },
     toString: () => `${calls().length - base} GetSecretValue calls`,
   };
+  // The demo keeps its setup (definitions only) across reloads: each test starts from the defaults.
+  await page.goto(`${bed.origin}/demo-services.json`);
+  await page.evaluate(() => localStorage.clear());
   await page.goto(`${bed.origin}/demo/`);
   await page.waitForSelector('body[data-state="ready"]');
   await page.waitForSelector('.provider-card[data-provider="aws"]');
@@ -410,6 +415,319 @@ test('Azure through the direct transport (no CORS at the emulator): one fetch pe
   assert.match(why, /tunnel transport/);
   await sendAndEcho(page, '/echo/azure');
   assert.equal(attempts.length - before, 2, `a second Send: one more attempt: ${attempts}`);
+  await page.close();
+});
+
+// ---- client (issue 13 §5–8) ----
+
+const VIEWPORTS = { small: { width: 1024, height: 700 }, large: { width: 1440, height: 900 } };
+
+/** `sel`'s box lies wholly inside the viewport (no scrolling needed to see it). */
+async function assertInViewport(page, sel, { width, height }) {
+  const box = await page.locator(sel).boundingBox();
+  assert.ok(box, `${sel} is laid out`);
+  const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= width + 0.5 && box.y + box.height <= height + 0.5;
+  assert.ok(inside, `${sel} at ${JSON.stringify(box)} is inside ${width}×${height}`);
+}
+
+test('client §5: a slow provider never freezes the editor; Send shows progress, is disabled in flight, Ctrl+Enter sends; the response panel shows status, headers, size, time', async () => {
+  const { page } = await openDemo();
+  const state = bed.demo.emulators.aws.state;
+  try {
+    await page.setViewportSize(VIEWPORTS.small);
+    await connectAws(page);
+    await setRequest(page, { url: `${bed.origin}/echo/slow?k={{vault:aws-stripe}}`, body: '' });
+    await page.waitForSelector('#url-preview .tok.pending');
+    // The request line and the response panel are both on screen at 1024×700.
+    await assertInViewport(page, '.urlbar', VIEWPORTS.small);
+    await assertInViewport(page, '#send', VIEWPORTS.small);
+    await assertInViewport(page, '#response-pane', VIEWPORTS.small);
+
+    const posts = [];
+    page.on('request', (r) => r.url().startsWith(`${bed.origin}/echo/slow`) && r.method() === 'POST' && posts.push(r.url()));
+    state.delayMs = 4000; // longer than the TLS handshakes the tunnel runs in wasm on this thread
+    await page.click('#body');
+    const answered = page.waitForResponse((r) => r.url().startsWith(`${bed.origin}/echo/slow`) && r.request().method() === 'POST');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForSelector('#send[disabled][aria-busy="true"]');
+    await page.waitForSelector('#resp-progress:not([hidden])');
+    assert.match(await page.textContent('#send'), /Sending/);
+    // In flight: typing still edits, and a second Ctrl+Enter does not send twice.
+    await page.keyboard.type('typed while in flight');
+    assert.equal(await page.inputValue('#body'), 'typed while in flight', 'the editor took the keys');
+    assert.equal(await page.$eval('#send', (b) => b.disabled), true, 'Send stays disabled while in flight');
+    await page.keyboard.press('Control+Enter');
+    assert.match(await page.textContent('#resp-progress'), /\d\.\d s/);
+    await page.screenshot({ path: join(SHOTS, 'client-1024x700-in-flight.png') });
+    const echo = await (await answered).json();
+    await page.waitForSelector('#send:not([disabled])');
+    assert.equal(await page.textContent('#send'), 'Send');
+    assert.equal(posts.length, 1, 'one request for one Send');
+    assert.equal(decodeURIComponent(echo.url), `/echo/slow?k=${STRIPE}`);
+    assert.equal(echo.body, '', 'the request sent is the one at the time of Send');
+
+    // The response panel: status, time, size, headers and a pretty JSON body, values masked.
+    await page.waitForSelector('#response:not([hidden])');
+    assert.equal(await page.textContent('#resp-status'), '200 OK');
+    assert.match(await page.textContent('#resp-time'), /^\d+ ms$|^\d+\.\d\d s$/);
+    const size = await page.textContent('#resp-size');
+    assert.match(size, /^\d+(\.\d)? (B|KiB)$/);
+    assert.equal(Number(await page.getAttribute('#resp-size', 'data-bytes')), Buffer.byteLength(JSON.stringify(echo)));
+    const headers = await page.$$eval('#resp-headers tbody tr', (trs) => trs.map((tr) => [tr.children[0].textContent, tr.children[1].textContent]));
+    assert.ok(headers.some(([n, v]) => n === 'content-type' && /application\/json/.test(v)), JSON.stringify(headers));
+    const body = await page.textContent('#resp-body');
+    assert.ok(body.includes('\n  "method": "POST"'), 'JSON is pretty-printed');
+    assert.ok(!body.includes(STRIPE) && body.includes(MASK), 'the response body masks the value');
+    assert.equal(await page.getAttribute('#resp-body', 'data-kind'), 'json');
+    await assertInViewport(page, '#resp-status', VIEWPORTS.small);
+    await page.screenshot({ path: join(SHOTS, 'client-1024x700-response.png') });
+    await page.setViewportSize(VIEWPORTS.large);
+    await assertInViewport(page, '.urlbar', VIEWPORTS.large);
+    await assertInViewport(page, '#response-pane', VIEWPORTS.large);
+    await page.screenshot({ path: join(SHOTS, 'client-1440x900-response.png') });
+
+    // A non-echo answer is still shown: the demo page itself, as text.
+    await page.selectOption('#method', 'GET');
+    await page.fill('#url', `${bed.origin}/demo/demo.css`);
+    await page.fill('#body', '');
+    await page.click('#send');
+    await page.waitForFunction(() => document.querySelector('#resp-body').dataset.kind === 'text' && !document.querySelector('#send').disabled);
+    assert.equal(await page.textContent('#resp-status'), '200 OK');
+    assert.ok((await page.textContent('#resp-body')).includes(':root'));
+    assert.equal(await page.$('#echo:not([hidden])'), null, 'the echo view is only for the echo server');
+  } finally {
+    state.delayMs = 0;
+    await page.close();
+  }
+});
+
+test('client §6: cURL, Download, chips and status lines follow every change and a wipe; the unmasked cURL is an explicit opt-in and runs', async () => {
+  const { page } = await openDemo();
+  await setRequest(page, {
+    url: `${bed.origin}/echo/curl6?u={{vault:api-user}}&n={{vault:nope}}`,
+    headers: [['Authorization', 'Bearer {{vault:echo-token}}']],
+    body: '{"s":"{{vault:stripe-key}}"}',
+  });
+  await page.waitForSelector('#url-preview .tok.bad[data-reason="unknown"]');
+  await page.click('#copy-curl');
+  const masked = [
+    'curl --globoff -X POST',
+    `'${bed.origin}/echo/curl6?u=${MASK}&n={{vault:nope}}'`,
+    `-H 'Authorization: Bearer ${MASK}'`,
+    `--data-raw '{"s":"{{vault:stripe-key}}"}'`,
+  ].join(' \\\n  ');
+  await page.waitForFunction((want) => document.querySelector('#curl').textContent === want, masked);
+  assert.equal(await page.textContent('#curl'), masked, 'only values that resolve are masked; the others stay literal');
+
+  // Every edit recomputes the shown command.
+  await page.fill('#url', `${bed.origin}/echo/curl6?u={{vault:api-user}}&n={{vault:nope}}&x=1`);
+  await page.waitForFunction(() => document.querySelector('#curl').textContent.includes('&x=1'));
+
+  // The opt-in: resolved through the vault now, unmasked, labelled, and runnable.
+  await page.check('#curl-resolved');
+  await page.click('#copy-curl');
+  await page.waitForSelector('#curl[data-unmasked="true"]');
+  const runnable = await page.textContent('#curl');
+  assert.match(await page.textContent('#curl-hint'), /UNMASKED: contains secret values \(2 references did not resolve and stay literal\)/);
+  assert.ok(runnable.includes('u=demo-user-42') && runnable.includes('Bearer demo-echo-token-456'), runnable);
+  assert.ok(runnable.includes('{{vault:nope}}') && runnable.includes('{{vault:stripe-key}}'), 'unresolved stay literal');
+  const { stdout } = await promisify(execFile)('sh', ['-c', `${runnable} --silent`]);
+  const ran = JSON.parse(stdout);
+  assert.equal(decodeURIComponent(ran.url), '/echo/curl6?u=demo-user-42&n={{vault:nope}}&x=1');
+  assert.deepEqual(ran.headers.find(([n]) => n === 'Authorization'), ['Authorization', 'Bearer demo-echo-token-456']);
+  // An edit drops the unmasked text from the page.
+  await page.fill('#body', '{}');
+  await page.waitForSelector('#curl[data-unmasked="false"]');
+  assert.ok(!(await page.textContent('#curl')).includes('demo-user-42'));
+
+  // Download follows the links: one deleted after Export is gone from the file too.
+  await page.click('#export');
+  const countIn = async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
+    return JSON.parse(await readFile(await download.path(), 'utf8')).links.length;
+  };
+  const external = () => page.$$eval('#secrets .secret:not([data-provider="local"])', (e) => e.length);
+  assert.equal(await countIn(), await external());
+  const n = await external();
+  await page.click('#secrets .secret[data-name="aws-stripe"] .delete');
+  await page.waitForFunction((k) => document.querySelector('#export-download').dataset.links === String(k), n - 1);
+  assert.equal(await countIn(), n - 1);
+  assert.equal(JSON.parse(await page.inputValue('#io-text')).links.length, n - 1);
+  assert.match(await page.textContent('#io-msg'), new RegExp(`^Exported ${n - 1} link definitions`));
+  await page.fill('#new-name', 'x');
+  await page.click('#add-form button[type=submit]');
+  assert.match(await page.textContent('#form-msg'), /required/);
+  await page.waitForSelector('#url-preview .tok.ok');
+
+  // Wipe: nothing derived from the old vault stays on the page.
+  await page.click('#wipe');
+  await page.waitForSelector('body[data-state="wiped"]');
+  const after = await page.evaluate(() => ({
+    download: document.querySelector('#export-download').hidden,
+    href: document.querySelector('#export-download').getAttribute('href'),
+    curl: document.querySelector('#curl').hidden,
+    curlText: document.querySelector('#curl').textContent,
+    io: document.querySelector('#io-text').value,
+    lines: ['#io-msg', '#form-msg', '#cache-msg', '#curl-hint'].map((s) => document.querySelector(s).textContent),
+    okChips: document.querySelectorAll('.tok.ok').length,
+    idleChips: document.querySelectorAll('#url-preview .tok.idle').length,
+    response: document.querySelector('#response').hidden,
+  }));
+  assert.deepEqual(after, { download: true, href: null, curl: true, curlText: '', io: '', lines: ['', '', '', ''], okChips: 0, idleChips: 2, response: true });
+  await page.screenshot({ path: join(SHOTS, 'client-wiped.png') });
+  await page.click('#banner-action');
+  await page.waitForSelector('body[data-state="ready"]');
+  await page.click('#export');
+  assert.equal(await countIn(), await external(), 'a new vault exports what it holds');
+  await page.close();
+});
+
+test('client §7: links and provider endpoints survive a reload (never values or credentials); Postman requests and environments', async () => {
+  const { page } = await openDemo();
+  // A link through the form, a local value (not kept), Azure connected with a tenant.
+  await page.selectOption('#new-provider', 'aws');
+  await page.fill('#new-name', 'my-reload');
+  await page.fill('#new-secretArn', arnOf(DEMO_AWS_SECRETS.stripe));
+  await page.fill('#new-domains', 'http://127.0.0.1');
+  await page.click('#add-form button[type=submit]');
+  await page.waitForSelector('#secrets .secret[data-name="my-reload"]');
+  await page.selectOption('#new-provider', 'local');
+  await page.fill('#new-name', 'local-reload');
+  await page.fill('#new-value', 'demo-local-reload-value');
+  await page.click('#add-form button[type=submit]');
+  await page.waitForSelector('#secrets .secret[data-name="local-reload"]');
+  const azure = page.locator('.provider-card[data-provider="azure"]');
+  const hasAzure = (await azure.count()) > 0;
+  if (hasAzure) {
+    await azure.locator('summary').click();
+    await page.fill('#connect-azure-tenantId', 'demo-tenant-reload');
+    await azure.locator('.connect').click();
+    await page.waitForSelector('.provider-card[data-provider="azure"][data-state="connected"]');
+  }
+  await connectAws(page);
+
+  const env = (name, path, secret) => ({
+    name,
+    values: [
+      { key: 'baseUrl', value: `${bed.origin}/echo/${path}`, type: 'default', enabled: true },
+      { key: 'pm-key', value: '', type: 'secret', secret: true, enabled: true, source: { provider: 'aws', aws: secret } },
+    ],
+    _postman_variable_scope: 'environment',
+  });
+  const collection = {
+    info: { name: 'Shop', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
+    item: [
+      {
+        name: 'Payments',
+        item: [
+          {
+            name: 'Charge',
+            request: { method: 'POST', url: { raw: '{{baseUrl}}/charges?k={{vault:pm-key}}' }, header: [{ key: 'X-Key', value: '{{vault:pm-key}}' }, { key: 'X-Off', value: 'x', disabled: true }], body: { mode: 'raw', raw: '{"k":"{{vault:pm-key}}"}' } },
+          },
+        ],
+      },
+      { name: 'Health', request: { method: 'GET', url: '{{baseUrl}}/health?api_key=literal-query-key-NOT-REAL', header: [{ key: 'X-Api-Key', value: 'literal-api-key-NOT-REAL' }] } },
+    ],
+    variable: [
+      { key: 'pm-any', secret: true, source: { provider: 'aws', aws: { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) } } },
+      { key: 'apiToken', value: 'literal-token-NOT-REAL', type: 'default' },
+    ],
+  };
+  await page.fill('#io-text', JSON.stringify(collection));
+  await page.click('#import');
+  assert.equal(await page.textContent('#io-msg'), 'Postman collection: linked 1. 2 requests added to the list.');
+  for (const [name, path, secret] of [
+    ['Staging', 'staging', { secretArn: arnOf(DEMO_AWS_SECRETS.stripe) }],
+    ['Production', 'prod', { secretArn: arnOf(DEMO_AWS_SECRETS.db), format: 'json', key: 'password' }],
+  ]) {
+    await page.fill('#io-text', JSON.stringify(env(name, path, secret)));
+    await page.click('#import');
+    assert.equal(await page.textContent('#io-msg'), `Postman environment: linked 1. Environment “${name}” is active.`);
+  }
+
+  // What is kept: definitions and endpoints, nothing that is a value or a credential.
+  const services = await (await fetch(`${bed.origin}/demo-services.json`)).json();
+  const credentials = [];
+  for (const svc of Object.values(services)) {
+    for (const c of [svc.connect, svc.tunnel?.connect]) for (const [k, v] of Object.entries(c ?? {})) if (typeof v === 'string' && !/^https?:/.test(v) && k !== 'tenantId') credentials.push(v);
+  }
+  const readStored = () => page.evaluate(() => Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])));
+  const stored = await readStored();
+  assert.deepEqual(Object.keys(stored), ['vaultlink-demo-setup']);
+  const text = stored['vaultlink-demo-setup'];
+  // Literal credentials in a request or a plain variable are not kept either.
+  for (const v of [...credentials, 'literal-query-key-NOT-REAL', 'literal-api-key-NOT-REAL', 'literal-token-NOT-REAL', 'demo-local-reload-value', 'demo-user-42', 'demo-echo-token-456', 'demo-stripe-key-123', STRIPE, DB_PASSWORD]) {
+    assert.ok(!text.includes(v), `localStorage holds no ${v}`);
+  }
+  assert.ok(credentials.length >= 3, 'the emulators publish credentials to look for');
+  const doc = JSON.parse(text);
+  assert.ok(doc.links.some((l) => l.name === 'my-reload' && l.domains.includes('http://127.0.0.1')));
+  assert.ok(!doc.links.some((l) => l.name === 'local-reload'), 'a local value is not kept');
+
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  await page.waitForSelector('.provider-card[data-provider="aws"]');
+  const names = await page.$$eval('#secrets .secret', (e) => e.map((x) => x.dataset.name));
+  for (const n of ['my-reload', 'pm-any', 'pm-key', 'aws-stripe', 'stripe-key']) assert.ok(names.includes(n), `${n} restored: ${names}`);
+  assert.ok(!names.includes('local-reload'), 'local values are not restored');
+  assert.match(await page.textContent('#secrets .secret[data-name="my-reload"] .domains'), /http:\/\/127\.0\.0\.1/);
+  for (const n of ['pm-any', 'pm-key']) assert.equal(await page.textContent(`#secrets .secret[data-name="${n}"] .domain.any-flag`), 'any domain');
+  // Credentials are asked for again; the endpoint settings are back.
+  assert.equal(await page.getAttribute('.provider-card[data-provider="aws"]', 'data-state'), 'disconnected');
+  if (hasAzure) {
+    assert.equal(await page.getAttribute('.provider-card[data-provider="azure"]', 'data-state'), 'disconnected');
+    assert.equal(await page.inputValue('#connect-azure-tenantId'), 'demo-tenant-reload');
+  }
+  assert.deepEqual(await page.$$eval('#environment option', (o) => o.map((x) => x.value)), ['', 'Staging', 'Production']);
+  assert.equal(await page.inputValue('#environment'), 'Production');
+  assert.deepEqual(await page.$$eval('#requests .request-item', (b) => b.map((x) => x.dataset.name)), ['Shop / Payments / Charge', 'Shop / Health']);
+  await page.click('#requests .request-item[data-name="Shop / Health"]');
+  assert.equal(await page.inputValue('#url'), '{{baseUrl}}/health?api_key=');
+  assert.deepEqual(await page.$$eval('#headers .header-row', (r) => r.map((x) => [x.querySelector('.h-name').value, x.querySelector('.h-value').value])), [['X-Api-Key', '']]);
+
+  // Pick a request; the environment decides its URL and which secret {{vault:pm-key}} is.
+  await connectAws(page);
+  await page.click('#requests .request-item[data-name="Shop / Payments / Charge"]');
+  assert.equal(await page.inputValue('#url'), '{{baseUrl}}/charges?k={{vault:pm-key}}');
+  assert.equal(await page.$$eval('#headers .header-row', (r) => r.length), 1, 'disabled headers are not loaded');
+  const prod = await sendAndEcho(page, '/echo/prod/charges');
+  assert.equal(decodeURIComponent(prod.url), `/echo/prod/charges?k=${DB_PASSWORD}`);
+  assert.deepEqual(prod.headers.find(([n]) => n === 'X-Key'), ['X-Key', DB_PASSWORD]);
+  await page.selectOption('#environment', 'Staging');
+  await page.waitForSelector('#url-preview .tok.pending');
+  const staging = await sendAndEcho(page, '/echo/staging/charges');
+  assert.equal(staging.body, `{"k":"${STRIPE}"}`);
+  await page.selectOption('#environment', '');
+  await page.waitForSelector('#url-preview .tok.bad[data-reason="unknown"]');
+  await page.setViewportSize(VIEWPORTS.large);
+  await page.screenshot({ path: join(SHOTS, 'client-1440x900-requests.png') });
+  await page.close();
+});
+
+test('client §8: the GCP secret version field has an id of its own; the sealed provider is explained', async () => {
+  const { page } = await openDemo();
+  await page.selectOption('#new-provider', 'gcp');
+  await page.waitForSelector('#link-fields[data-provider="gcp"]');
+  assert.equal(await page.$$eval('[id="new-name"]', (e) => e.length), 1, 'one #new-name');
+  await page.click('#link-fields label:has-text("Secret version")');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'new-gcp-name', 'the label focuses its own input');
+  await page.fill('#new-name', 'gcp-form');
+  await page.fill('#new-gcp-name', 'projects/demo-project/secrets/demo-api-key/versions/latest');
+  await page.click('#add-form button[type=submit]');
+  await page.waitForSelector('#secrets .secret[data-name="gcp-form"][data-provider="gcp"]');
+  assert.match(await page.textContent('#secrets .secret[data-name="gcp-form"] .source'), /^projects\/demo-project\/secrets\/demo-api-key\/versions\/latest$/);
+
+  const cards = await page.$$eval('.provider-card', (c) => c.map((x) => x.dataset.provider));
+  assert.ok(cards.includes('sealed'), `the core reports sealed: ${cards}`);
+  const card = page.locator('.provider-card[data-provider="sealed"]');
+  assert.equal(await card.locator('strong').textContent(), 'Sealed envelope (relay)');
+  const about = await card.locator('.provider-about').textContent();
+  assert.match(about, /relay/);
+  assert.match(about, /end-to-end-encrypted envelope/);
+  assert.match(about, /only inside WebAssembly/);
+  assert.equal(await page.$eval('#new-provider option[value="sealed"]', (o) => o.textContent), 'Sealed envelope (relay)');
+  await page.selectOption('#new-provider', 'sealed');
+  assert.match(await page.textContent('#link-fields .provider-about'), /end-to-end-encrypted envelope/);
   await page.close();
 });
 

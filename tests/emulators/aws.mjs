@@ -3,7 +3,7 @@
 // recomputing its SigV4 signature with the official @smithy/signature-v4.
 //
 //   const aws = await startAwsEmulator({ secrets: [...], keys: [...], roles: [...] });
-//   // aws.url, aws.port, aws.state (mutable: throttle, fail, now, …), await aws.close()
+//   // aws.url, aws.port, aws.state (mutable: throttle, fail, delayMs, now, …), await aws.close()
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -282,6 +282,7 @@ async function handleSecretsManager(state, req, res, url, body, cors) {
   const auth = await verifySigV4(state, req, url, body, 'json');
   if (!auth.ok) return jsonError(res, cors, auth.status, auth.code, auth.message, auth.lowerCaseMessage);
   if (auth.service !== 'secretsmanager') return jsonError(res, cors, 400, 'InvalidSignatureException', `Credential should be scoped to correct service: 'secretsmanager'.`);
+  if (state.delayMs > 0) await new Promise((ok) => setTimeout(ok, state.delayMs));
   if (state.throttle) return jsonError(res, cors, 400, 'ThrottlingException', 'Rate exceeded');
   if (state.fail === 'InternalServiceError') return jsonError(res, cors, 500, 'InternalServiceError', 'An error occurred on the server side.');
   if (state.fail === 'ServiceUnavailable') return jsonError(res, cors, 503, 'ServiceUnavailable', 'Service Unavailable');
@@ -521,6 +522,7 @@ export async function startAwsEmulator(opts = {}) {
     now: o.now ?? (() => Date.now()),
     throttle: Boolean(o.throttle),
     fail: o.fail ?? null,
+    delayMs: o.delayMs ?? 0, // a slow Secrets Manager: each answer waits this long (the UI must stay live)
     regionDisabled: false,
     calls: [],
     addSecret: (s) => {

@@ -7,7 +7,8 @@ import { fetchTransport } from '../src/transports/fetch.js';
 import { tunnelTransport } from '../src/transports/tunnel.js';
 import { PROVIDERS, providerSpec, providerIds, sourceFromForm, credentialsFromForm, valuesFromObject, describeSource, providerOf } from './providers.js';
 import { el as elFrom, buildFields, readFields, clearSecretFields, timeLeft, errorText } from './forms.js';
-import { exportLinks, parseImport, curlFromTemplate } from './links-io.js';
+import { exportLinks, parseImport, curlFromTemplate, curlFromResolved, applyVariables } from './links-io.js';
+import { loadSetup, saveSetup, forgetSetup, keptConnectField } from './setup-store.js';
 
 const $ = (sel) => document.querySelector(sel);
 const MASK = '••••••';
@@ -91,6 +92,14 @@ function serialResolve(req, opts, { preview = false } = {}) {
   return p;
 }
 let last = null; // the last Resolve/Send: {template, out, unresolved, values, echo}
+let lastResponse = null; // the last Send's answer: {status, statusText, headers, size, ms, resolveMs, text, json, error, values}
+let sending = false;
+let sendPhase = '';
+let sendTimer = 0;
+// What survives a reload (setup-store.js): link definitions, provider endpoints,
+// Postman environments and requests. `envLinks`: the names the active environment linked.
+let setup = loadSetup();
+const envLinks = new Set();
 
 // ---------------------------------------------------------------- helpers ---
 
@@ -128,8 +137,9 @@ function indexUnresolved(list) {
 /** What to tell the user about an unresolved token: the core's detail names the cause (and, for a domain, the fix). */
 const problemText = (u) => u.detail || u.message;
 
-function tokenChip(seg, problem) {
+function tokenChip(seg, problem, checked = true) {
   if (!seg.vault) return el('span', { class: 'tok other', title: 'not a vault reference (left as is)', text: seg.token });
+  if (!checked) return el('span', { class: 'tok idle', title: `vault secret "${seg.name}": not checked (no vault)`, text: seg.token });
   if (problem?.reason === 'pending') {
     return el('span', { class: 'tok pending', title: `vault secret "${seg.name}" is fetched from its provider when you send`, 'data-reason': 'pending' }, seg.token);
   }
@@ -147,7 +157,8 @@ function paintPreview(box, str, where, problems) {
   box.replaceChildren();
   const segs = segments(str);
   box.hidden = !segs.some((s) => s.token);
-  for (const s of segs) box.append(s.token ? tokenChip(s, problems?.get(`${where}@${s.offset}`)) : s.text);
+  // No report (no vault, or wiped): neutral chips, never a stale "resolves here".
+  for (const s of segs) box.append(s.token ? tokenChip(s, problems?.get(`${where}@${s.offset}`), !!problems) : s.text);
 }
 
 // ---------------------------------------------------------------- request ---
@@ -182,7 +193,25 @@ function currentRequest() {
   const body = $('#body').value;
   const req = { method, url: $('#url').value.trim(), headers };
   if (body !== '') req.body = body;
-  return req;
+  return withVariables(req);
+}
+
+/** The Postman variables in effect: the collections', overridden by the active environment's. */
+function activeVariables() {
+  const vars = new Map();
+  for (const v of setup.collectionVars) vars.set(v.name, v.value);
+  const env = setup.environments.find((e) => e.name === setup.activeEnv);
+  for (const v of env?.vars ?? []) vars.set(v.name, v.value);
+  return vars;
+}
+
+/** Substitutes plain {{variables}} (never {{vault:…}}) as Postman does before sending. */
+function withVariables(req) {
+  const vars = activeVariables();
+  if (!vars.size) return req;
+  const out = { ...req, url: applyVariables(req.url, vars), headers: req.headers.map(([n, v]) => [applyVariables(n, vars), applyVariables(v, vars)]) };
+  if (req.body !== undefined) out.body = applyVariables(req.body, vars);
+  return out;
 }
 
 /** The header rows that take part in the request, in order (matches headers[i]). */
@@ -223,6 +252,8 @@ async function liveResolve() {
     const { unresolved } = await serialResolve(req, { postmanCompat: $('#compat').checked }, { preview: true });
     if (seq !== liveSeq) return;
     paintEditorPreviews(req, indexUnresolved(unresolved));
+    lastPreview = { key: JSON.stringify(req), unresolved };
+    refreshCurl(req, unresolved);
   } catch (e) {
     if (seq !== liveSeq) return;
     paintEditorPreviews(req, null);
@@ -260,6 +291,29 @@ async function resolveNow() {
   paintEditorPreviews(req, indexUnresolved(out.unresolved));
   renderResult();
   return last;
+}
+
+/**
+ * Send's in-flight state: the button is disabled and shows progress; the
+ * editor stays live (a slow provider is awaited, never waited for).
+ */
+function setSending(on, t0 = 0) {
+  sending = on;
+  document.body.dataset.sending = String(on);
+  const btn = $('#send');
+  btn.disabled = on || !vault || vault.wiped;
+  btn.querySelector('.send-label').textContent = on ? 'Sending…' : 'Send';
+  btn.setAttribute('aria-busy', String(on));
+  const prog = $('#resp-progress');
+  clearInterval(sendTimer);
+  prog.hidden = !on;
+  if (!on) return;
+  const show = () => {
+    prog.textContent = `${sendPhase} ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  };
+  sendPhase = 'Resolving references (fetching from providers)…';
+  show();
+  sendTimer = setInterval(show, 100);
 }
 
 /** One field of the resolved request, built from its template: values masked or shown. */
@@ -328,6 +382,7 @@ function maskedText(text, values, reveal) {
     needles.add(v);
     needles.add(encodeURIComponent(v));
     needles.add(encodeURI(v));
+    needles.add(JSON.stringify(v).slice(1, -1)); // as a pretty-printed JSON body shows it
   }
   const list = [...needles].sort((a, b) => b.length - a.length);
   let i = 0;
@@ -365,10 +420,10 @@ function renderEcho() {
   }
   const r = echo.received;
   const values = last.values;
-  if (!r || typeof r !== 'object' || !Array.isArray(r.headers)) {
-    // Not our echo server: show the response as text.
-    box.replaceChildren(el('div', { class: 'line muted', text: `HTTP ${echo.status}` }), el('div', { class: 'body' }, maskedText(echo.text, values, reveal)));
-    $('#echo-hint').textContent = 'response from a server other than the demo echo';
+  if (!r || typeof r !== 'object' || !Array.isArray(r.headers) || typeof r.method !== 'string') {
+    // Not the demo's echo server: the response panel above shows its answer.
+    $('#echo').hidden = true;
+    box.replaceChildren();
     return;
   }
   // The headers this request set first; the ones the browser added folded away.
@@ -388,32 +443,127 @@ function renderEcho() {
   $('#echo-hint').textContent = `HTTP ${echo.status} from ${new URL(last.out.url, location.href).host}`;
 }
 
+const REASON_PHRASES = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large',
+  415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
 async function send() {
-  const { out } = await resolveNow();
-  const noBody = out.method === 'GET' || out.method === 'HEAD';
+  if (sending || !vault || vault.wiped) return;
+  const t0 = performance.now();
+  setSending(true, t0);
+  let response;
   let echo;
   try {
-    const res = await fetch(out.url, {
-      method: out.method,
-      headers: out.headers,
-      body: noBody ? undefined : out.body,
-      credentials: 'omit',
-      cache: 'no-store',
-      redirect: 'error',
-    });
-    const text = await res.text();
-    let received = null;
+    const { out, values } = await resolveNow();
+    const resolveMs = performance.now() - t0;
+    const noBody = out.method === 'GET' || out.method === 'HEAD';
+    let host = out.url;
     try {
-      received = JSON.parse(text);
+      host = new URL(out.url, location.href).host;
     } catch {
-      /* not JSON: shown as text */
+      /* shown as typed */
     }
-    echo = { status: res.status, text, received };
-  } catch (e) {
-    echo = { error: `The browser refused or could not send this request: ${e.message}. (Unresolved tokens in a header name are not valid header names; other servers need CORS.)` };
+    sendPhase = `Waiting for ${host}…`;
+    const f0 = performance.now();
+    try {
+      const res = await fetch(out.url, {
+        method: out.method,
+        headers: out.headers,
+        body: noBody ? undefined : out.body,
+        credentials: 'omit',
+        cache: 'no-store',
+        redirect: 'error',
+      });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const text = new TextDecoder().decode(bytes);
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        /* not JSON: shown as text */
+      }
+      response = {
+        status: res.status,
+        statusText: res.statusText || REASON_PHRASES[res.status] || '',
+        headers: [...res.headers],
+        size: bytes.length,
+        ms: performance.now() - f0,
+        resolveMs,
+        text,
+        json,
+        values,
+        host,
+      };
+      echo = { status: res.status, text, received: json ?? null };
+    } catch (e) {
+      const error = `The browser refused or could not send this request: ${e.message}. (Unresolved tokens in a header name are not valid header names; other servers need CORS.)`;
+      response = { error, ms: performance.now() - f0, resolveMs, values, host };
+      echo = { error };
+    }
+  } finally {
+    setSending(false);
   }
+  if (!vault || vault.wiped) return; // wiped while in flight: show nothing of it
   last.echo = echo;
+  lastResponse = response;
+  renderResponse();
   renderEcho();
+}
+
+const sizeText = (n) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`);
+const msText = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
+
+/** JSON indented by two, with short arrays of scalars (a header pair) kept on one line. */
+function prettyJson(v) {
+  return JSON.stringify(v, null, 2).replace(/\[\n\s*((?:"(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false|null)(?:,\n\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false|null)){0,3})\n\s*\]/g, (m, inner) =>
+    m.length > 120 ? m : `[${inner.split(/,\n\s*/).join(', ')}]`,
+  );
+}
+
+/** The response panel: status, time, size, headers and body of whatever server answered, values masked. */
+function renderResponse() {
+  const r = lastResponse;
+  $('#response-empty').hidden = !!r;
+  $('#response').hidden = !r;
+  $('#resp-meta').hidden = !r;
+  if (!r) {
+    $('#resp-body').replaceChildren();
+    $('#resp-headers tbody').replaceChildren();
+    return;
+  }
+  const reveal = $('#reveal').checked;
+  const chip = $('#resp-status');
+  $('#resp-time').textContent = msText(r.ms);
+  $('#resp-time').title = `${msText(r.ms)} from the request leaving to the last byte; resolving the references took ${msText(r.resolveMs)} before that`;
+  const err = $('#resp-error');
+  if (r.error) {
+    chip.textContent = 'no response';
+    chip.className = 'status-chip failed';
+    $('#resp-size').textContent = '';
+    err.textContent = r.error;
+    err.hidden = false;
+    $('#resp-headers-box').hidden = true;
+    $('#resp-body').replaceChildren();
+    $('#resp-body').hidden = true;
+    return;
+  }
+  err.hidden = true;
+  chip.textContent = `${r.status} ${r.statusText}`.trim();
+  chip.className = `status-chip ${r.status < 300 ? 'ok' : r.status < 400 ? 'redirect' : r.status < 500 ? 'client' : 'server'}`;
+  chip.dataset.status = String(r.status);
+  $('#resp-size').textContent = sizeText(r.size);
+  $('#resp-size').dataset.bytes = String(r.size);
+  $('#resp-headers-box').hidden = false;
+  $('#resp-headers-count').textContent = `(${r.headers.length})`;
+  $('#resp-headers tbody').replaceChildren(
+    ...r.headers.map(([n, v]) => el('tr', { 'data-name': n }, el('td', { text: n }), el('td', {}, maskedText(v, r.values, reveal)))),
+  );
+  const body = $('#resp-body');
+  body.hidden = false;
+  body.dataset.masked = String(!reveal);
+  body.dataset.kind = r.json !== undefined ? 'json' : 'text';
+  const shown = r.json !== undefined ? prettyJson(r.json) : r.text;
+  body.replaceChildren(shown === '' ? el('span', { class: 'muted', text: '(empty body)' }) : maskedText(shown, r.values, reveal));
 }
 
 // ------------------------------------------------------------------ vault ---
@@ -426,6 +576,8 @@ function renderSecrets() {
   }
   const links = vault.links();
   $('#status').textContent = `vault ready · ${links.length} secret${links.length === 1 ? '' : 's'}`;
+  persistLinks(links);
+  if (!$('#export-download').hidden) refreshExport();
   if (!links.length) {
     list.replaceChildren(el('li', { class: 'muted empty', text: 'No secrets yet. Link one below.' }));
     return;
@@ -440,12 +592,15 @@ function renderSecrets() {
           { class: 'secret-main' },
           el('code', { class: 'secret-name', text: l.name }),
           el('span', { class: 'provider', text: providerOf(l.source) }),
+          envLinks.has(l.name) ? el('span', { class: 'origin-tag', text: `env: ${setup.activeEnv}` }) : null,
         ),
         el('div', { class: 'source mono', title: 'linked source', text: describeSource(l.source) }),
         el(
           'div',
           { class: 'domains' },
-          l.domains.length ? l.domains.map((d) => el('span', { class: 'domain', text: d })) : el('span', { class: 'domain any', text: 'any domain' }),
+          l.domains.length
+            ? l.domains.map((d) => el('span', { class: 'domain', text: d }))
+            : el('span', { class: 'domain any any-flag', title: 'No domain limit: this value may be sent to any host (Postman links carry none). Relink it with allowed domains to restrict it.', text: 'any domain' }),
         ),
         el(
           'div',
@@ -506,9 +661,18 @@ function renderProviderSelect() {
   renderLinkFields();
 }
 
+// The link form's own fields: a provider field with the same key (GCP's
+// "name") gets an id of its own instead of a second #new-name.
+const LINK_FORM_IDS = new Set(['new-name', 'new-provider', 'new-domains', 'new-enabled']);
+
 function renderLinkFields() {
   const id = $('#new-provider').value;
-  $('#link-fields').replaceChildren(...buildFields(providerSpec(id).link, 'new-'));
+  const spec = providerSpec(id);
+  const fields = buildFields(spec.link, 'new-');
+  for (const input of fields.map((f) => f.querySelector('[data-key]'))) {
+    if (LINK_FORM_IDS.has(input.id)) input.id = `new-${id}-${input.dataset.key}`;
+  }
+  $('#link-fields').replaceChildren(...(spec.about ? [el('p', { class: 'provider-about', text: spec.about })] : []), ...fields);
   $('#link-fields').dataset.provider = id;
 }
 
@@ -577,7 +741,8 @@ function renderProviders(status) {
 function providerCard(id) {
   const spec = providerSpec(id);
   const info = services?.[id];
-  const fields = el('div', { class: 'fields' }, ...buildFields(spec.connect, `connect-${id}-`, valuesFromObject(spec.connect, connectInfo(info))));
+  const saved = setup.providers[mode]?.[id] ?? {};
+  const fields = el('div', { class: 'fields' }, ...buildFields(spec.connect, `connect-${id}-`, { ...valuesFromObject(spec.connect, connectInfo(info)), ...saved }));
   const msg = el('span', { class: 'form-msg', role: 'alert' });
   const form = el(
     'form',
@@ -591,6 +756,7 @@ function providerCard(id) {
         try {
           vault.connect(id, credentialsFromForm(id, readFields(fields)));
           setMsg(msg, 'ok', 'Connected.');
+          rememberProviderSettings(id, spec, fields);
           // Typed credentials leave the page; the demo's fake ones are put back.
           clearSecretFields(fields);
           for (const [k, v] of Object.entries(valuesFromObject(spec.connect, connectInfo(info)))) {
@@ -611,6 +777,7 @@ function providerCard(id) {
       el('span', { class: 'state disconnected', text: 'not connected' }),
       el('span', { class: 'expiry muted small' }),
     ),
+    spec.about ? el('p', { class: 'provider-about', text: spec.about }) : null,
     info?.url
       ? el('div', {
           class: 'muted small',
@@ -703,52 +870,268 @@ function tick() {
 
 // -------------------------------------------------------- import / export ---
 
+let exported = ''; // the text of the last export, to refresh it (and only it) when the links change
+let exportedMsg = '';
+
 function exportNow() {
-  const doc = exportLinks(vault.links());
-  $('#io-text').value = JSON.stringify(doc, null, 2);
-  const skipped = vault.links().length - doc.links.length;
-  setMsg($('#io-msg'), 'ok', `Exported ${doc.links.length} link definition${doc.links.length === 1 ? '' : 's'}${skipped ? ` (${skipped} local secret${skipped === 1 ? '' : 's'} left out: their values are not exported)` : ''}.`);
+  refreshExport(true);
+}
+
+/** The export, its message and its Download recomputed from the links as they are now. */
+function refreshExport(clicked = false) {
+  const links = vault.links();
+  const doc = exportLinks(links);
+  const text = JSON.stringify(doc, null, 2);
+  const box = $('#io-text');
+  if (clicked || box.value === exported) box.value = text;
+  exported = text;
+  const skipped = links.length - doc.links.length;
+  // The message follows the export only while it is the one shown (an import's result is kept).
+  const msg = $('#io-msg');
+  if (clicked || msg.textContent === exportedMsg) {
+    exportedMsg = `Exported ${doc.links.length} link definition${doc.links.length === 1 ? '' : 's'}${skipped ? ` (${skipped} local secret${skipped === 1 ? '' : 's'} left out: their values are not exported)` : ''}.`;
+    setMsg(msg, 'ok', exportedMsg);
+  }
   const a = $('#export-download');
   if (a.href) URL.revokeObjectURL(a.href);
-  a.href = URL.createObjectURL(new Blob([$('#io-text').value], { type: 'application/json' }));
+  a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  a.dataset.links = String(doc.links.length);
   a.hidden = false;
+}
+
+function clearExport() {
+  const a = $('#export-download');
+  if (a.href) URL.revokeObjectURL(a.href);
+  a.removeAttribute('href');
+  delete a.dataset.links;
+  a.hidden = true;
+  if ($('#io-text').value === exported) $('#io-text').value = '';
+  exported = '';
+  exportedMsg = '';
+}
+
+function linkAll(links, failed) {
+  let ok = 0;
+  for (const l of links) {
+    try {
+      vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled });
+      ok++;
+    } catch (e) {
+      failed?.push(`${l.name}: ${errorText(e)}`);
+    }
+  }
+  return ok;
 }
 
 function importText(text) {
   const msg = $('#io-msg');
   try {
-    const { kind, links, skipped } = parseImport(text);
+    const parsed = parseImport(text);
+    const { kind, links, skipped } = parsed;
     const failed = [];
-    let ok = 0;
-    for (const l of links) {
-      try {
-        vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled });
-        ok++;
-      } catch (e) {
-        failed.push(`${l.name}: ${errorText(e)}`);
+    let ok;
+    const extra = [];
+    if (kind === 'Postman environment') {
+      // An environment joins the switcher and becomes the active one, as after picking it in Postman.
+      const env = { name: parsed.name, vars: parsed.vars, links };
+      setup.environments = [...setup.environments.filter((e) => e.name !== env.name), env];
+      ok = switchEnvironment(env.name, failed);
+      extra.push(`Environment “${env.name}” is active.`);
+    } else {
+      ok = linkAll(links, failed);
+      if (kind === 'Postman collection') {
+        const names = new Set(parsed.vars.map((v) => v.name));
+        setup.collectionVars = [...setup.collectionVars.filter((v) => !names.has(v.name)), ...parsed.vars];
+        if (parsed.requests.length) {
+          const prefix = parsed.name ? `${parsed.name} / ` : '';
+          const added = parsed.requests.map((r) => ({ ...r, name: prefix + r.name }));
+          const addedNames = new Set(added.map((r) => r.name));
+          setup.requests = [...setup.requests.filter((r) => !addedNames.has(r.name)), ...added];
+          extra.push(`${added.length} request${added.length === 1 ? '' : 's'} added to the list.`);
+        }
       }
+      saveSetup(setup);
     }
     const notes = [...skipped.map((s) => `${s.name}: ${s.why}`), ...failed];
-    setMsg(msg, failed.length ? 'error' : 'ok', `${kind}: linked ${ok}${notes.length ? `; not linked: ${notes.join('; ')}` : ''}.`);
+    setMsg(msg, failed.length ? 'error' : 'ok', `${kind}: linked ${ok}${notes.length ? `; not linked: ${notes.join('; ')}` : ''}.${extra.length ? ` ${extra.join(' ')}` : ''}`);
   } catch (e) {
     setMsg(msg, 'error', `Import failed: ${errorText(e)}`);
   }
+  renderRequests();
+  renderEnvironments();
   renderSecrets();
   scheduleLive();
 }
 
+// ------------------------------------------------- environments, requests ---
+
+/**
+ * Makes `name` the active environment ('' for none): the previous one's links
+ * are unlinked (a collection link of the same name comes back), the new one's
+ * linked, and its variables apply to the request. Returns how many linked.
+ */
+function switchEnvironment(name, failed) {
+  for (const n of envLinks) {
+    try {
+      vault.unlink(n);
+    } catch {
+      /* already gone */
+    }
+  }
+  const back = (setup.links ?? []).filter((l) => envLinks.has(l.name) && !l.env);
+  envLinks.clear();
+  linkAll(back);
+  setup.activeEnv = setup.environments.some((e) => e.name === name) ? name : '';
+  const env = setup.environments.find((e) => e.name === setup.activeEnv);
+  const ok = linkAll(env?.links ?? [], failed);
+  for (const l of env?.links ?? []) if (vault.links().some((x) => x.name === l.name)) envLinks.add(l.name);
+  saveSetup(setup);
+  renderEnvironments();
+  return ok;
+}
+
+function renderEnvironments() {
+  const select = $('#environment');
+  select.replaceChildren(el('option', { value: '', text: 'No environment' }), ...setup.environments.map((e) => el('option', { value: e.name, text: e.name })));
+  select.value = setup.activeEnv;
+}
+
+function renderRequests() {
+  const list = $('#requests');
+  $('#requests-empty').hidden = setup.requests.length > 0;
+  $('#requests-count').textContent = setup.requests.length ? `(${setup.requests.length})` : '';
+  list.replaceChildren(
+    ...setup.requests.map((r, i) =>
+      el(
+        'li',
+        {},
+        el(
+          'button',
+          { type: 'button', class: 'request-item', 'data-name': r.name, title: r.url, onclick: () => openRequest(i) },
+          el('span', { class: 'm', text: r.method }),
+          el('span', { text: r.name }),
+          r.scrubbed ? el('span', { class: 'origin-tag', title: 'Fields that looked like literal credentials were not kept across the reload', text: 'scrubbed' }) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+/** Loads a request from the list into the editor. */
+function openRequest(i) {
+  const r = setup.requests[i];
+  if (!r) return;
+  const method = $('#method');
+  if (![...method.options].some((o) => o.value === r.method)) method.append(el('option', { text: r.method }));
+  method.value = r.method;
+  $('#url').value = r.url;
+  $('#headers').replaceChildren();
+  for (const [n, v] of r.headers) addHeaderRow(n, v);
+  $('#body').value = r.body ?? '';
+  $('#request-name').textContent = `· ${r.name}`;
+  for (const b of document.querySelectorAll('#requests .request-item')) b.setAttribute('aria-current', String(b.dataset.name === r.name));
+  scheduleLive();
+}
+
+// --------------------------------------------------------- saved setup ---
+
+/** Saves the link definitions (never a local value; setup-store refuses those too). */
+function persistLinks(links) {
+  const envByName = new Map((setup.environments.find((e) => e.name === setup.activeEnv)?.links ?? []).map((l) => [l.name, l]));
+  const base = [];
+  for (const l of links) {
+    if (l.source && typeof l.source === 'object' && l.source.provider === 'local') continue;
+    const def = { name: l.name, source: l.source, domains: l.domains, enabled: l.enabled };
+    if (envLinks.has(l.name) && envByName.has(l.name)) Object.assign(envByName.get(l.name), def);
+    else base.push(def);
+  }
+  // A collection link hidden by the active environment's link of the same name is kept.
+  for (const l of setup.links ?? []) if (envLinks.has(l.name) && !base.some((b) => b.name === l.name)) base.push(l);
+  setup.links = base;
+  saveSetup(setup);
+}
+
+/** The connect fields that are not credentials (endpoints, tenant), per transport. */
+function rememberProviderSettings(id, spec, fields) {
+  const values = readFields(fields);
+  const kept = {};
+  for (const f of spec.connect) if (keptConnectField(f) && values[f.key]?.trim()) kept[f.key] = values[f.key].trim();
+  setup.providers = { ...setup.providers, [mode]: { ...setup.providers[mode], [id]: kept } };
+  saveSetup(setup);
+}
+
+function forgetSaved() {
+  forgetSetup();
+  const msg = $('#setup-msg');
+  setMsg(msg, 'ok', 'Forgotten: nothing of this setup is kept after a reload (until you change a link again).');
+}
+
 // ------------------------------------------------------------------ cURL ---
 
-async function copyCurl() {
-  const text = curlFromTemplate(currentRequest());
+let curlShown = false; // the box is kept up to date once shown
+let lastPreview = null; // the live preview's report: {key (the request as JSON), unresolved}
+
+/** The masked command for `req`: a reference that resolves is masked, one that does not stays literal. */
+function maskedCurl(req, unresolved) {
+  const problems = indexUnresolved(unresolved.filter((u) => u.reason !== 'pending'));
+  return curlFromTemplate(req, (where, offset) => problems.has(`${where}@${offset}`));
+}
+
+/** Recomputes the shown command after an edit; an unmasked one is dropped, not kept stale. */
+function refreshCurl(req, unresolved) {
+  if (!curlShown) return;
   const pre = $('#curl');
+  const wasUnmasked = pre.dataset.unmasked === 'true';
+  pre.textContent = maskedCurl(req, unresolved);
+  pre.dataset.unmasked = 'false';
+  if (wasUnmasked) $('#curl-hint').textContent = 'The request changed: showing the masked command. Copy again for the resolved one.';
+}
+
+function clearCurl() {
+  curlShown = false;
+  lastPreview = null;
+  $('#curl').textContent = '';
+  $('#curl').dataset.unmasked = 'false';
+  $('#curl').hidden = true;
+  $('#curl-hint').textContent = '';
+  $('#curl-resolved').checked = false;
+}
+
+async function copyCurl() {
+  const req = currentRequest();
+  const key = JSON.stringify(req);
+  const postmanCompat = $('#compat').checked;
+  const pre = $('#curl');
+  let text;
+  let hint;
+  if ($('#curl-resolved').checked) {
+    // The explicit opt-in: resolved through the vault now, values in clear.
+    const out = await serialResolve(req, { postmanCompat });
+    tick();
+    text = curlFromResolved(out);
+    const n = out.unresolved.length;
+    hint = `resolved now, UNMASKED: contains secret values${n ? ` (${n} reference${n === 1 ? '' : 's'} did not resolve and stay literal)` : ''}`;
+    pre.dataset.unmasked = 'true';
+  } else {
+    // Shown at once from the live preview; checked again when the preview is older than the request.
+    const known = lastPreview?.key === key ? lastPreview.unresolved : null;
+    pre.textContent = known ? maskedCurl(req, known) : curlFromTemplate(req);
+    pre.dataset.unmasked = 'false';
+    pre.hidden = false;
+    curlShown = true;
+    const unresolved = known ?? (await serialResolve(req, { postmanCompat }, { preview: true })).unresolved;
+    text = maskedCurl(req, unresolved);
+    hint = 'values that resolve are masked; references that do not stay literal';
+    if (JSON.stringify(currentRequest()) !== key) return; // edited meanwhile: the live preview redraws it
+  }
   pre.textContent = text;
   pre.hidden = false;
+  curlShown = true;
   try {
     await navigator.clipboard.writeText(text);
-    $('#curl-hint').textContent = 'Copied, vault values masked.';
+    $('#curl-hint').textContent = `Copied: ${hint}.`;
   } catch {
-    $('#curl-hint').textContent = 'Vault values masked (the clipboard is not available here: copy from the box).';
+    $('#curl-hint').textContent = `Not copied (the clipboard is not available here: copy from the box): ${hint}.`;
   }
 }
 
@@ -769,8 +1152,11 @@ function setWiped(why) {
   $('#status').textContent = 'vault wiped';
   $('#status').classList.add('wiped');
   last = null;
+  lastResponse = null;
   $('#result').hidden = true;
   $('#echo').hidden = true;
+  renderResponse();
+  clearStatusLines();
   for (const b of document.querySelectorAll(CONTROLS)) b.disabled = true;
   clearInterval(pollTimer);
   providerKey = '';
@@ -782,7 +1168,15 @@ function setWiped(why) {
   showBanner(why, true);
 }
 
-const CONTROLS = '#resolve, #send, #wipe, #add-form button, #ttl-form button, #reset-cache, #export, #import';
+const CONTROLS = '#resolve, #send, #wipe, #add-form button, #ttl-form button, #reset-cache, #export, #import, #copy-curl';
+
+/** Everything derived from the old vault goes with it: nothing shown describes a vault that is gone. */
+function clearStatusLines() {
+  clearCurl();
+  clearExport();
+  for (const id of ['#form-msg', '#io-msg', '#cache-msg', '#setup-msg']) setMsg($(id), '', '');
+  envLinks.clear();
+}
 
 /** The local emulators `scripts/demo` started (none when the page is served elsewhere). */
 async function loadServices() {
@@ -826,20 +1220,33 @@ async function startVault() {
   for (const s of DEMO_SECRETS) {
     vault.link(s.name, { provider: 'local', value: s.value }, { domains: s.domains, enabled: s.enabled ?? true });
   }
-  // The emulators' example links: Connect their provider, then Send.
-  for (const [key, svc] of Object.entries(services)) {
-    if (key.startsWith('_')) continue;
-    for (const l of svc.links ?? []) {
-      try {
-        vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled ?? true });
-      } catch (e) {
-        console.warn(`demo link ${l.name}: ${errorText(e)}`);
+  setup = loadSetup();
+  if (setup.links) {
+    // The saved setup (definitions only): the values are fetched again, after Connect.
+    const failed = [];
+    linkAll(setup.links, failed);
+    if (failed.length) console.warn(`saved links not restored: ${failed.join('; ')}`);
+  } else {
+    // The emulators' example links: Connect their provider, then Send.
+    for (const [key, svc] of Object.entries(services)) {
+      if (key.startsWith('_')) continue;
+      for (const l of svc.links ?? []) {
+        try {
+          vault.link(l.name, l.source, { domains: l.domains, enabled: l.enabled ?? true });
+        } catch (e) {
+          console.warn(`demo link ${l.name}: ${errorText(e)}`);
+        }
       }
     }
   }
+  envLinks.clear();
+  if (setup.activeEnv) switchEnvironment(setup.activeEnv);
+  renderEnvironments();
+  renderRequests();
   document.body.dataset.state = 'ready';
   $('#status').classList.remove('wiped');
   for (const b of document.querySelectorAll(CONTROLS)) b.disabled = false;
+  setSending(false);
   clearBanner();
   renderSecrets();
   tick();
@@ -879,8 +1286,32 @@ function init() {
   $('#add-header').addEventListener('click', () => addHeaderRow().querySelector('.h-name').focus());
   $('#resolve').addEventListener('click', guard(resolveNow));
   $('#send').addEventListener('click', guard(send));
+  // Ctrl+Enter (⌘+Enter) sends from anywhere, as in API clients; ignored while one is in flight.
+  addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
+    e.preventDefault();
+    if (!$('#send').disabled) guard(send)();
+  });
+  $('#environment').addEventListener(
+    'change',
+    guard((e) => {
+      switchEnvironment(e.target.value);
+      renderSecrets();
+      scheduleLive();
+    }),
+  );
+  $('#forget-setup').addEventListener('click', forgetSaved);
+  $('#curl-resolved').addEventListener('change', () => {
+    if (!$('#curl-resolved').checked && $('#curl').dataset.unmasked === 'true') {
+      $('#curl').textContent = '';
+      $('#curl').hidden = true;
+      curlShown = false;
+      $('#curl-hint').textContent = 'Unmasked command removed from the page.';
+    }
+  });
   $('#reveal').addEventListener('change', () => {
     renderResult();
+    renderResponse();
   });
   $('#add-form').addEventListener('submit', guard(addSecret));
   $('#new-provider').addEventListener('change', renderLinkFields);

@@ -10,7 +10,7 @@
 //           'expiresIn': seconds from now, sent as `expiresAt` (ms since the epoch)
 //           'json': the whole object, typed as JSON
 
-/** @type {Record<string, {label: string, link: object[], connect: object[], shorthand?: string}>} */
+/** @type {Record<string, {label: string, link: object[], connect: object[], shorthand?: string, about?: string}>} */
 export const PROVIDERS = {
   local: {
     label: 'Local value',
@@ -97,9 +97,24 @@ export const GENERIC = {
   connect: [{ key: '', label: 'Credentials (JSON)', type: 'json', required: true, placeholder: '{"token": "…"}' }],
 };
 
+/**
+ * Providers the core reports without a form of their own (GENERIC JSON
+ * fields), named and explained so that the page does not show a bare id.
+ */
+export const OTHER_PROVIDERS = {
+  sealed: {
+    label: 'Sealed envelope (relay)',
+    about:
+      'Not a vault service: a relay you run answers with an end-to-end-encrypted envelope (HPKE, RFC 9180) addressed to this tab’s ' +
+      'per-session key, and the value is opened only inside WebAssembly, so neither the relay’s transport nor this page sees it in clear. ' +
+      'Link source: {"url": "<relay URL>", "reference": "<what it names>"}; connect: {"origin": "<relay origin>", "headers": {…}}. ' +
+      'See docs/envelope.md and DESIGN.',
+  },
+};
+
 /** The spec for `id`: its table entry, or the generic JSON one. */
 export function providerSpec(id) {
-  return PROVIDERS[id] ?? { label: id, ...GENERIC };
+  return PROVIDERS[id] ?? { label: id, ...OTHER_PROVIDERS[id], ...GENERIC };
 }
 
 /** Providers to offer for linking: local, every table entry, plus any the vault reports. */
