@@ -34,6 +34,13 @@ ensure_npm() {
 
 ensure_deps() { "$ROOT/scripts/deps"; }
 
+# The shipped JS (web/lib/, esbuild bundles of web/src/): remade when a source changed.
+build_js() {
+  local out=$ROOT/web/lib/vault.js
+  if [ -f "$out" ] && [ -z "$(find "$ROOT/web/src" "$ROOT/scripts/minify.mjs" -newer "$out" -print -quit)" ]; then return 0; fi
+  (cd "$ROOT" && node scripts/minify.mjs)
+}
+
 # Configure and build one CMake tree if anything changed; quiet unless it fails.
 cmake_build() {
   local dir=$1; shift
@@ -62,6 +69,7 @@ ensure_all() {
   ensure_npm
   build_native
   build_wasm
+  build_js
   # The tunnel's default trust anchors (Debian's CA bundle as DER): made once.
   [ -f "$ROOT/web/dist/roots.der" ] || "$ROOT/scripts/roots" >/dev/null
 }

@@ -58,8 +58,10 @@ struct vl_vault {
   vl_cache cache;
   struct vl_pstate *providers; /* VL_PROVIDER_COUNT entries */
   /* Per-session X25519 recipient key pair for sealed envelopes (DESIGN.md I8):
-   * generated in vl_vault_new, never exported, wiped by vl_vault_free. */
+   * made on first use (vl_vault_public_key: no envelope can be sealed to a key
+   * nobody asked for), never exported, wiped by vl_vault_free. */
   uint8_t recipient_sk[32], recipient_pk[32];
+  int have_recipient;
   /* Resolves named by handle (slot | generation << VL_RSLOT_BITS) for callers
    * that cannot be trusted with pointers' lifetimes (the wasm shim). */
   vl_rslot rslots[VL_MAX_RESOLVES];

@@ -6,7 +6,6 @@
 
 #include "buf.h"
 #include "crypto/random.h"
-#include "crypto/x25519.h"
 #include "engine.h"
 #include "limits.h"
 #include "mem.h"
@@ -47,8 +46,7 @@ vl_vault *vl_vault_new(const vl_options *opts) {
   if (opts) v->opts = *opts;
   if (!v->opts.cache_ttl_minutes) v->opts.cache_ttl_minutes = 60;
   v->providers = vl_calloc(VL_PROVIDER_COUNT * sizeof *v->providers);
-  if (!v->providers || vl_cache_init(&v->cache) != VL_OK ||
-      vl_x25519_keygen(v->recipient_sk, v->recipient_pk) != VL_OK || vl_random(v->idkey, sizeof v->idkey) != VL_OK) {
+  if (!v->providers || vl_cache_init(&v->cache) != VL_OK || vl_random(v->idkey, sizeof v->idkey) != VL_OK) {
     vl_free(v->providers);
     vl_cache_free(&v->cache);
     vl_free(v); /* wipes the whole block, key pair included */

@@ -134,7 +134,7 @@ vl_status vl_vault_list(const vl_vault *v, uint8_t **out, size_t *out_len);
  * pair is generated with the vault and its secret half never leaves the core;
  * vl_vault_free wipes it. key_id may be NULL. VL_ERR_ARG for a NULL v or pk.
  */
-vl_status vl_vault_public_key(const vl_vault *v, uint8_t pk[32], uint8_t key_id[8]);
+vl_status vl_vault_public_key(vl_vault *v, uint8_t pk[32], uint8_t key_id[8]);
 
 /* ---------------------------------------------------------------- providers */
 

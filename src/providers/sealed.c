@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/x25519.h"
 #include "envelope.h"
 #include "limits.h"
 #include "mem.h"
@@ -37,8 +38,13 @@
 #define SEALED_MAX_HOST 253u
 static const char accept_types[] = "application/vnd.vaultlink.envelope, application/octet-stream, text/plain";
 
-vl_status vl_vault_public_key(const vl_vault *v, uint8_t pk[32], uint8_t key_id[8]) {
+vl_status vl_vault_public_key(vl_vault *v, uint8_t pk[32], uint8_t key_id[8]) {
   if (!v || !pk) return VL_ERR_ARG;
+  if (!v->have_recipient) { /* made on first use: a vault without envelopes never pays for it */
+    vl_status st = vl_x25519_keygen(v->recipient_sk, v->recipient_pk);
+    if (st != VL_OK) return st;
+    v->have_recipient = 1;
+  }
   memcpy(pk, v->recipient_pk, 32);
   if (key_id) vl_envelope_key_id(v->recipient_pk, key_id);
   return VL_OK;
@@ -338,6 +344,13 @@ static vl_step_kind on_envelope(const vl_pstate *ps, vl_fetch *f, const vl_reque
   size_t plain_len = 0;
   uint64_t expires_ms = 0;
   char err[160] = "";
+  if (!v->have_recipient) { /* publicKey() was never asked: nothing can be sealed to this session */
+    vl_free(env);
+    return vl_step_fail(out, VL_REASON_MISCONFIGURED,
+                        "sealed: the envelope for %.120s was sealed for another session (not this vault's "
+                        "publicKey(); re-seal to the current key id)",
+                        f->canonical);
+  }
   st = vl_envelope_open(env, env_len, v->recipient_sk, v->recipient_pk, (const uint8_t *)ref, strlen(ref), now_ms,
                         &plain, &plain_len, &expires_ms, err, sizeof err);
   vl_free(env);

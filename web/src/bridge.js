@@ -540,7 +540,10 @@ export class Core {
   /** Zero-fills the whole linear memory and drops the instance. */
   destroy() {
     if (!this.memory) return;
-    this.u8().fill(0);
+    // All of memory, zeroed by the core itself (memory.fill); a module without
+    // the export (an older build passed as options.wasm) is zeroed from JS.
+    if (this.x?.vl_w_wipe_memory) this.x.vl_w_wipe_memory();
+    else this.u8().fill(0);
     this.x = null;
     this.memory = null;
     this.outView = null;

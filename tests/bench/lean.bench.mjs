@@ -1,0 +1,72 @@
+// Benchmark (not a test), in real Chromium: the first createVault() in a page
+// (fetch with compileStreaming, compile, instantiate, init), a second vault in
+// the same page, and wipe() of a vault in use; side by side in the same run
+// with the peers' module load in the same kind of fresh page (epoxy-tls init,
+// libcurl.js load_wasm). Targets (issue "Lean core"): first ≤ 10 ms, second
+// ≤ 1 ms, wipe ≤ 2 ms. Each sample is a fresh page in one browser, served
+// over HTTP with application/wasm (so compileStreaming applies) and no HTTP
+// cache between samples. The module bytes are what ships (web/lib, web/dist).
+//   node tests/bench/lean.bench.mjs [samples=9]
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { launchChromium } from '../browser/chromium.mjs';
+
+const N = Number(process.argv[2]) || 9;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+const PAGE = join(ROOT, 'tests', 'bench', 'fixtures', 'lean.html');
+
+const server = http.createServer((req, res) => {
+  const path = new URL(req.url, 'http://x').pathname;
+  const file = path === '/' ? PAGE : normalize(join(ROOT, path));
+  const allowed = file === PAGE || ['web', 'node_modules'].some((d) => file.startsWith(join(ROOT, d) + '/'));
+  if (!allowed || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await launchChromium();
+async function sample(what) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => window.ready === true);
+    return await page.evaluate((w) => window.measure(w), what);
+  } finally {
+    await page.close();
+  }
+}
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const runs = { vaultlink: [], epoxy: [], libcurl: [] };
+try {
+  for (const w of Object.keys(runs)) await sample(w); // warm the OS file cache
+  for (let i = 0; i < N; i++) for (const w of Object.keys(runs)) runs[w].push(await sample(w)); // interleaved
+} finally {
+  await browser.close();
+  server.close();
+}
+const col = (w, k) => median(runs[w].map((r) => r[k]));
+const vl = { import: col('vaultlink', 'import'), first: col('vaultlink', 'first'), second: col('vaultlink', 'second'), wipe: col('vaultlink', 'wipe') };
+const ep = col('epoxy', 'first');
+const lc = col('libcurl', 'first');
+const f = (x) => x.toFixed(2);
+console.log(`lean core in Chromium, median of ${N} fresh pages (ms); ratio = vaultlink / peer`);
+console.table([
+  { what: 'first createVault() (fetch + compileStreaming + instantiate + init)', vaultlink_ms: f(vl.first), target: '≤ 10', met: vl.first <= 10 ? 'yes' : 'no', 'epoxy init ms': f(ep), '× epoxy': (vl.first / ep).toFixed(3), 'libcurl load ms': f(lc), '× libcurl.js': (vl.first / lc).toFixed(3) },
+  { what: 'second createVault() in the page', vaultlink_ms: f(vl.second), target: '≤ 1', met: vl.second <= 1 ? 'yes' : 'no' },
+  { what: 'wipe() of a vault in use (2 MiB memory)', vaultlink_ms: f(vl.wipe), target: '≤ 2', met: vl.wipe <= 2 ? 'yes' : 'no' },
+  { what: 'import of web/lib/vault.js (not in the targets)', vaultlink_ms: f(vl.import) },
+]);
