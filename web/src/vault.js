@@ -200,10 +200,20 @@ export class Vault {
   /**
    * Connects a provider: the credentials move into wasm and this shim keeps no
    * copy (a value typed into a form was a JS string before; see the README).
+   * Then the core checks them with the provider's cheapest side-effect-free
+   * call (aws: STS GetCallerIdentity; hashicorp: token/lookup-self or the
+   * login; 1password: GET /v1/vaults; azure: the token's claims; gcp and
+   * sealed: none), through this vault's transport like any job.
+   * Resolves to {provider, verified, identity?, expiresAt, method}. Rejects
+   * with VaultError 'credentials_rejected' (the provider refused them; the
+   * message names the provider and HTTP status), 'unreachable' (the check
+   * could not be made) or another reason code: then the provider is left
+   * disconnected, its credentials wiped.
    * @param {'aws'|'hashicorp'|'azure'|'1password'|'gcp'|'sealed'} provider
    * @param {object} credentials  provider-specific, e.g. {accessKeyId, secretAccessKey, sessionToken?, expiresAt?}
+   * @returns {Promise<{provider: string, verified: boolean, identity?: string, expiresAt: number|null, method: string}>}
    */
-  connect(provider, credentials) {
+  async connect(provider, credentials) {
     const core = this.#c();
     checkProvider(provider, 'connect');
     if (!credentials || typeof credentials !== 'object') {
@@ -216,6 +226,17 @@ export class Vault {
     } finally {
       json.fill(0);
     }
+    const v = this.#v;
+    const epoch = this.#epoch;
+    const r = await core.verify(v, provider, {
+      perform: (job) => this.#perform(job),
+      live: () => this.#v === v && this.#epoch === epoch,
+      dead: () => (this.#v ? this.#wipedError(`${this.#lastWipe} while the call was in flight`) : this.#wipedError()),
+    });
+    if (!r.ok) throw new VaultError(r.reason, r.message);
+    const out = { provider: r.provider, verified: r.verified, expiresAt: r.expiresAt, method: r.method };
+    if (r.identity !== undefined) out.identity = r.identity;
+    return out;
   }
 
   /** Wipes a provider's credentials; its secrets then stay unresolved ("not_connected"). */
@@ -226,7 +247,7 @@ export class Vault {
   }
 
   /**
-   * Providers (connected, reauthRequired, expiresAt) and cached entries (name,
+   * Providers (connected, reauthRequired, credentialsRejected, expiresAt) and cached entries (name,
    * key, expiresAt) — never values.
    */
   status() {
