@@ -1123,12 +1123,14 @@ vl_status vl_vault_verify_result(vl_vault *v, uint32_t handle, uint64_t now_ms, 
   } else {
     /* Not verified: the provider is left disconnected (on a rejection it says so). */
     if (current) vl_vault_drop_provider(v, t->pid, 0, t->reason == VL_REASON_CREDENTIALS_REJECTED);
-    char msg[200];
-    if (t->http_status)
+    /* Rejected: the fixed sentence and the status. Otherwise the provider's
+     * detail (validated text only) says what went wrong. */
+    char msg[320];
+    if (t->reason == VL_REASON_CREDENTIALS_REJECTED && t->http_status)
       snprintf(msg, sizeof msg, "connect(\"%s\"): %s (HTTP %u)", name, vl_reason_message(t->reason),
                (unsigned)t->http_status);
     else
-      snprintf(msg, sizeof msg, "connect(\"%s\"): %s", name, vl_reason_message(t->reason));
+      snprintf(msg, sizeof msg, "connect(\"%s\"): %s (%s)", name, vl_reason_message(t->reason), t->detail);
     vl_buf_put_str(&b, "\",\"ok\":false,\"verified\":false,\"reason\":\"");
     vl_buf_put_str(&b, vl_reason_code(t->reason));
     snprintf(num, sizeof num, "\",\"status\":%u,\"message\":\"", (unsigned)t->http_status);

@@ -721,10 +721,9 @@ static vl_step_kind aws_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, cons
   }
   if (status != 200) {
     char *code = xml_text(&resp->body, "Code"), *msg = xml_text(&resp->body, "Message");
+    /* InvalidClientTokenId, SignatureDoesNotMatch: rejected; ExpiredToken:
+     * expired; "Signature expired": the clock (fail_with_code). */
     vl_step_kind k = fail_with_code(f, code ? code : "", msg ? msg : "", status, out);
-    if (status == 401 || status == 403) {
-      if (!code || strcmp(code, "ExpiredToken") != 0) out->reason = VL_REASON_CREDENTIALS_REJECTED;
-    }
     vl_free(code);
     vl_free(msg);
     return k;

@@ -146,7 +146,7 @@ before(async () => {
         const out = [];
         try {
           for (const s of steps) {
-            if (s.connect) v.connect(s.connect[0], s.connect[1]);
+            if (s.connect) await v.connect(s.connect[0], s.connect[1]);
             else if (s.link) v.link(s.link[0], s.link[1], s.link[2]);
             else if (s.resetCache) v.resetCache();
             else if (s.status) out.push(v.status());

@@ -70,6 +70,11 @@ export type UnresolvedReason =
   /** The secret exists but has no such key (format json / "key", a 1Password field). */
   | 'key_not_found';
 
+export interface ConnectOptions {
+  /** false: no check with the provider (offline, canned transports); resolves verified: false, method 'none'. Default true. */
+  verify?: boolean;
+}
+
 /** What connect() learned about the credentials (never a credential). */
 export interface ConnectResult {
   provider: string;
@@ -189,7 +194,7 @@ export class Vault {
    * then left disconnected.
    * 'sealed' starts connected; connect('sealed', {origin, headers?, expiresAt?}) sets relay headers (e.g. a bearer token), sent only to links under origin (required with headers).
    */
-  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>): Promise<ConnectResult>;
+  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>, options?: ConnectOptions): Promise<ConnectResult>;
   disconnect(provider: Exclude<Provider, 'local'>): void;
   /** This session's recipient key for sealed envelopes; the secret half never leaves wasm. */
   publicKey(): RecipientKey;
@@ -250,7 +255,7 @@ export class WorkerVault {
   links(): Promise<LinkDefinition[]>;
   /** A Headers object is accepted and given back as one. */
   resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
-  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>): Promise<ConnectResult>;
+  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>, options?: ConnectOptions): Promise<ConnectResult>;
   disconnect(provider: Exclude<Provider, 'local'>): Promise<void>;
   publicKey(): Promise<RecipientKey>;
   status(): Promise<ReturnType<Vault['status']>>;

@@ -211,9 +211,11 @@ export class Vault {
    * disconnected, its credentials wiped.
    * @param {'aws'|'hashicorp'|'azure'|'1password'|'gcp'|'sealed'} provider
    * @param {object} credentials  provider-specific, e.g. {accessKeyId, secretAccessKey, sessionToken?, expiresAt?}
+   * @param {{verify?: boolean}} [options]  verify: false skips the check (offline use, tests
+   *   with canned transports): resolves {verified: false, method: 'none'}
    * @returns {Promise<{provider: string, verified: boolean, identity?: string, expiresAt: number|null, method: string}>}
    */
-  async connect(provider, credentials) {
+  async connect(provider, credentials, options = {}) {
     const core = this.#c();
     checkProvider(provider, 'connect');
     if (!credentials || typeof credentials !== 'object') {
@@ -225,6 +227,10 @@ export class Vault {
       core.connect(this.#v, provider, json, Date.now());
     } finally {
       json.fill(0);
+    }
+    if (options?.verify === false) {
+      const p = core.status(this.#v, Date.now()).providers.find((x) => x.provider === provider);
+      return { provider, verified: false, expiresAt: p?.expiresAt ?? null, method: 'none' };
     }
     const v = this.#v;
     const epoch = this.#epoch;
@@ -621,8 +627,8 @@ export class WorkerVault {
   links() {
     return this.#post('links', []);
   }
-  connect(provider, credentials) {
-    return this.#post('connect', [provider, credentials]);
+  connect(provider, credentials, options) {
+    return this.#post('connect', options === undefined ? [provider, credentials] : [provider, credentials, options]);
   }
   disconnect(provider) {
     return this.#post('disconnect', [provider]);
