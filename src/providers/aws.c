@@ -690,17 +690,6 @@ static const char *verify_url(const vl_pstate *ps, char *url, size_t n) {
   return region;
 }
 
-/* An IAM/STS ARN as GetCallerIdentity returns it: "arn:" then ARN characters. */
-static int valid_identity_arn(const char *s) {
-  size_t n = s ? strlen(s) : 0;
-  if (n < 8 || n > 200 || strncmp(s, "arn:", 4) != 0) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-          strchr(":/_+=,.@-", s[i])))
-      return 0;
-  return 1;
-}
-
 /* STS GetCallerIdentity (signed, read-only, needs no permission): who the
  * keys are. Web identity credentials are not checked (the check would be an
  * AssumeRoleWithWebIdentity, which issues credentials). */
@@ -729,8 +718,9 @@ static vl_step_kind aws_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, cons
     return k;
   }
   char *arn = xml_text(&resp->body, "Arn");
-  vl_step_kind k = arn ? vl_verify_ok(out, valid_identity_arn(arn) ? arn : VL_UNEXPECTED, "sts:GetCallerIdentity")
-                       : vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "aws: GetCallerIdentity answer without Arn");
+  vl_step_kind k =
+      arn ? vl_verify_ok(out, vl_valid_arn(arn, strlen(arn)) ? arn : VL_UNEXPECTED, "sts:GetCallerIdentity")
+          : vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "aws: GetCallerIdentity answer without Arn");
   vl_free(arn);
   return k;
 }

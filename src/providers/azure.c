@@ -755,22 +755,6 @@ static vl_step_kind azure_step(vl_pstate *ps, vl_fetch *f, uint32_t status, cons
   return k;
 }
 
-/* A user principal name as a detail may show it: local@domain of plain characters. */
-static int plain_upn(const char *s) {
-  size_t n = s ? strlen(s) : 0, at = 0;
-  if (n < 3 || n > 100) return 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '@') {
-      if (at || i == 0 || i + 1 == n) return 0;
-      at = i;
-    } else if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-                 strchr("._+-#", s[i]))) {
-      return 0;
-    }
-  }
-  return at != 0;
-}
-
 /* The access token's claims (no request: Key Vault has no cheap identity
  * call): oid and upn (or appid for an application), validated. An opaque
  * token is not checked. */
@@ -790,7 +774,7 @@ static vl_step_kind azure_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, co
            upn   ? ", upn "
            : app ? ", appid "
                  : "",
-           upn   ? (plain_upn(upn) ? upn : VL_UNEXPECTED)
+           upn   ? (vl_valid_upn(upn, strlen(upn)) ? upn : VL_UNEXPECTED)
            : app ? vl_quote_uuid_or_enum(app, NULL)
                  : "");
   cJSON_Delete(claims);

@@ -818,26 +818,16 @@ static vl_step_kind hc_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
 
 /* ---------------------------------------------------------------- verify */
 
-/* A display name or policy name as a detail may show it. */
-static int plain_name(const char *s) {
-  size_t n = s ? strlen(s) : 0;
-  if (n < 1 || n > 64) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-          strchr("_.@-", s[i])))
-      return 0;
-  return 1;
-}
-
 /* "NAME, policies a, b": display_name and up to 8 policies, each validated. */
 static void identity_of(const cJSON *obj, const char *name_member, char *out, size_t n) {
   const char *dn = vl_json_str(obj, name_member);
-  size_t at = (size_t)snprintf(out, n, "%s", dn ? (plain_name(dn) ? dn : VL_UNEXPECTED) : "token");
+  size_t at = (size_t)snprintf(out, n, "%s", dn ? (vl_valid_plain_name(dn, strlen(dn)) ? dn : VL_UNEXPECTED) : "token");
   const cJSON *p;
   int count = 0;
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(obj, "policies")) {
     if (count == 8 || at >= n) break;
-    const char *name = cJSON_IsString(p) && plain_name(p->valuestring) ? p->valuestring : VL_UNEXPECTED;
+    const char *name = cJSON_IsString(p) && vl_valid_plain_name(p->valuestring, strlen(p->valuestring)) ? p->valuestring
+                                                                                                        : VL_UNEXPECTED;
     at += (size_t)snprintf(out + at, n - at, "%s%s", count++ ? ", " : ", policies ", name);
   }
 }

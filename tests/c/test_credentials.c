@@ -7,6 +7,7 @@
 #include "cache.h"
 #include "engine.h"
 #include "provhelp.h"
+#include "providers/quote.h"
 #include "vltest.h"
 
 #define T0 1700000000000ull
@@ -87,6 +88,24 @@ static void test_reason_codes(void) {
   CHECK_EQ_STR(vl_reason_message(VL_REASON_KEY_NOT_FOUND), "key not found in the secret");
   CHECK_EQ_STR(vl_reason_message(VL_REASON_NOT_FOUND), "the external secret does not exist");
   CHECK(strstr(vl_reason_message(VL_REASON_REAUTH_REQUIRED), "expired") != NULL);
+}
+
+/* The validators identities go through (src/providers/quote.c). */
+static void test_identity_validators(void) {
+#define V(fn, lit) fn(lit, sizeof lit - 1)
+  CHECK(V(vl_valid_arn, "arn:aws:iam::123456789012:user/alice"));
+  CHECK(V(vl_valid_arn, "arn:aws:sts::1:assumed-role/R/session@x"));
+  CHECK(!V(vl_valid_arn, "arn:aws:iam::1:user/a b"));
+  CHECK(!V(vl_valid_arn, "AKIDEXAMPLE/secret"));
+  CHECK(!V(vl_valid_arn, "arn:"));
+  CHECK(V(vl_valid_plain_name, "token-alice"));
+  CHECK(!V(vl_valid_plain_name, "bad policy!"));
+  CHECK(!V(vl_valid_plain_name, ""));
+  CHECK(V(vl_valid_upn, "alice@contoso.test"));
+  CHECK(!V(vl_valid_upn, "@contoso.test"));
+  CHECK(!V(vl_valid_upn, "a@b@c"));
+  CHECK(!V(vl_valid_upn, "hunter2 secret"));
+#undef V
 }
 
 static void test_aws_verify(void) {
@@ -485,6 +504,7 @@ static void test_cache_owner_epochs(void) {
   vl_cache_free(&c);
 }
 
-VLT_MAIN(TEST(test_reason_codes), TEST(test_aws_verify), TEST(test_hashicorp_verify), TEST(test_onepassword_verify),
-         TEST(test_azure_and_gcp_verify), TEST(test_unreachable_and_races), TEST(test_send_time_rejected_vs_expired),
-         TEST(test_cache_never_outlives_its_credential), TEST(test_cache_owner_epochs))
+VLT_MAIN(TEST(test_reason_codes), TEST(test_identity_validators), TEST(test_aws_verify), TEST(test_hashicorp_verify),
+         TEST(test_onepassword_verify), TEST(test_azure_and_gcp_verify), TEST(test_unreachable_and_races),
+         TEST(test_send_time_rejected_vs_expired), TEST(test_cache_never_outlives_its_credential),
+         TEST(test_cache_owner_epochs))
