@@ -50,6 +50,23 @@ static void evict_lru(vl_cache *c) {
 
 vl_status vl_cache_put(vl_cache *c, const char *key, const char *name, const uint8_t *value, size_t len,
                        uint64_t expires_ms, uint64_t now_ms) {
+  return vl_cache_put_owned(c, key, name, value, len, expires_ms, now_ms, 0, 0);
+}
+
+size_t vl_cache_drop_stale(vl_cache *c, uint32_t owner, uint32_t epoch, int all) {
+  size_t n = 0;
+  for (size_t i = c->count; i-- > 0;) {
+    const vl_cache_entry *e = &c->entries[i];
+    if (owner && e->owner == owner && (all || e->epoch != epoch)) {
+      remove_at(c, i);
+      n++;
+    }
+  }
+  return n;
+}
+
+vl_status vl_cache_put_owned(vl_cache *c, const char *key, const char *name, const uint8_t *value, size_t len,
+                             uint64_t expires_ms, uint64_t now_ms, uint32_t owner, uint32_t epoch) {
   if (expires_ms <= now_ms) return VL_OK; /* already expired: nothing to keep */
   size_t sealed_len = NONCE_LEN + len + TAG_LEN;
   if (sealed_len > VL_CACHE_MAX_BYTES) return VL_ERR_LIMIT;
@@ -87,6 +104,8 @@ vl_status vl_cache_put(vl_cache *c, const char *key, const char *name, const uin
   e->sealed_len = sealed_len;
   e->expires_ms = expires_ms;
   e->last_used_ms = now_ms;
+  e->owner = owner;
+  e->epoch = epoch;
   c->bytes += sealed_len;
   return VL_OK;
 }

@@ -24,6 +24,8 @@ typedef struct vl_cache_entry {
   uint8_t *sealed; /* nonce(12) ‖ ciphertext ‖ tag(16) */
   size_t sealed_len;
   uint64_t expires_ms, last_used_ms;
+  uint32_t owner; /* the provider whose credential fetched it (0: none, e.g. a sealed blob) */
+  uint32_t epoch; /* that provider's credential epoch at the fetch: the value never outlives it */
 } vl_cache_entry;
 
 typedef struct {
@@ -42,6 +44,16 @@ void vl_cache_free(vl_cache *c);
  * wipes) least-recently-used entries to stay within the bounds. */
 vl_status vl_cache_put(vl_cache *c, const char *key, const char *name, const uint8_t *value, size_t len,
                        uint64_t expires_ms, uint64_t now_ms);
+
+/* vl_cache_put for a value fetched with credentials: the entry remembers the
+ * provider (owner, nonzero) and its credential epoch, and goes with them
+ * (vl_cache_drop_stale). */
+vl_status vl_cache_put_owned(vl_cache *c, const char *key, const char *name, const uint8_t *value, size_t len,
+                             uint64_t expires_ms, uint64_t now_ms, uint32_t owner, uint32_t epoch);
+
+/* Wipes and removes owner's entries whose epoch is not epoch; with all, every
+ * entry of owner. Returns how many went. */
+size_t vl_cache_drop_stale(vl_cache *c, uint32_t owner, uint32_t epoch, int all);
 
 /* Opens the entry for key into a new vl_alloc'd buffer (NUL-terminated).
  * VL_ERR_NOT_FOUND if absent; VL_ERR_EXPIRED if past its expiry (the entry is

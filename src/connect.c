@@ -81,9 +81,22 @@ void vl_vault_check_credentials(vl_vault *v, uint64_t now_ms) {
     if (ps->connected && ps->expires_ms && now_ms >= ps->expires_ms) {
       vl_pstate_clear(ps);
       ps->reauth = 1;
+      ps->rejected = 0;
       vl_vault_tunnel_event(v, VL_TUNNEL_FORGET);
     }
+    /* A value never outlives the credential it was fetched with: expired,
+     * disconnected, rejected or replaced, its values are wiped now. */
+    if (i != VL_PROVIDER_LOCAL) vl_cache_drop_stale(&v->cache, (uint32_t)i, ps->epoch, !ps->connected);
   }
+}
+
+void vl_vault_drop_provider(vl_vault *v, vl_provider_id id, int reauth, int rejected) {
+  vl_pstate *ps = &v->providers[id];
+  vl_pstate_clear(ps);
+  ps->reauth = reauth;
+  ps->rejected = rejected;
+  vl_vault_tunnel_event(v, VL_TUNNEL_FORGET);
+  vl_cache_drop_stale(&v->cache, (uint32_t)id, ps->epoch, 1);
 }
 
 static vl_pstate *lookup(vl_vault *v, const char *provider) {
@@ -140,7 +153,8 @@ vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *cre
   vl_pstate_clear(ps);
   next.epoch = ps->epoch; /* carried over, already bumped by the clear */
   *ps = next;
-  vl_pstate_close(v, ps); /* sealed at rest from now on */
+  vl_cache_drop_stale(&v->cache, (uint32_t)ps->id, ps->epoch, 0); /* fetched with the old credentials */
+  vl_pstate_close(v, ps);                                         /* sealed at rest from now on */
   if (!ps->connected) {
     vl_set_error(v, "connect %s: could not seal the credentials", provider);
     return VL_ERR_NOMEM;
@@ -157,9 +171,7 @@ vl_status vl_vault_disconnect(vl_vault *v, const char *provider) {
   if (!v) return VL_ERR_ARG;
   vl_pstate *ps = lookup(v, provider);
   if (!ps) return VL_ERR_ARG;
-  vl_pstate_clear(ps);
-  ps->reauth = 0;
-  vl_vault_tunnel_event(v, VL_TUNNEL_FORGET);
+  vl_vault_drop_provider(v, ps->id, 0, 0);
   char prefix[32];
   snprintf(prefix, sizeof prefix, "%s|", provider);
   vl_cache_drop(&v->cache, prefix);
@@ -222,8 +234,9 @@ vl_status vl_vault_status(vl_vault *v, uint64_t now_ms, uint8_t **out, size_t *o
     first = 0;
     vl_buf_put_str(&b, vl_provider_name(ps->id));
     vl_buf_put_str(&b, ps->connected ? "\",\"connected\":true" : "\",\"connected\":false");
-    vl_buf_put_str(&b,
-                   ps->reauth ? ",\"reauthRequired\":true,\"expiresAt\":" : ",\"reauthRequired\":false,\"expiresAt\":");
+    vl_buf_put_str(&b, ps->reauth ? ",\"reauthRequired\":true" : ",\"reauthRequired\":false");
+    vl_buf_put_str(&b, ps->rejected ? ",\"credentialsRejected\":true,\"expiresAt\":"
+                                    : ",\"credentialsRejected\":false,\"expiresAt\":");
     if (ps->connected && ps->expires_ms)
       put_u64(&b, ps->expires_ms);
     else

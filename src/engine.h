@@ -89,6 +89,10 @@ void vl_vault_close_resolves(vl_vault *v);
 /* Wipes expired credentials (their provider then reports reauth_required). */
 void vl_vault_check_credentials(vl_vault *v, uint64_t now_ms);
 
+/* Wipes a provider's credentials, state and cached values; then it reports
+ * reauth_required (reauth), credentials_rejected (rejected) or not_connected. */
+void vl_vault_drop_provider(vl_vault *v, vl_provider_id id, int reauth, int rejected);
+
 /* Seals/opens a small blob (nonce ‖ ct ‖ tag) under the vault's session key. */
 vl_status vl_vault_seal(vl_vault *v, const char *aad, const uint8_t *value, size_t len, uint8_t **sealed,
                         size_t *sealed_len);

@@ -30,7 +30,10 @@ typedef struct {
    * fetch began: an answer that arrives after a reconnect, disconnect or
    * resetCache() belongs to the old credentials and is never cached. */
   uint32_t epoch, cache_epoch;
-  unsigned restarts; /* fetches begun again under newer credentials */
+  unsigned restarts;    /* fetches begun again under newer credentials */
+  int verify;           /* a credentials check (vl_vault_verify_open), not a fetch */
+  uint32_t http_status; /* of the last answer ingested */
+  uint8_t *identity;    /* verify: the validated identity (not secret), or NULL */
 } vl_task;
 
 /* How often a fetch is begun again because the credentials changed under it. */
@@ -193,6 +196,7 @@ static vl_reason missing_reason(vl_resolve *r, const vl_link *l, const char **de
   if (t && t->state == TASK_PENDING) return VL_REASON_UNREACHABLE; /* no response arrived */
   const vl_pstate *ps = &r->v->providers[l->provider];
   if (ps->reauth) return VL_REASON_REAUTH_REQUIRED;
+  if (ps->rejected) return VL_REASON_CREDENTIALS_REJECTED;
   return VL_REASON_NOT_CONNECTED;
 }
 
@@ -409,14 +413,15 @@ static vl_status render_field(render_ctx *c, const uint8_t *s, size_t n, int is_
   return st;
 }
 
-static void drop_credentials(vl_vault *v, vl_provider_id pid) {
-  vl_pstate *ps = &v->providers[pid];
-  vl_pstate_clear(ps);
-  ps->reauth = 1;
+/* Why a provider without credentials cannot fetch (not_connected, reauth_required, credentials_rejected). */
+static vl_reason unconnected_reason(const vl_pstate *ps) {
+  return ps->reauth     ? VL_REASON_REAUTH_REQUIRED
+         : ps->rejected ? VL_REASON_CREDENTIALS_REJECTED
+                        : VL_REASON_NOT_CONNECTED;
 }
 
-/* Runs one provider step with its credentials opened just for the call. */
-static vl_step_kind run_step(vl_resolve *r, const vl_provider_ops *ops, vl_pstate *ps, vl_fetch *f,
+/* Runs one provider step (or verify step) with its credentials opened just for the call. */
+static vl_step_kind run_step(vl_resolve *r, const vl_provider_ops *ops, vl_pstate *ps, vl_fetch *f, int verify,
                              uint32_t http_status, const vl_request *resp, vl_step_out *o) {
   r->touched |= VL_TOUCHED_CREDENTIALS;
   if (vl_pstate_open(r->v, ps) != VL_OK) {
@@ -424,7 +429,9 @@ static vl_step_kind run_step(vl_resolve *r, const vl_provider_ops *ops, vl_pstat
     ps->reauth = 1;
     return vl_step_fail(o, VL_REASON_REAUTH_REQUIRED, "%s: credentials could not be opened", vl_provider_name(ps->id));
   }
-  vl_step_kind kind = ops->step(ps, f, http_status, resp, r->now_ms, o);
+  vl_step_kind kind = !verify       ? ops->step(ps, f, http_status, resp, r->now_ms, o)
+                      : ops->verify ? ops->verify(ps, f, http_status, resp, r->now_ms, o)
+                                    : vl_verify_ok(o, NULL, "none");
   vl_pstate_close(r->v, ps);
   return kind;
 }
@@ -495,10 +502,17 @@ static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_ou
       job_identity(r->v, t, j);
       t->state = TASK_PENDING;
     }
+  } else if (kind == VL_STEP_VALUE && t->verify) {
+    t->state = TASK_DONE;
+    t->identity = o->value; /* validated by the provider: not secret */
+    o->value = NULL;
+    memcpy(t->detail, o->detail, sizeof t->detail); /* the method */
   } else if (kind == VL_STEP_VALUE) {
     uint64_t expiry = r->now_ms + (uint64_t)r->v->opts.cache_ttl_minutes * 60000u;
     if (o->expires_ms && o->expires_ms < expiry) expiry = o->expires_ms; /* the shorter wins */
-    vl_status st = vl_cache_put(&r->v->cache, t->cache_key, t->name, o->value, o->value_len, expiry, r->now_ms);
+    /* The value remembers the credential that fetched it, and goes with it. */
+    vl_status st = vl_cache_put_owned(&r->v->cache, t->cache_key, t->name, o->value, o->value_len, expiry, r->now_ms,
+                                      (uint32_t)t->pid, t->epoch);
     vl_free(o->value); /* plaintext gone: it lives on only sealed */
     o->value = NULL;
     t->state = st ? TASK_FAILED : TASK_DONE;
@@ -515,7 +529,16 @@ static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_ou
     t->state = TASK_FAILED;
     t->reason = o->reason;
     memcpy(t->detail, o->detail, sizeof t->detail);
-    if (o->reason == VL_REASON_REAUTH_REQUIRED) drop_credentials(r->v, t->pid);
+    const vl_pstate *ps = &r->v->providers[t->pid];
+    /* A refusal of credentials past their expiry is an expiry. */
+    if (t->reason == VL_REASON_CREDENTIALS_REJECTED && ps->expires_ms && r->now_ms >= ps->expires_ms)
+      t->reason = VL_REASON_REAUTH_REQUIRED;
+    /* Credentials the provider refused are useless: wiped with what they
+     * fetched (a verification decides in vl_vault_verify_result). */
+    if (!t->verify && ps->connected && t->epoch == ps->epoch &&
+        (t->reason == VL_REASON_REAUTH_REQUIRED || t->reason == VL_REASON_CREDENTIALS_REJECTED))
+      vl_vault_drop_provider(r->v, t->pid, t->reason == VL_REASON_REAUTH_REQUIRED,
+                             t->reason == VL_REASON_CREDENTIALS_REJECTED);
   }
   vl_free(o->value);
   vl_buf_free(&o->job);
@@ -555,11 +578,12 @@ static void plan_link(vl_resolve *r, const vl_link *l, const vl_origin *template
   const vl_provider_ops *ops = vl_provider_ops_for(t->pid);
   if (!ops || !ps->connected) {
     t->state = TASK_FAILED;
-    t->reason = ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED;
+    t->reason = unconnected_reason(ps);
     snprintf(t->detail, sizeof t->detail, "%s: %s", vl_provider_name(t->pid),
-             !ops         ? "not supported by this build"
-             : ps->reauth ? "credentials expired"
-                          : "not connected");
+             !ops           ? "not supported by this build"
+             : ps->reauth   ? "credentials expired"
+             : ps->rejected ? "the provider rejected the credentials"
+                            : "not connected");
     return;
   }
   t->epoch = ps->epoch;
@@ -567,7 +591,7 @@ static void plan_link(vl_resolve *r, const vl_link *l, const vl_origin *template
   vl_step_out o;
   memset(&o, 0, sizeof o);
   vl_buf_init(&o.job, VL_MAX_BODY_BYTES);
-  task_outcome(r, ti, run_step(r, ops, ps, &r->tasks[ti].f, 0, NULL, &o), &o);
+  task_outcome(r, ti, run_step(r, ops, ps, &r->tasks[ti].f, 0, 0, NULL, &o), &o);
 }
 
 /* The shim's out-of-band word on an answer (x-vaultlink-error: timeout,
@@ -593,8 +617,11 @@ static void plain_detail(char *out, size_t n, const vl_slice *d) {
 static vl_step_kind restart_stale(vl_resolve *r, vl_task *t, const vl_provider_ops *ops, vl_pstate *ps,
                                   vl_step_out *o) {
   if (!ops || !ps->connected)
-    return vl_step_fail(o, ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED,
-                        "%s: disconnected while fetching %.120s", vl_provider_name(t->pid), t->canonical);
+    return vl_step_fail(o, unconnected_reason(ps), "%s: disconnected while fetching %.120s", vl_provider_name(t->pid),
+                        t->canonical);
+  if (t->verify)
+    return vl_step_fail(o, VL_REASON_NOT_CONNECTED, "%s: the credentials changed while they were being verified",
+                        vl_provider_name(t->pid));
   if (t->restarts >= VL_TASK_MAX_RESTARTS)
     return vl_step_fail(o, VL_REASON_REAUTH_REQUIRED,
                         "%s: the credentials or the cache changed %u times while fetching %.120s",
@@ -605,7 +632,7 @@ static vl_step_kind restart_stale(vl_resolve *r, vl_task *t, const vl_provider_o
   cJSON_Delete(t->f.scratch); /* what the old flow learned (maybe with the old credentials) */
   t->f.scratch = NULL;
   t->f.stage = 0;
-  return run_step(r, ops, ps, &t->f, 0, NULL, o);
+  return run_step(r, ops, ps, &t->f, 0, 0, NULL, o);
 }
 
 vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
@@ -731,8 +758,10 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
   vl_free(j->req);
   j->req = NULL;
   r->now_ms = now_ms;
+  vl_vault_check_credentials(r->v, now_ms); /* an expired credential ingests nothing */
   size_t ti = j->task;
   vl_task *t = &r->tasks[ti];
+  t->http_status = http_status;
   vl_step_out o;
   memset(&o, 0, sizeof o);
   vl_buf_init(&o.job, VL_MAX_BODY_BYTES);
@@ -772,7 +801,7 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
     kind = vl_step_fail(&o, VL_REASON_MALFORMED_RESPONSE, "%s: unreadable response (HTTP %u)", vl_provider_name(t->pid),
                         (unsigned)http_status);
   } else {
-    kind = run_step(r, ops, ps, &t->f, http_status, &resp_req, &o);
+    kind = run_step(r, ops, ps, &t->f, t->verify, http_status, &resp_req, &o);
   }
   if (decoded) vl_request_clear(&resp_req);
   task_outcome(r, ti, kind, &o);
@@ -877,6 +906,7 @@ void vl_resolve_free(vl_resolve *r) {
     vl_free(t->name);
     cJSON_Delete(t->params);
     cJSON_Delete(t->f.scratch);
+    vl_free(t->identity);
   }
   vl_free(r->tasks);
   for (size_t i = 0; i < r->njobs; i++) vl_free(r->jobs[i].req);
@@ -992,4 +1022,137 @@ void vl_vault_close_resolves(vl_vault *v) {
     vl_resolve_free(v->rslots[i].r);
     v->rslots[i].r = NULL;
   }
+}
+
+/* ---------------------------------------------------------------- verify */
+
+vl_status vl_vault_verify_open(vl_vault *v, const char *provider, uint64_t now_ms, uint32_t *handle) {
+  if (!v || !handle) return VL_ERR_ARG;
+  *handle = 0;
+  int id = provider ? vl_provider_lookup(provider) : -1;
+  if (id <= VL_PROVIDER_LOCAL) {
+    vl_set_error(v, "verify: unknown provider \"%.40s\"", provider ? provider : "");
+    return VL_ERR_ARG;
+  }
+  vl_vault_check_credentials(v, now_ms);
+  vl_pstate *ps = &v->providers[id];
+  const vl_provider_ops *ops = vl_provider_ops_for((vl_provider_id)id);
+  if (!ops || !ps->connected) {
+    vl_set_error(v, "verify: provider \"%s\" is not connected", vl_provider_name((vl_provider_id)id));
+    return VL_ERR_STATE;
+  }
+  /* A request with no tokens: the resolve carries only the check. */
+  vl_buf b;
+  vl_buf_init(&b, 0);
+  vl_job_begin(&b, "GET", "verify:", 0);
+  vl_job_finish(&b, NULL, 0);
+  size_t len = 0;
+  uint8_t *req = b.failed ? NULL : vl_buf_take(&b, &len);
+  vl_buf_free(&b);
+  if (!req) return VL_ERR_NOMEM;
+  uint32_t h = 0;
+  vl_status st = vl_vault_resolve_open(v, req, len, 0, now_ms, &h);
+  if (st) return st;
+  vl_resolve *r = vl_vault_resolve_get(v, h);
+  vl_task *t = vl_calloc(sizeof *t);
+  char *key = vl_memdup("verify", 6), *canon = vl_memdup("credentials", 11), *name = vl_memdup("", 0);
+  if (!t || !key || !canon || !name) {
+    vl_free(t);
+    vl_free(key);
+    vl_free(canon);
+    vl_free(name);
+    vl_vault_resolve_close(v, h);
+    return VL_ERR_NOMEM;
+  }
+  r->tasks = t;
+  r->ntasks = 1;
+  t->cache_key = key;
+  t->canonical = canon;
+  t->name = name;
+  t->pid = (vl_provider_id)id;
+  t->verify = 1;
+  t->f.cache_key = key;
+  t->f.canonical = canon;
+  t->epoch = ps->epoch;
+  t->cache_epoch = v->cache_epoch;
+  vl_step_out o;
+  memset(&o, 0, sizeof o);
+  vl_buf_init(&o.job, VL_MAX_BODY_BYTES);
+  task_outcome(r, 0, run_step(r, ops, ps, &t->f, 1, 0, NULL, &o), &o);
+  *handle = h;
+  return VL_OK;
+}
+
+vl_status vl_vault_verify_result(vl_vault *v, uint32_t handle, uint64_t now_ms, uint8_t **out, size_t *out_len) {
+  if (!v || !out || !out_len) return VL_ERR_ARG;
+  *out = NULL;
+  *out_len = 0;
+  vl_resolve *r = vl_vault_resolve_get(v, handle);
+  if (!r) return VL_ERR_NOT_FOUND;
+  if (r->ntasks != 1 || !r->tasks[0].verify) {
+    vl_set_error(v, "verify: handle 0x%x is a resolve, not a verification", (unsigned)handle);
+    return VL_ERR_ARG;
+  }
+  vl_vault_check_credentials(v, now_ms);
+  vl_task *t = &r->tasks[0];
+  vl_pstate *ps = &v->providers[t->pid];
+  const char *name = vl_provider_name(t->pid);
+  int current = ps->connected && t->epoch == ps->epoch; /* not reconnected or dropped meanwhile */
+  if (t->state == TASK_PENDING) {
+    t->state = TASK_FAILED;
+    t->reason = VL_REASON_UNREACHABLE;
+    snprintf(t->detail, sizeof t->detail, "%s: no answer to the verification request", name);
+  }
+  if (t->state == TASK_DONE && !current) {
+    t->state = TASK_FAILED;
+    t->reason = ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED;
+    snprintf(t->detail, sizeof t->detail, "%s: the credentials changed or expired while they were verified", name);
+  }
+  vl_buf b;
+  vl_buf_init(&b, 0);
+  vl_buf_put_str(&b, "{\"provider\":\"");
+  vl_buf_put_str(&b, name);
+  char num[96];
+  if (t->state == TASK_DONE) {
+    int verified = strcmp(t->detail, "none") != 0;
+    vl_buf_put_str(&b, verified ? "\",\"ok\":true,\"verified\":true" : "\",\"ok\":true,\"verified\":false");
+    if (t->identity) {
+      vl_buf_put_str(&b, ",\"identity\":\"");
+      vl_buf_put_json_str(&b, t->identity, strlen((const char *)t->identity));
+      vl_buf_put_str(&b, "\"");
+    }
+    if (ps->expires_ms)
+      snprintf(num, sizeof num, ",\"expiresAt\":%llu,\"method\":\"", (unsigned long long)ps->expires_ms);
+    else
+      snprintf(num, sizeof num, ",\"expiresAt\":null,\"method\":\"");
+    vl_buf_put_str(&b, num);
+    vl_buf_put_json_str(&b, (const uint8_t *)t->detail, strlen(t->detail));
+    vl_buf_put_str(&b, "\"}");
+  } else {
+    /* Not verified: the provider is left disconnected (on a rejection it says so). */
+    if (current) vl_vault_drop_provider(v, t->pid, 0, t->reason == VL_REASON_CREDENTIALS_REJECTED);
+    /* Rejected: the fixed sentence and the status. Otherwise the provider's
+     * detail (validated text only) says what went wrong. */
+    char msg[320];
+    if (t->reason == VL_REASON_CREDENTIALS_REJECTED && t->http_status)
+      snprintf(msg, sizeof msg, "connect(\"%s\"): %s (HTTP %u)", name, vl_reason_message(t->reason),
+               (unsigned)t->http_status);
+    else
+      snprintf(msg, sizeof msg, "connect(\"%s\"): %s (%s)", name, vl_reason_message(t->reason), t->detail);
+    vl_buf_put_str(&b, "\",\"ok\":false,\"verified\":false,\"reason\":\"");
+    vl_buf_put_str(&b, vl_reason_code(t->reason));
+    snprintf(num, sizeof num, "\",\"status\":%u,\"message\":\"", (unsigned)t->http_status);
+    vl_buf_put_str(&b, num);
+    vl_buf_put_json_str(&b, (const uint8_t *)msg, strlen(msg));
+    vl_buf_put_str(&b, "\",\"detail\":\"");
+    vl_buf_put_json_str(&b, (const uint8_t *)t->detail, strlen(t->detail));
+    vl_buf_put_str(&b, "\"}");
+  }
+  if (b.failed) {
+    vl_status st = b.why;
+    vl_buf_free(&b);
+    return st;
+  }
+  *out = vl_buf_take(&b, out_len);
+  return *out ? VL_OK : VL_ERR_NOMEM;
 }

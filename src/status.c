@@ -60,6 +60,8 @@ static const struct {
     [VL_REASON_MALFORMED_RESPONSE] = {"malformed_response", "the provider's response could not be understood"},
     [VL_REASON_MISCONFIGURED] = {"misconfigured", "the secret's link cannot be used"},
     [VL_REASON_BINARY_VALUE] = {"binary_value", "the secret is not UTF-8 text; it can only go into a byte body"},
+    [VL_REASON_CREDENTIALS_REJECTED] = {"credentials_rejected", "the provider rejected the credentials"},
+    [VL_REASON_KEY_NOT_FOUND] = {"key_not_found", "key not found in the secret"},
 };
 
 const char *vl_reason_code(vl_reason reason) {

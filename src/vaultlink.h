@@ -59,20 +59,22 @@ const char *vl_status_code(vl_status status);
 /* Why a {{vault:NAME}} token was left literal (Postman's troubleshooting list). */
 typedef enum {
   VL_REASON_NONE = 0,
-  VL_REASON_UNKNOWN = 1,              /* no secret with that name ("empty" in Postman) */
-  VL_REASON_DISABLED = 2,             /* the secret is disabled */
-  VL_REASON_DOMAIN_NOT_ALLOWED = 3,   /* the request's URL is outside its allowed domains */
-  VL_REASON_NOT_CONNECTED = 4,        /* its provider has no credentials */
-  VL_REASON_REAUTH_REQUIRED = 5,      /* credentials expired or revoked */
-  VL_REASON_PERMISSION_DENIED = 6,    /* the provider refused access */
-  VL_REASON_NOT_FOUND = 7,            /* the external secret (or key in it) does not exist */
-  VL_REASON_DISABLED_AT_PROVIDER = 8, /* disabled, deleted or destroyed at the provider */
-  VL_REASON_THROTTLED = 9,            /* the provider rate-limited us */
-  VL_REASON_UNREACHABLE = 10,         /* network, CORS or TLS failure */
-  VL_REASON_MALFORMED_RESPONSE = 11,  /* the provider's answer could not be understood */
-  VL_REASON_MISCONFIGURED = 12,       /* the link itself cannot be used (bad reference, provider) */
-  VL_REASON_BINARY_VALUE = 13,        /* a non-UTF-8 value cannot go into a text field */
-  VL_REASON_COUNT = 14
+  VL_REASON_UNKNOWN = 1,               /* no secret with that name ("empty" in Postman) */
+  VL_REASON_DISABLED = 2,              /* the secret is disabled */
+  VL_REASON_DOMAIN_NOT_ALLOWED = 3,    /* the request's URL is outside its allowed domains */
+  VL_REASON_NOT_CONNECTED = 4,         /* its provider has no credentials */
+  VL_REASON_REAUTH_REQUIRED = 5,       /* credentials expired (past their expiry, or the provider says so) */
+  VL_REASON_PERMISSION_DENIED = 6,     /* the provider refused access */
+  VL_REASON_NOT_FOUND = 7,             /* the external secret does not exist */
+  VL_REASON_DISABLED_AT_PROVIDER = 8,  /* disabled, deleted or destroyed at the provider */
+  VL_REASON_THROTTLED = 9,             /* the provider rate-limited us */
+  VL_REASON_UNREACHABLE = 10,          /* network, CORS or TLS failure */
+  VL_REASON_MALFORMED_RESPONSE = 11,   /* the provider's answer could not be understood */
+  VL_REASON_MISCONFIGURED = 12,        /* the link itself cannot be used (bad reference, provider) */
+  VL_REASON_BINARY_VALUE = 13,         /* a non-UTF-8 value cannot go into a text field */
+  VL_REASON_CREDENTIALS_REJECTED = 14, /* the provider rejected the credentials (401/403), before their expiry */
+  VL_REASON_KEY_NOT_FOUND = 15,        /* the secret exists but has no such key (format json, "key") */
+  VL_REASON_COUNT = 16
 } vl_reason;
 
 /* A stable snake_case code ("domain_not_allowed") and a sentence for a reason. */
@@ -144,8 +146,33 @@ vl_status vl_vault_public_key(vl_vault *v, uint8_t pk[32], uint8_t key_id[8]);
  * Each credential gets an expiry: creds "expiresAt" (ms since the epoch), a
  * token response's lifetime, or the provider's default; at expiry it is wiped
  * and the provider reports "reauth_required". Replaces earlier credentials.
+ * Nothing is sent: vl_vault_verify_open checks them with the provider.
+ * Values cached under earlier credentials are wiped.
  */
 vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *creds, size_t creds_len, uint64_t now_ms);
+
+/*
+ * Verifies a provider's current credentials (issue #13): a resolve with no
+ * request whose one task asks the provider who the credentials are, with the
+ * cheapest side-effect-free call it has (aws: STS GetCallerIdentity; hashicorp:
+ * auth/token/lookup-self, or the login for login methods; 1password: GET
+ * /v1/vaults; azure: the access token's claims, no request; gcp and sealed:
+ * none). Open it, run its jobs like a resolve's (vl_resolve_next_job on
+ * vl_vault_resolve_get(v, handle), vl_vault_job_done), then read the result
+ * and close the handle with vl_vault_resolve_close. A check that needs no
+ * request is decided in open (no jobs waiting).
+ *
+ * The result is JSON, never a credential:
+ *   {"provider","ok":true,"verified":bool,"identity"?:string,"expiresAt":ms|null,"method":string}
+ *   {"provider","ok":false,"reason":"credentials_rejected"|"unreachable"|…,"status":http,"message":string}
+ * identity is provider text that passed a validator (quote.c), else
+ * "(unexpected value)". When ok is false the provider was disconnected
+ * (credentials and cached values wiped), unless it was reconnected meanwhile.
+ * VL_ERR_STATE from result while jobs are still outstanding is not reported:
+ * outstanding jobs count as "unreachable".
+ */
+vl_status vl_vault_verify_open(vl_vault *v, const char *provider, uint64_t now_ms, uint32_t *handle);
+vl_status vl_vault_verify_result(vl_vault *v, uint32_t handle, uint64_t now_ms, uint8_t **out, size_t *out_len);
 
 /* Wipes a provider's credentials and learned state; its links stay unresolved. */
 vl_status vl_vault_disconnect(vl_vault *v, const char *provider);

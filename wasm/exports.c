@@ -232,6 +232,30 @@ int vl_w_connect(vl_vault *v, const char *provider, const uint8_t *creds, size_t
   return st;
 }
 
+/* Verifies the provider's credentials (vl_vault_verify_open): outbox[0] =
+ * the handle (always; its jobs run as a resolve's: next_job/job_done, then
+ * vl_w_verify_result and vl_w_resolve_free). */
+int vl_w_verify(vl_vault *v, const char *provider, double now) {
+  uint32_t h = 0;
+  clear_outbox();
+  int st = vl_vault_verify_open(v, provider, ms(now), &h);
+  outbox[0] = h;
+  vl_scrub_stack(); /* planning signed with the credentials */
+  return st;
+}
+
+/* outbox = {json, json_len} (not secret): the caller frees it. */
+int vl_w_verify_result(vl_vault *v, uint32_t h, double now) {
+  uint8_t *out = 0;
+  size_t len = 0;
+  clear_outbox();
+  int st = vl_vault_verify_result(v, h, ms(now), &out, &len);
+  outbox[0] = (uintptr_t)out;
+  outbox[1] = len;
+  vl_scrub_stack(); /* a failed check wipes the credentials */
+  return st;
+}
+
 int vl_w_disconnect(vl_vault *v, const char *provider) {
   int st = vl_vault_disconnect(v, provider);
   vl_scrub_stack();

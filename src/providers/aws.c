@@ -491,13 +491,16 @@ static vl_reason reason_for(const char *code, const char *msg, unsigned status) 
   if (strcmp(code, "InvalidRequestException") == 0) return VL_REASON_DISABLED_AT_PROVIDER;
   if (strcmp(code, "ThrottlingException") == 0 || strcmp(code, "Throttling") == 0 || status == 429)
     return VL_REASON_THROTTLED;
-  if (strcmp(code, "ExpiredTokenException") == 0 || strcmp(code, "ExpiredToken") == 0 ||
-      strcmp(code, "UnrecognizedClientException") == 0 || strcmp(code, "InvalidClientTokenId") == 0)
-    return VL_REASON_REAUTH_REQUIRED;
+  if (strcmp(code, "ExpiredTokenException") == 0 || strcmp(code, "ExpiredToken") == 0)
+    return VL_REASON_REAUTH_REQUIRED; /* AWS says the session expired */
+  /* An unknown access key id, or a signature the secret key does not make:
+   * the credentials are wrong, not expired (issue #13). */
+  if (strcmp(code, "UnrecognizedClientException") == 0 || strcmp(code, "InvalidClientTokenId") == 0)
+    return VL_REASON_CREDENTIALS_REJECTED;
   if (strcmp(code, "InvalidSignatureException") == 0 || strcmp(code, "SignatureDoesNotMatch") == 0) {
     /* "Signature expired": the clock is off, not the key. */
     if (strstr(msg, "expired") || strstr(msg, "Signature not yet current")) return VL_REASON_MISCONFIGURED;
-    return VL_REASON_REAUTH_REQUIRED;
+    return VL_REASON_CREDENTIALS_REJECTED;
   }
   if (strcmp(code, "RequestExpired") == 0) return VL_REASON_MISCONFIGURED;
   if (status >= 500) return VL_REASON_UNREACHABLE;
@@ -623,7 +626,7 @@ static vl_step_kind on_get(vl_fetch *f, uint32_t status, const vl_request *resp,
       const char *key = vl_json_str(f->params, "key");
       st = vl_json_select(raw, raw_len, key ? key : "", &out->value, &out->value_len);
       if (st == VL_ERR_NOT_FOUND)
-        k = vl_step_fail(out, VL_REASON_NOT_FOUND, "aws: key \"%.60s\" not in the secret %.120s", key ? key : "",
+        k = vl_step_fail(out, VL_REASON_KEY_NOT_FOUND, "aws: key \"%.60s\" not in the secret %.120s", key ? key : "",
                          f->canonical);
       else if (st)
         k = vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "aws: the secret %.120s is not JSON (format: json)",
@@ -663,4 +666,63 @@ static vl_step_kind aws_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const 
   return on_get(f, status, resp, out);
 }
 
-const vl_provider_ops vl_provider_aws = {VL_PROVIDER_AWS, aws_parse, aws_connect, aws_step};
+/* ---------------------------------------------------------------- verify */
+
+enum { STAGE_WHOAMI = 3 };
+
+/* The STS endpoint for the check: "stsEndpoint", else "endpoint", else
+ * https://sts.REGION.amazonaws.com with the credentials' "region" (default
+ * us-east-1, [a-z0-9-] only). Returns the signing region. */
+static const char *verify_url(const vl_pstate *ps, char *url, size_t n) {
+  const char *region = vl_json_str(ps->creds, "region");
+  int ok = region && *region && strlen(region) <= 30;
+  for (const char *c = region; ok && *c; c++) ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-';
+  if (!ok) region = "us-east-1";
+  const char *override = vl_json_str(ps->creds, "stsEndpoint");
+  if (!override) override = vl_json_str(ps->creds, "endpoint");
+  if (override) {
+    size_t len = strlen(override);
+    while (len && override[len - 1] == '/') len--;
+    snprintf(url, n, "%.*s", (int)len, override);
+  } else {
+    snprintf(url, n, "https://sts.%s.amazonaws.com", region);
+  }
+  return region;
+}
+
+/* STS GetCallerIdentity (signed, read-only, needs no permission): who the
+ * keys are. Web identity credentials are not checked (the check would be an
+ * AssumeRoleWithWebIdentity, which issues credentials). */
+static vl_step_kind aws_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, uint64_t now_ms,
+                               vl_step_out *out) {
+  if (!resp) {
+    if (vl_json_str(ps->creds, "webIdentityToken")) return vl_verify_ok(out, NULL, "none");
+    char url[512];
+    const char *region = verify_url(ps, url, sizeof url);
+    static const char form[] = "Action=GetCallerIdentity&Version=2011-06-15";
+    creds_view cv = {vl_json_str(ps->creds, "accessKeyId"), vl_json_str(ps->creds, "secretAccessKey"),
+                     vl_json_str(ps->creds, "sessionToken")};
+    if (!signed_job(out, url, region, "sts", "application/x-www-form-urlencoded; charset=utf-8", NULL,
+                    (const uint8_t *)form, sizeof form - 1, &cv, now_ms))
+      return vl_step_fail(out, VL_REASON_MISCONFIGURED, "aws: could not sign GetCallerIdentity");
+    f->stage = STAGE_WHOAMI;
+    return VL_STEP_JOB;
+  }
+  if (status != 200) {
+    char *code = xml_text(&resp->body, "Code"), *msg = xml_text(&resp->body, "Message");
+    /* InvalidClientTokenId, SignatureDoesNotMatch: rejected; ExpiredToken:
+     * expired; "Signature expired": the clock (fail_with_code). */
+    vl_step_kind k = fail_with_code(f, code ? code : "", msg ? msg : "", status, out);
+    vl_free(code);
+    vl_free(msg);
+    return k;
+  }
+  char *arn = xml_text(&resp->body, "Arn");
+  vl_step_kind k =
+      arn ? vl_verify_ok(out, vl_valid_arn(arn, strlen(arn)) ? arn : VL_UNEXPECTED, "sts:GetCallerIdentity")
+          : vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "aws: GetCallerIdentity answer without Arn");
+  vl_free(arn);
+  return k;
+}
+
+const vl_provider_ops vl_provider_aws = {VL_PROVIDER_AWS, aws_parse, aws_connect, aws_step, aws_verify};

@@ -676,7 +676,7 @@ static vl_step_kind on_refused(const vl_pstate *ps, vl_fetch *f, uint32_t status
                           "azure: CAE insufficient_claims (HTTP 401) for %.90s: token revoked or lacking claims; "
                           "sign in again, tenant %.40s, scope %.60s",
                           f->canonical, tq, sq);
-    return vl_step_fail(out, VL_REASON_REAUTH_REQUIRED,
+    return vl_step_fail(out, VL_REASON_CREDENTIALS_REJECTED,
                         "azure: %s%.30s (HTTP 401) for %.90s: a fresh token is needed for tenant %.40s, scope %.60s",
                         unknown, known, f->canonical, tq, sq);
   }
@@ -755,4 +755,30 @@ static vl_step_kind azure_step(vl_pstate *ps, vl_fetch *f, uint32_t status, cons
   return k;
 }
 
-const vl_provider_ops vl_provider_azure = {VL_PROVIDER_AZURE, azure_parse, azure_connect, azure_step};
+/* The access token's claims (no request: Key Vault has no cheap identity
+ * call): oid and upn (or appid for an application), validated. An opaque
+ * token is not checked. */
+static vl_step_kind azure_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, uint64_t now_ms,
+                                 vl_step_out *out) {
+  (void)f;
+  (void)status;
+  (void)resp;
+  (void)now_ms;
+  cJSON *claims = jwt_claims(vl_json_str(ps->creds, "accessToken"));
+  if (!claims) return vl_verify_ok(out, NULL, "none");
+  const char *oid = vl_json_str(claims, "oid"), *upn = vl_json_str(claims, "upn");
+  if (!upn) upn = vl_json_str(claims, "preferred_username");
+  const char *app = vl_json_str(claims, "appid");
+  char id[200];
+  snprintf(id, sizeof id, "oid %s%s%s", oid ? vl_quote_uuid_or_enum(oid, NULL) : "(none)",
+           upn   ? ", upn "
+           : app ? ", appid "
+                 : "",
+           upn   ? (vl_valid_upn(upn, strlen(upn)) ? upn : VL_UNEXPECTED)
+           : app ? vl_quote_uuid_or_enum(app, NULL)
+                 : "");
+  cJSON_Delete(claims);
+  return vl_verify_ok(out, id, "azure:token-claims");
+}
+
+const vl_provider_ops vl_provider_azure = {VL_PROVIDER_AZURE, azure_parse, azure_connect, azure_step, azure_verify};

@@ -74,6 +74,13 @@ vl_step_kind vl_step_fail(vl_step_out *out, vl_reason reason, const char *fmt, .
   return VL_STEP_FAIL;
 }
 
+vl_step_kind vl_verify_ok(vl_step_out *out, const char *identity, const char *method) {
+  out->value = identity ? vl_memdup(identity, strlen(identity)) : NULL;
+  out->value_len = out->value ? strlen(identity) : 0;
+  snprintf(out->detail, sizeof out->detail, "%s", method);
+  return VL_STEP_VALUE;
+}
+
 const char *vl_json_str(const cJSON *obj, const char *name) {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
   return cJSON_IsString(it) ? it->valuestring : NULL;

@@ -249,7 +249,9 @@ static const char *const STATUS_NAMES[] = {"OK",
 static vl_reason reason_for(const char *status_text, uint32_t http) {
   if (strcmp(status_text, "NOT_FOUND") == 0 || http == 404) return VL_REASON_NOT_FOUND;
   if (strcmp(status_text, "PERMISSION_DENIED") == 0 || http == 403) return VL_REASON_PERMISSION_DENIED;
-  if (strcmp(status_text, "UNAUTHENTICATED") == 0 || http == 401) return VL_REASON_REAUTH_REQUIRED;
+  /* Before the token's expiry a refusal is a rejection (the engine turns it
+   * into reauth_required past it). */
+  if (strcmp(status_text, "UNAUTHENTICATED") == 0 || http == 401) return VL_REASON_CREDENTIALS_REJECTED;
   if (strcmp(status_text, "FAILED_PRECONDITION") == 0) return VL_REASON_DISABLED_AT_PROVIDER;
   if (strcmp(status_text, "RESOURCE_EXHAUSTED") == 0 || http == 429) return VL_REASON_THROTTLED;
   if (strcmp(status_text, "UNAVAILABLE") == 0 || http >= 500) return VL_REASON_UNREACHABLE;
@@ -311,7 +313,7 @@ static vl_step_kind on_payload(vl_fetch *f, const cJSON *body, vl_step_out *out)
     const char *key = vl_json_str(f->params, "key");
     st = vl_json_select(raw, raw_len, key, &out->value, &out->value_len);
     if (st == VL_ERR_NOT_FOUND)
-      k = vl_step_fail(out, VL_REASON_NOT_FOUND, "gcp: key \"%.60s\" not in the secret %.120s", key, f->canonical);
+      k = vl_step_fail(out, VL_REASON_KEY_NOT_FOUND, "gcp: key \"%.60s\" not in the secret %.120s", key, f->canonical);
     else if (st)
       k = vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "gcp: the secret %.120s is not JSON (a key was given)",
                        f->canonical);
@@ -338,9 +340,9 @@ static vl_step_kind gcp_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const 
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(body, "error");
     const char *st = vl_json_str(e, "status");
     vl_reason why = reason_for(st ? st : "", status);
-    const char *hint = why == VL_REASON_DISABLED_AT_PROVIDER ? ": the version is disabled or destroyed"
-                       : why == VL_REASON_REAUTH_REQUIRED    ? ": the access token is expired or invalid"
-                                                             : "";
+    const char *hint = why == VL_REASON_DISABLED_AT_PROVIDER   ? ": the version is disabled or destroyed"
+                       : why == VL_REASON_CREDENTIALS_REJECTED ? ": the access token is expired or invalid"
+                                                               : "";
     const char *known = st ? vl_quote_enum(st, STATUS_NAMES) : "error";
     k = vl_step_fail(out, why, "gcp: %s%s (HTTP %u)%s for %.120s", st && known != st ? "status " : "", known,
                      (unsigned)status, hint, f->canonical);
@@ -349,4 +351,9 @@ static vl_step_kind gcp_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const 
   return k;
 }
 
-const vl_provider_ops vl_provider_gcp = {VL_PROVIDER_GCP, gcp_parse, gcp_connect, gcp_step};
+/* No verify: Secret Manager has no side-effect-free "who am I" call that
+ * needs no secret name, and the token-info endpoint is another host
+ * (oauth2.googleapis.com) the token would have to be sent to. connect
+ * reports verified:false, method "none"; a wrong token shows at the first
+ * send as credentials_rejected (README). */
+const vl_provider_ops vl_provider_gcp = {VL_PROVIDER_GCP, gcp_parse, gcp_connect, gcp_step, NULL};

@@ -618,9 +618,9 @@ static vl_step_kind fail_status(const vl_fetch *f, uint32_t status, const vl_req
                                 const char *what, vl_step_out *out) {
   const char *c = f->canonical;
   if (status == 403) {
-    if (errors_contain(body, "invalid token"))
-      return vl_step_fail(out, VL_REASON_REAUTH_REQUIRED,
-                          "hashicorp: token invalid or expired (HTTP 403) on %s for %.120s", what, c);
+    if (errors_contain(body, "invalid token")) /* past its expiry, the engine calls it reauth_required */
+      return vl_step_fail(out, VL_REASON_CREDENTIALS_REJECTED,
+                          "hashicorp: token invalid, revoked or expired (HTTP 403) on %s for %.120s", what, c);
     if (!cJSON_IsObject(body))
       return vl_step_fail(
           out, VL_REASON_PERMISSION_DENIED,
@@ -656,7 +656,7 @@ static vl_step_kind on_login(vl_pstate *ps, vl_fetch *f, uint32_t status, const 
     /* Vault answers a refused login with 400 ("invalid role or secret ID",
      * "invalid username or password", a JWT claim error): these credentials
      * cannot be used. */
-    return vl_step_fail(out, VL_REASON_REAUTH_REQUIRED, "hashicorp: %s login refused (HTTP 400) for %.120s",
+    return vl_step_fail(out, VL_REASON_CREDENTIALS_REJECTED, "hashicorp: %s login refused (HTTP 400) for %.120s",
                         login_method(ps), f->canonical);
   if (status != 200) return fail_status(f, status, resp, body, "login", out);
   const cJSON *auth = cJSON_GetObjectItemCaseSensitive(body, "auth");
@@ -777,7 +777,7 @@ static vl_step_kind on_read(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
   const char *key = vl_json_str(f->params, "key");
   const cJSON *val = key ? select_key(map, key) : map;
   if (!val)
-    return vl_step_fail(out, VL_REASON_NOT_FOUND, "hashicorp: key \"%.60s\" not in the secret %.120s", key,
+    return vl_step_fail(out, VL_REASON_KEY_NOT_FOUND, "hashicorp: key \"%.60s\" not in the secret %.120s", key,
                         f->canonical);
   if (cJSON_IsString(val)) {
     out->value_len = strlen(val->valuestring);
@@ -816,4 +816,77 @@ static vl_step_kind hc_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
   return k;
 }
 
-const vl_provider_ops vl_provider_hashicorp = {VL_PROVIDER_HASHICORP, hc_parse, hc_connect, hc_step};
+/* ---------------------------------------------------------------- verify */
+
+/* "NAME, policies a, b": display_name and up to 8 policies, each validated. */
+static void identity_of(const cJSON *obj, const char *name_member, char *out, size_t n) {
+  const char *dn = vl_json_str(obj, name_member);
+  size_t at = (size_t)snprintf(out, n, "%s", dn ? (vl_valid_plain_name(dn, strlen(dn)) ? dn : VL_UNEXPECTED) : "token");
+  const cJSON *p;
+  int count = 0;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(obj, "policies")) {
+    if (count == 8 || at >= n) break;
+    const char *name = cJSON_IsString(p) && vl_valid_plain_name(p->valuestring, strlen(p->valuestring)) ? p->valuestring
+                                                                                                        : VL_UNEXPECTED;
+    at += (size_t)snprintf(out + at, n - at, "%s%s", count++ ? ", " : ", policies ", name);
+  }
+}
+
+/* token: auth/token/lookup-self (learns the ttl too); a login method: the
+ * login itself (its token is kept for the fetches, as a first fetch would). */
+static vl_step_kind hc_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, uint64_t now_ms,
+                              vl_step_out *out) {
+  const char *method = login_method(ps);
+  char ns[2 * HC_MAX_PART + 4];
+  if (!resp) {
+    if (method) return login_job(ps, f, method, out);
+    namespace_of(ps, NULL, ns, sizeof ns);
+    return vault_job(ps, f, out, "GET", ns, "auth/token/lookup-self", client_token(ps), NULL, 0, STAGE_LOOKUP);
+  }
+  cJSON *body = resp->body.n ? cJSON_ParseWithLength((const char *)resp->body.p, resp->body.n) : NULL;
+  vl_step_kind k;
+  char id[300];
+  if (f->stage == STAGE_LOGIN && status == 400) {
+    k = vl_step_fail(out, VL_REASON_CREDENTIALS_REJECTED, "hashicorp: %s login refused (HTTP 400)", method);
+  } else if (status == 403 && f->stage == STAGE_LOOKUP && cJSON_IsObject(body) &&
+             !errors_contain(body, "invalid token")) {
+    /* A valid token whose policy does not allow lookup-self: it exists, but who it is stays unknown. */
+    k = vl_verify_ok(out, "(lookup-self not allowed by the token's policy)", "vault:token/lookup-self");
+  } else if (status != 200) {
+    k = fail_status(f, status, resp, body, f->stage == STAGE_LOGIN ? "login" : "token lookup", out);
+  } else if (f->stage == STAGE_LOGIN) {
+    const cJSON *auth = cJSON_GetObjectItemCaseSensitive(body, "auth");
+    const char *tok = vl_json_str(auth, "client_token");
+    cJSON *s = scratch(ps);
+    if (!tok || !*tok || !s) {
+      k = vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "hashicorp: login answer without auth.client_token");
+    } else {
+      cJSON_DeleteItemFromObjectCaseSensitive(s, "token");
+      cJSON_AddStringToObject(s, "token", tok);
+      const cJSON *ld = cJSON_GetObjectItemCaseSensitive(auth, "lease_duration");
+      uint64_t exp = cJSON_IsNumber(ld) ? seconds_after(now_ms, ld->valuedouble) : 0;
+      if (exp && (!ps->expires_ms || exp < ps->expires_ms)) ps->expires_ms = exp;
+      identity_of(auth, "display_name", id, sizeof id);
+      char how[64];
+      snprintf(how, sizeof how, "vault:%s login", method);
+      k = vl_verify_ok(out, id, how);
+    }
+  } else {
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "data");
+    cJSON *s = scratch(ps);
+    if (!cJSON_IsObject(data) || !s) {
+      k = vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "hashicorp: lookup-self answer without data");
+    } else {
+      if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "lookedUp"))) cJSON_AddTrueToObject(s, "lookedUp");
+      const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(data, "ttl");
+      uint64_t exp = cJSON_IsNumber(ttl) ? seconds_after(now_ms, ttl->valuedouble) : 0;
+      if (exp && (!ps->expires_ms || exp < ps->expires_ms)) ps->expires_ms = exp;
+      identity_of(data, "display_name", id, sizeof id);
+      k = vl_verify_ok(out, id, "vault:token/lookup-self");
+    }
+  }
+  cJSON_Delete(body);
+  return k;
+}
+
+const vl_provider_ops vl_provider_hashicorp = {VL_PROVIDER_HASHICORP, hc_parse, hc_connect, hc_step, hc_verify};

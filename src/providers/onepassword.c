@@ -306,7 +306,7 @@ static vl_step_kind http_fail(const vl_fetch *f, uint32_t status, const char *wh
   const char *c = f->canonical;
   switch (status) {
     case 401:
-      return vl_step_fail(out, VL_REASON_REAUTH_REQUIRED,
+      return vl_step_fail(out, VL_REASON_CREDENTIALS_REJECTED,
                           "1password: Connect refused the token (HTTP 401) while reading the %s for %.120s", what, c);
     case 403:
       return vl_step_fail(out, VL_REASON_PERMISSION_DENIED,
@@ -589,7 +589,8 @@ vl_step_kind vl_onepassword_pick(const uint8_t *json, size_t len, const cJSON *p
                        "1password: ambiguous: %d files named \"%.60s\" for %.120s (use the file ID)", nf, want,
                        canonical);
     else
-      k = vl_step_fail(out, VL_REASON_NOT_FOUND, "1password: field \"%.60s\" not found for %.120s", want, canonical);
+      k = vl_step_fail(out, VL_REASON_KEY_NOT_FOUND, "1password: field \"%.60s\" not found for %.120s", want,
+                       canonical);
   }
 done:
   cJSON_Delete(item); /* wiping hooks: every field value is zeroed */
@@ -683,4 +684,25 @@ static vl_step_kind op_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
   }
 }
 
-const vl_provider_ops vl_provider_1password = {VL_PROVIDER_1PASSWORD, op_parse, op_connect, op_step};
+/* GET /v1/vaults: read-only, answers for any valid token; the identity is
+ * how many vaults the token sees (their names are not quoted). */
+static vl_step_kind op_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, const vl_request *resp, uint64_t now_ms,
+                              vl_step_out *out) {
+  (void)now_ms;
+  if (!resp) return get_job(ps, f, STAGE_VAULT_LIST, "/v1/vaults", NULL, NULL, out);
+  if (status != 200) return http_fail(f, status, "vault list", out);
+  cJSON *list = cJSON_ParseWithLength((const char *)resp->body.p, resp->body.n);
+  vl_step_kind k;
+  if (!cJSON_IsArray(list)) {
+    k = vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "1password: the vault list is not a JSON array (HTTP 200)");
+  } else {
+    char id[48];
+    int n = cJSON_GetArraySize(list);
+    snprintf(id, sizeof id, "%d vault%s visible", n, n == 1 ? "" : "s");
+    k = vl_verify_ok(out, id, "connect:GET /v1/vaults");
+  }
+  cJSON_Delete(list);
+  return k;
+}
+
+const vl_provider_ops vl_provider_1password = {VL_PROVIDER_1PASSWORD, op_parse, op_connect, op_step, op_verify};

@@ -22,7 +22,8 @@
 typedef struct vl_pstate {
   vl_provider_id id;
   int connected;                /* credentials present */
-  int reauth;                   /* credentials expired or revoked: "reauthentication required" */
+  int reauth;                   /* credentials expired: "reauthentication required" */
+  int rejected;                 /* the provider rejected the credentials (401/403): "credentials_rejected" */
   uint64_t expires_ms;          /* credential expiry (0 = none) */
   uint32_t epoch;               /* bumped whenever the credentials change or go: see vl_task */
   cJSON *creds;                 /* secret: wiped on free */
@@ -75,7 +76,18 @@ typedef struct vl_provider_ops {
   /* Starts (resp == NULL) or continues a fetch. */
   vl_step_kind (*step)(vl_pstate *ps, vl_fetch *f, uint32_t http_status, const vl_request *resp, uint64_t now_ms,
                        vl_step_out *out);
+  /* Verifies the credentials (vl_vault_verify_open): starts (resp == NULL) or
+   * continues like step, with f->params NULL and f->canonical "credentials".
+   * VL_STEP_VALUE: out->value is the validated, non-secret identity (may be
+   * NULL) and out->detail the method ("sts:GetCallerIdentity"; "none" when
+   * nothing was checked). VL_STEP_FAIL: reason credentials_rejected for
+   * credentials the provider refused. NULL: the provider has no check. */
+  vl_step_kind (*verify)(vl_pstate *ps, vl_fetch *f, uint32_t http_status, const vl_request *resp, uint64_t now_ms,
+                         vl_step_out *out);
 } vl_provider_ops;
+
+/* A verify outcome: identity (copied; NULL for none) and method. Returns VL_STEP_VALUE. */
+vl_step_kind vl_verify_ok(vl_step_out *out, const char *identity, const char *method);
 
 /* The ops table for a provider, or NULL if this build has none. */
 const vl_provider_ops *vl_provider_ops_for(vl_provider_id id);

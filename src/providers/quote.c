@@ -97,6 +97,35 @@ int vl_valid_enum(const char *s, size_t n, const char *const *names) {
   return 0;
 }
 
+/* 1 when each of s[0..n) is a letter, a digit or one of extra. */
+static int charset(const char *s, size_t n, const char *extra) {
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c && strchr(extra, c))))
+      return 0;
+  }
+  return 1;
+}
+
+int vl_valid_arn(const char *s, size_t n) {
+  return s && n >= 8 && n <= 200 && memcmp(s, "arn:", 4) == 0 && charset(s, n, ":/_+=,.@-");
+}
+
+int vl_valid_plain_name(const char *s, size_t n) {
+  return s && n >= 1 && n <= 64 && charset(s, n, "_.@-");
+}
+
+int vl_valid_upn(const char *s, size_t n) {
+  if (!s || n < 3 || n > 100) return 0;
+  size_t at = 0, ats = 0;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] == '@') {
+      at = i;
+      ats++;
+    }
+  return ats == 1 && at > 0 && at + 1 < n && charset(s, at, "._+#-") && charset(s + at + 1, n - at - 1, "._+#-");
+}
+
 const char *vl_quote_rfc3339(const char *s) {
   return s && vl_valid_rfc3339(s, strlen(s)) ? s : VL_UNEXPECTED;
 }

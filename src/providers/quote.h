@@ -38,6 +38,14 @@ int vl_valid_uuid(const char *s, size_t n);
 /* 1 when s is exactly one of names (a NULL-terminated list). Case-sensitive. */
 int vl_valid_enum(const char *s, size_t n, const char *const *names);
 
+/* Identities connect() reports (issue #13):
+ * an ARN as STS GetCallerIdentity returns it: "arn:" then [A-Za-z0-9:/_+=,.@-], 8..200 bytes; */
+int vl_valid_arn(const char *s, size_t n);
+/* a plain name (a Vault display name or policy): [A-Za-z0-9_.@-], 1..64 bytes; */
+int vl_valid_plain_name(const char *s, size_t n);
+/* a user principal name: local@domain of [A-Za-z0-9._+#-], one '@' inside, 3..100 bytes. */
+int vl_valid_upn(const char *s, size_t n);
+
 /* s when it is a valid RFC 3339 date-time, else VL_UNEXPECTED (also for NULL). */
 const char *vl_quote_rfc3339(const char *s);
 

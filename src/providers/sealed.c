@@ -425,4 +425,4 @@ static vl_step_kind sealed_step(vl_pstate *ps, vl_fetch *f, uint32_t status, con
   return on_envelope(ps, f, resp, now_ms, out);
 }
 
-const vl_provider_ops vl_provider_sealed = {VL_PROVIDER_SEALED, sealed_parse, sealed_connect, sealed_step};
+const vl_provider_ops vl_provider_sealed = {VL_PROVIDER_SEALED, sealed_parse, sealed_connect, sealed_step, NULL};

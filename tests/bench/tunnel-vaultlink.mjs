@@ -26,7 +26,7 @@ export async function vaultlinkClient({ relayUrl, origin, caPem }) {
     /** A new TCP + TLS connection: dropping the sealed connection forgets idle connections and TLS sessions. */
     async coldGet(path) {
       vault.disconnect('sealed');
-      vault.connect('sealed', {});
+      await vault.connect('sealed', {});
       return get(path);
     },
     close() {

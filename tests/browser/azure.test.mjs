@@ -35,7 +35,7 @@ test('direct transport from a page: unreachable (CORS), and the token never leav
   const r = await page.evaluate(async (endpoint) => {
     const { createVault } = await import('/src/vault.js');
     const v = await createVault();
-    v.connect('azure', { accessToken: 'tok-browser', endpoint });
+    await v.connect('azure', { accessToken: 'tok-browser', endpoint });
     v.link('x', { provider: 'azure', azure: { secretId: 'https://myvault.vault.azure.net/secrets/db' } });
     const out = await v.resolve({ url: 'https://api.test/?k={{vault:x}}' });
     v.wipe();

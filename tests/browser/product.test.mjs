@@ -731,6 +731,85 @@ test('client §8: the GCP secret version field has an id of its own; the sealed 
   await page.close();
 });
 
+// ---- credentials (issue 13 §1–3) ----
+
+const cardOf = (page, id) => page.locator(`.provider-card[data-provider="${id}"]`);
+
+test('a wrong AWS secret key is rejected on the card at Connect, before any Send; good keys show who they are', async () => {
+  const { page, aws } = await openDemo();
+  const sts = () => bed.demo.emulators.aws.state.calls.filter((c) => c.operation === 'sts.GetCallerIdentity').length;
+  const checks = sts();
+  const card = cardOf(page, 'aws');
+  await card.locator('summary').click();
+  await card.locator('[data-key="secretAccessKey"]').fill('typed-wrong-secret-key');
+  await card.locator('.connect').click();
+  await page.waitForSelector('.provider-card[data-provider="aws"][data-state="rejected"]');
+  const msg = await card.locator('.form-msg').textContent();
+  assert.equal(msg, 'connect("aws"): the provider rejected the credentials (HTTP 403)');
+  assert.equal(await card.locator('.state').textContent(), 'credentials rejected');
+  assert.equal(sts(), checks, 'STS refused the signature (the emulator records accepted calls only)');
+  assert.equal(aws.length, 0, 'nothing was sent to Secrets Manager');
+  assert.equal(await page.isHidden('#echo'), true, 'no Send happened');
+  await page.screenshot({ path: join(SHOTS, 'product-credentials-rejected.png'), fullPage: true });
+
+  // Sending now: the token stays literal with the rejection as its reason, no fetch.
+  await setRequest(page, { url: `${bed.origin}/echo/rejected`, body: '{{vault:aws-stripe}}' });
+  assert.equal((await sendAndEcho(page, '/echo/rejected')).body, '{{vault:aws-stripe}}');
+  assert.deepEqual(await unresolvedRows(page), [['aws-stripe', 'body', 'credentials_rejected']]);
+  assert.equal(aws.length, 0);
+
+  // The demo's keys: connected, verified, the identity on the card.
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  await connectAws(page);
+  assert.match(await cardOf(page, 'aws').locator('.form-msg').textContent(), /^Connected — verified as arn:aws:iam::123456789012:user\/\S+\.$/);
+  assert.ok(sts() > checks, 'the check is an STS GetCallerIdentity, through the demo transport');
+  await page.close();
+});
+
+test('GCP with a short expiry: the value resolves, then after the expiry Send leaves it unresolved and the cache no longer lists it', async (t) => {
+  const { page } = await openDemo();
+  if (!bed.demo.services.gcp || !(await page.$('.provider-card[data-provider="gcp"]'))) return t.skip('no GCP in this build');
+  const card = cardOf(page, 'gcp');
+  await card.locator('summary').click();
+  await card.locator('[data-key="expiresAt"]').fill('3');
+  await card.locator('.connect').click();
+  await page.waitForSelector('.provider-card[data-provider="gcp"][data-state="connected"]');
+  assert.match(await card.locator('.form-msg').textContent(), /^Connected — not verified/);
+  await setRequest(page, { url: `${bed.origin}/echo/gcp-expiry`, body: '{{vault:gcp-api-key}}' });
+  assert.equal((await sendAndEcho(page, '/echo/gcp-expiry')).body, 'demo-gcp-api-key-NOT-REAL');
+  await page.waitForSelector('#cache li[data-name="gcp-api-key"]');
+
+  // At the expiry the credential and every value it fetched are wiped: no Reset cache needed.
+  await page.waitForSelector('.provider-card[data-provider="gcp"][data-state="reauth"]', { timeout: 10_000 });
+  await page.waitForSelector('#cache li[data-name="gcp-api-key"]', { state: 'detached', timeout: 10_000 });
+  assert.equal((await sendAndEcho(page, '/echo/gcp-expiry')).body, '{{vault:gcp-api-key}}');
+  assert.deepEqual(await unresolvedRows(page), [['gcp-api-key', 'body', 'reauth_required']]);
+  assert.equal(await page.$('#cache li[data-name="gcp-api-key"]'), null);
+  await page.screenshot({ path: join(SHOTS, 'product-credentials-expired.png'), fullPage: true });
+  await page.close();
+});
+
+test('a missing JSON key in an existing secret is "key not found in the secret", not "does not exist"', async () => {
+  const { page } = await openDemo();
+  await page.selectOption('#new-provider', 'aws');
+  await page.waitForSelector('#link-fields[data-provider="aws"] [data-key="secretArn"]');
+  await page.fill('#new-name', 'aws-nokey');
+  await page.fill('#new-secretArn', arnOf(DEMO_AWS_SECRETS.db));
+  await page.selectOption('#new-format', 'json');
+  await page.fill('#new-key', 'no-such-key');
+  await page.fill('#new-domains', 'http://127.0.0.1');
+  await page.click('#add-form button[type=submit]');
+  await page.waitForSelector('#secrets .secret[data-name="aws-nokey"]');
+  await connectAws(page);
+  await setRequest(page, { url: `${bed.origin}/echo/nokey`, body: '{{vault:aws-nokey}}|{{vault:aws-db-password}}' });
+  const echo = await sendAndEcho(page, '/echo/nokey');
+  assert.equal(echo.body, `{{vault:aws-nokey}}|${DB_PASSWORD}`);
+  assert.deepEqual(await unresolvedRows(page), [['aws-nokey', 'body', 'key_not_found']]);
+  assert.match(await page.textContent('#unresolved tbody tr[data-name="aws-nokey"]'), /key not found in the secret/);
+  await page.close();
+});
+
 test('no page errors', () => {
   assert.deepEqual(bed.errors, []);
 });

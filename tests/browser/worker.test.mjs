@@ -38,7 +38,7 @@ test('link, resolve, links, status, connect, publicKey through the Worker (all P
     await v.link('user', { provider: 'local', value: 'démo' });
     await v.link('db', { provider: 'aws', aws: { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf' } });
     const before = await v.status();
-    await v.connect('aws', { accessKeyId: 'AKIAFAKEWORKER', secretAccessKey: 'fake/secret', sessionToken: 'fake-token' });
+    await v.connect('aws', { accessKeyId: 'AKIAFAKEWORKER', secretAccessKey: 'fake/secret', sessionToken: 'fake-token' }, { verify: false });
     const obj = await v.resolve({
       method: 'POST',
       url: 'https://api.example.com/{{vault:user}}?k={{vault:k}}',

@@ -83,11 +83,11 @@ static void test_json_key_binary_and_versions(void) {
   CHECK(slice_eq(s.job.body, "{\"SecretId\":\"" ARN "\",\"VersionId\":\"EXAMPLE1-90ab-cdef-fedc-ba987SECRET1\"}"));
   vl_free(url);
   vl_free(rep);
-  /* A missing key is not_found; a non-JSON secret with format json is malformed. */
+  /* A missing key is key_not_found (the secret exists); a non-JSON secret with format json is malformed. */
   vl_vault_reset_cache(v);
   tresp nokey = {200, {{0}}, 0, "{\"SecretString\":\"{\\\"other\\\":1}\"}"};
   CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:j}}", T0, &nokey, 1, &s, &url, &rep), VL_OK);
-  CHECK_EQ_STR(treason(rep, 0), "not_found");
+  CHECK_EQ_STR(treason(rep, 0), "key_not_found");
   CHECK(strstr(rep, "db.pass") != NULL && strstr(rep, "other") == NULL);
   vl_free(url);
   vl_free(rep);
@@ -120,6 +120,15 @@ static void test_error_taxonomy(void) {
         "{\"__type\":\"InvalidSignatureException\",\"Message\":\"Signature expired: 20231114T000000Z is now earlier "
         "than …\"}"},
        "misconfigured"},
+      /* A wrong key (unknown id, or a signature the secret does not make) is
+       * rejected, not expired (issue #13). */
+      {{400, {{0}}, 0, "{\"__type\":\"UnrecognizedClientException\",\"Message\":\"invalid\"}"}, "credentials_rejected"},
+      {{400,
+        {{0}},
+        0,
+        "{\"__type\":\"InvalidSignatureException\",\"Message\":\"The request signature we calculated\"}"},
+       "credentials_rejected"},
+      {{403, {{0}}, 0, "{\"__type\":\"InvalidClientTokenId\",\"Message\":\"invalid\"}"}, "credentials_rejected"},
       {{400, {{0}}, 0, "{\"code\":\"InvalidRequestException\",\"Message\":\"marked for deletion\"}"},
        "disabled_at_provider"},
       {{503, {{0}}, 0, "{\"__type\":\"ServiceUnavailable\"}"}, "unreachable"},

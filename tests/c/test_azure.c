@@ -287,6 +287,17 @@ static void test_challenge_then_token_then_learned(void) {
   vl_vault_free(v);
 }
 
+static int rejected_flagged(vl_vault *v, uint64_t now) {
+  uint8_t *st;
+  size_t n;
+  vl_vault_status(v, now, &st, &n);
+  int r = strstr((char *)st,
+                 "\"provider\":\"azure\",\"connected\":false,\"reauthRequired\":false,"
+                 "\"credentialsRejected\":true") != NULL;
+  vl_free(st);
+  return r;
+}
+
 static int reauth_flagged(vl_vault *v, uint64_t now) {
   uint8_t *st;
   size_t n;
@@ -362,17 +373,18 @@ static void test_challenge_checks(void) {
   vl_free(url);
   vl_free(rep);
   tjobs_clear(&s);
-  /* The token itself refused (expired, revoked): reauth_required, credentials wiped. */
+  /* The token itself refused before its expiry (wrong, revoked): credentials_rejected, credentials wiped. */
   vl_vault_reset_cache(v);
   tresp refused = {401,
                    {{"WWW-Authenticate", CHALLENGE}},
                    1,
                    "{\"error\":{\"code\":\"Unauthorized\",\"message\":\"AKV10022: Invalid audience.\"}}"};
   CHECK_EQ_INT(tflow(v, "https://h.com/{{vault:db}}", T0, &refused, 1, &s, &url, &rep), VL_OK);
-  CHECK_EQ_STR(treason(rep, 0), "reauth_required");
+  CHECK_EQ_STR(treason(rep, 0), "credentials_rejected");
   CHECK(strstr(rep, "tenant 12345678-1234-1234-1234-123456789012") &&
         strstr(rep, "scope https://vault.azure.net/.default"));
-  CHECK(reauth_flagged(v, T0));
+  CHECK(rejected_flagged(v, T0));
+  CHECK(!reauth_flagged(v, T0));
   vl_free(url);
   vl_free(rep);
   tjobs_clear(&s);
@@ -394,7 +406,7 @@ static void test_challenge_checks(void) {
 
 static void test_error_rows(void) {
   cJSON *j = load(AZ_DIR "/identifier-and-challenge-cases.json");
-  static const char *const want[] = {"reauth_required", "not_found", "disabled_at_provider", "permission_denied"};
+  static const char *const want[] = {"credentials_rejected", "not_found", "disabled_at_provider", "permission_denied"};
   int i = 0;
   const cJSON *row;
   cJSON_ArrayForEach(row, cJSON_GetObjectItem(j, "error_bodies")) {

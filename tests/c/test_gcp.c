@@ -147,7 +147,7 @@ static void test_keys_and_encodings(void) {
   tjobs_clear(&s);
   rep = run_with("{\"source\":{\"provider\":\"gcp\",\"gcp\":{\"name\":\"" NAME "\",\"key\":\"nope\"}}}", CREDS, &json,
                  &s, &url);
-  CHECK_EQ_STR(treason(rep, 0), "not_found");
+  CHECK_EQ_STR(treason(rep, 0), "key_not_found");
   CHECK(strstr(rep, "EXAMPLE") == NULL);
   vl_free(url);
   vl_free(rep);
@@ -212,7 +212,7 @@ static void test_error_taxonomy(void) {
         0,
         "{\"error\":{\"code\":401,\"message\":\"Request had invalid authentication credentials.\","
         "\"status\":\"UNAUTHENTICATED\"}}"},
-       "reauth_required"},
+       "credentials_rejected"},
       {{400,
         {{0}},
         0,
@@ -257,13 +257,16 @@ static void test_unauthenticated_wipes_credentials(void) {
   uint8_t *st;
   size_t n;
   vl_vault_status(v, T0, &st, &n);
-  CHECK(strstr((char *)st, "\"provider\":\"gcp\",\"connected\":false,\"reauthRequired\":true") != NULL);
+  /* Refused before its expiry: rejected, not expired (issue #13). */
+  CHECK(strstr((char *)st,
+               "\"provider\":\"gcp\",\"connected\":false,\"reauthRequired\":false,"
+               "\"credentialsRejected\":true") != NULL);
   vl_free(st);
   /* The next resolve makes no request. */
   tjobs_clear(&s);
   tflow(v, "https://h.com/{{vault:s}}", T0, NULL, 0, &s, &url, &rep);
   CHECK_EQ_INT(s.jobs, 0);
-  CHECK_EQ_STR(treason(rep, 0), "reauth_required");
+  CHECK_EQ_STR(treason(rep, 0), "credentials_rejected");
   vl_free(url);
   vl_free(rep);
   tjobs_clear(&s);

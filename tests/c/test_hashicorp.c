@@ -142,7 +142,7 @@ static void test_wire_vectors(void) {
                                 : strcmp(name, "kv2-read-destroyed-version") == 0       ? "disabled_at_provider"
                                 : strcmp(name, "kv2-read-missing-path-or-version") == 0 ? "not_found"
                                 : strcmp(name, "policy-denied") == 0                    ? "permission_denied"
-                                : strcmp(name, "invalid-or-expired-token") == 0         ? "reauth_required"
+                                : strcmp(name, "invalid-or-expired-token") == 0         ? "credentials_rejected"
                                 : strcmp(name, "rate-limit-quota") == 0                 ? "throttled"
                                 : strcmp(name, "sealed") == 0                           ? "unreachable"
                                                                                         : "misconfigured";
@@ -159,7 +159,8 @@ static void test_wire_vectors(void) {
       if (strcmp(name, "kv2-read-soft-deleted-version") == 0) CHECK(strstr(r.rep, "deleted") != NULL);
       if (strcmp(name, "kv2-read-destroyed-version") == 0) CHECK(strstr(r.rep, "destroyed") != NULL);
       if (strcmp(name, "rate-limit-quota") == 0) CHECK(strstr(r.rep, "retry after 7") != NULL);
-      if (strcmp(name, "invalid-or-expired-token") == 0) CHECK(strstr(hc_status(v, T0), "\"reauthRequired\":true"));
+      if (strcmp(name, "invalid-or-expired-token") == 0)
+        CHECK(strstr(hc_status(v, T0), "\"credentialsRejected\":true")); /* before its expiry: rejected */
       trun_clear(&r);
       vl_vault_free(v);
       covered++;
@@ -473,12 +474,12 @@ static void test_key_selection(void) {
     trun_clear(&r);
     vl_vault_free(v);
   }
-  /* A missing key is not_found and the detail names the key, never a value. */
+  /* A missing key is key_not_found and the detail names the key, never a value. */
   vl_vault *v = vault_with(LINK("secret", "a", ",\"key\":\"zz\",\"kv\":2"), TOKEN_CREDS);
   trun r = {0};
   tresp ans = {200, {{0}}, 0, body};
   run(v, "x", T0, &ans, 1, &r);
-  CHECK_EQ_STR(treason(r.rep, 0), "not_found");
+  CHECK_EQ_STR(treason(r.rep, 0), "key_not_found");
   CHECK(strstr(r.rep, "zz") != NULL && strstr(r.rep, "str") == NULL && strstr(r.rep, "lit") == NULL);
   trun_clear(&r);
   vl_vault_free(v);
@@ -498,7 +499,7 @@ static void test_error_taxonomy(void) {
       {{403, {{0}}, 0, "{\"errors\":[\"permission denied\"]}"}, "permission_denied", "HTTP 403"},
       {{403, {{0}}, 0, ""}, "permission_denied", "CORS"},
       {{403, {{0}}, 0, "{\"errors\":[\"2 errors occurred:\\n\\t* permission denied\\n\\t* invalid token\\n\\n\"]}"},
-       "reauth_required",
+       "credentials_rejected",
        "token invalid"},
       {{429, {{0}}, 0, "{\"errors\":[\"rate limit quota exceeded\"]}"}, "throttled", "HTTP 429"},
       {{503, {{0}}, 0, "{\"errors\":[\"Vault is sealed\"]}"}, "unreachable", "vault is sealed"},
@@ -539,10 +540,10 @@ static void test_invalid_token_wipes_credentials(void) {
   tresp bad = {
       403, {{0}}, 0, "{\"errors\":[\"2 errors occurred:\\n\\t* permission denied\\n\\t* invalid token\\n\\n\"]}"};
   run(v, "x", T0, &bad, 1, &r);
-  CHECK(strstr(hc_status(v, T0), "\"connected\":false,\"reauthRequired\":true") != NULL);
+  CHECK(strstr(hc_status(v, T0), "\"connected\":false,\"reauthRequired\":false,\"credentialsRejected\":true") != NULL);
   run(v, "x", T0, NULL, 0, &r);
   CHECK_EQ_INT(r.s.jobs, 0);
-  CHECK_EQ_STR(treason(r.rep, 0), "reauth_required");
+  CHECK_EQ_STR(treason(r.rep, 0), "credentials_rejected");
   CHECK_EQ_INT(tconnect(v, "hashicorp", TOKEN_CREDS, T0), VL_OK);
   CHECK(strstr(hc_status(v, T0), "\"connected\":true,\"reauthRequired\":false") != NULL);
   trun_clear(&r);
@@ -593,7 +594,7 @@ static void test_token_lookup_self_expiry(void) {
   run(v, "x", T0, NULL, 0, &r);
   CHECK(job_url_is(&r, ADDR "/v1/auth/token/lookup-self"));
   CHECK_EQ_STR(tjob_header(&r.s, "X-Vault-Token"), "root");
-  /* A policy without lookup-self: go on without an expiry. An invalid token: reauth. */
+  /* A policy without lookup-self: go on without an expiry. An invalid token: rejected. */
   tresp nolookup[2] = {{403, {{0}}, 0, "{\"errors\":[\"1 error occurred:\\n\\t* permission denied\\n\\n\"]}"}, ans[1]};
   run(v, "x", T0, nolookup, 1, &r);
   CHECK(job_url_is(&r, ADDR "/v1/secret/data/db"));
@@ -602,7 +603,7 @@ static void test_token_lookup_self_expiry(void) {
   v = vault_with(LINK("secret", "db", ",\"kv\":2"), "{\"address\":\"" ADDR "\",\"token\":\"gone\"}");
   tresp invalid = {403, {{0}}, 0, "{\"errors\":[\"permission denied\",\"invalid token\"]}"};
   run(v, "x", T0, &invalid, 1, &r);
-  CHECK_EQ_STR(treason(r.rep, 0), "reauth_required");
+  CHECK_EQ_STR(treason(r.rep, 0), "credentials_rejected"); /* no known expiry: refused, not expired */
   trun_clear(&r);
   vl_vault_free(v);
   /* Explicit expiresAt: no lookup, and the clock still ends it. */
@@ -665,14 +666,14 @@ static void test_logins(void) {
     trun_clear(&r);
     vl_vault_free(v);
   }
-  /* A refused login (400) cannot succeed later: reauth, credentials wiped. */
+  /* A refused login (400) cannot succeed later: rejected, credentials wiped. */
   vl_vault *v = vault_with(LINK("secret", "db", ",\"kv\":2"), cases[0].creds);
   trun r = {0};
   tresp refused = {400, {{0}}, 0, "{\"errors\":[\"invalid role or secret ID\"]}"};
   run(v, "x", T0, &refused, 1, &r);
-  CHECK_EQ_STR(treason(r.rep, 0), "reauth_required");
+  CHECK_EQ_STR(treason(r.rep, 0), "credentials_rejected");
   CHECK(strstr(r.rep, "approle login refused") != NULL && strstr(r.rep, "sid") == NULL);
-  CHECK(strstr(hc_status(v, T0), "\"connected\":false,\"reauthRequired\":true") != NULL);
+  CHECK(strstr(hc_status(v, T0), "\"connected\":false,\"reauthRequired\":false,\"credentialsRejected\":true") != NULL);
   trun_clear(&r);
   vl_vault_free(v);
   /* A login answer without a token is malformed; a sealed server is unreachable. */

@@ -221,7 +221,7 @@ static void test_resolution_vector_rows(void) {
     CHECK_EQ_INT(s.jobs, 2);
     CHECK(slice_eq(s.job.url, HOST "/v1/vaults/" VID "/items/" IID));
     if (strncmp(expect, "error:", 6) == 0) {
-      CHECK_EQ_STR(treason(report, 0), "not_found");
+      CHECK_EQ_STR(treason(report, 0), "key_not_found");
       CHECK(strstr(report, "field \\\"nope\\\" not found") != NULL);
       CHECK_EQ_STR(url, "https://api.test/?k={{vault:x}}");
     } else {
@@ -474,8 +474,8 @@ static void test_error_taxonomy(void) {
   static const struct {
     uint32_t status;
     const char *reason;
-  } cases[] = {{401, "reauth_required"}, {403, "permission_denied"}, {404, "not_found"},    {429, "throttled"},
-               {500, "unreachable"},     {503, "unreachable"},       {400, "misconfigured"}};
+  } cases[] = {{401, "credentials_rejected"}, {403, "permission_denied"}, {404, "not_found"},    {429, "throttled"},
+               {500, "unreachable"},          {503, "unreachable"},       {400, "misconfigured"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     tresp a = {cases[i].status, {{0}}, 0, "{\"status\":0,\"message\":\"x\"}"};
     trace t;
@@ -501,7 +501,7 @@ static void test_error_taxonomy(void) {
   CHECK_EQ_STR(treason(report, 0), "malformed_response");
   vl_free(url);
   vl_free(report);
-  /* A 401 drops the credentials: the next resolve says reauthentication required without a job. */
+  /* A 401 drops the credentials: the next resolve says credentials rejected without a job. */
   vl_vault *v = vl_vault_new(NULL);
   tlink(v, "x", "{\"source\":\"op://Private/GitHub/password\"}", NULL);
   tconnect(v, "1password", CREDS, T0);
@@ -513,7 +513,7 @@ static void test_error_taxonomy(void) {
   tjobs s2 = {0};
   CHECK_EQ_INT(tflow(v, "https://api.test/{{vault:x}}", T0, NULL, 0, &s2, &url, &report), VL_OK);
   CHECK_EQ_INT(s2.jobs, 0);
-  CHECK_EQ_STR(treason(report, 0), "reauth_required");
+  CHECK_EQ_STR(treason(report, 0), "credentials_rejected");
   vl_free(url);
   vl_free(report);
   tjobs_clear(&s);

@@ -433,6 +433,17 @@ async function handleSts(state, req, res, url, body, cors) {
   if (state.throttle) return stsError(res, cors, 400, 'Throttling', 'Rate exceeded');
   state.calls.push({ operation: 'sts.' + action, accessKeyId: auth.key.accessKeyId, input: Object.fromEntries(p) });
 
+  if (action === 'GetCallerIdentity') {
+    // Read-only and needs no permission (an explicit deny cannot block it): who the keys are.
+    const arn = auth.key.principal;
+    const account = arn.split(':')[4] ?? state.accountId;
+    const userId = auth.key.userId ?? (auth.key.assumedRole ? `AROA${auth.key.accessKeyId.slice(-12)}:${arn.split('/').pop()}` : `AIDA${auth.key.accessKeyId.slice(-12).toUpperCase()}`);
+    const out =
+      `<GetCallerIdentityResponse xmlns="${STS_NS}">\n  <GetCallerIdentityResult>\n    <Arn>${xmlEscape(arn)}</Arn>\n` +
+      `    <UserId>${xmlEscape(userId)}</UserId>\n    <Account>${xmlEscape(account)}</Account>\n  </GetCallerIdentityResult>\n` +
+      `  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n`;
+    return send(res, cors, 200, 'text/xml', out);
+  }
   if (action === 'AssumeRole') {
     const roleArn = p.get('RoleArn');
     const role = state.roles.find((r) => r.arn === roleArn);

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *s = malloc(n ? n : 1);
   if (!s) return 0;
   memcpy(s, p, n);
-  switch (data[0] % 6) {
+  switch (data[0] % 9) {
     case 0:
       if (vl_valid_rfc3339(s, n) && (n < 20 || n > 35 || !only(p, n, "0123456789-:.TtZz+"))) abort();
       break;
@@ -42,6 +42,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (vl_valid_enum(s, n, names) && !(n == 2 || n == 3 || n == 7)) abort();
       break;
     }
+    case 6:
+      if (vl_valid_arn(s, n) &&
+          (n < 8 || n > 200 || memcmp(p, "arn:", 4) != 0 ||
+           !only(p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:/_+=,.@-")))
+        abort();
+      break;
+    case 7:
+      if (vl_valid_plain_name(s, n) &&
+          (n < 1 || n > 64 || !only(p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@-")))
+        abort();
+      break;
+    case 8:
+      if (vl_valid_upn(s, n) && (n < 3 || n > 100 || !memchr(p, '@', n) ||
+                                 !only(p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+#-@")))
+        abort();
+      break;
     default: {
       vl_slice v = {(const uint8_t *)s, n};
       char buf[40];

@@ -53,9 +53,9 @@ before(async () => {
 });
 after(() => aws.close());
 
-async function vaultWith(creds, links) {
+async function vaultWith(creds, links, connectOptions) {
   const v = await createVault();
-  v.connect('aws', { ...creds, endpoint: aws.url });
+  await v.connect('aws', { ...creds, endpoint: aws.url }, connectOptions);
   for (const [name, source, opts] of links) v.link(name, source, opts);
   return v;
 }
@@ -106,22 +106,30 @@ test('errors map to Postman reasons with the reference, never a value', async ()
   assert.deepEqual(r.unresolved.map((u) => [u.name, u.reason]), [
     ['missing', 'not_found'],
     ['doomed', 'disabled_at_provider'],
-    ['nokey', 'not_found'],
+    ['nokey', 'key_not_found'],
   ]);
   assert.ok(!JSON.stringify(r.unresolved).includes('EXAMPLE-PASSWORD'));
   v.wipe();
 });
 
-test('expired session token and bad secret key → reauthentication required; credentials wiped', async () => {
-  const v = await vaultWith(OLD, [['db', src({ secretArn: DB })]]);
+test('expired session token → reauthentication required, bad secret key → credentials rejected; credentials wiped', async () => {
+  // connect checks them first (STS): the expired token and the wrong key are refused there.
+  const c = await createVault();
+  await assert.rejects(c.connect('aws', { ...OLD, endpoint: aws.url }), (e) => e.code === 'reauth_required' && !e.message.includes(OLD.secretAccessKey));
+  await assert.rejects(c.connect('aws', { ...ALICE, secretAccessKey: 'wrong', endpoint: aws.url }), (e) => e.code === 'credentials_rejected' && /\(HTTP 403\)/.test(e.message));
+  c.wipe();
+  // Unchecked, the first send finds out.
+  const v = await vaultWith(OLD, [['db', src({ secretArn: DB })]], { verify: false });
   const r = await v.resolve({ url: 'https://api.test/{{vault:db}}' });
   assert.equal(r.unresolved[0].reason, 'reauth_required');
   const p = v.status().providers.find((x) => x.provider === 'aws');
   assert.deepEqual([p.connected, p.reauthRequired], [false, true]);
-  v.connect('aws', { ...ALICE, endpoint: aws.url });
+  await v.connect('aws', { ...ALICE, endpoint: aws.url });
   assert.equal((await v.resolve({ url: 'https://api.test/{{vault:db}}' })).unresolved.length, 0);
-  const bad = await vaultWith({ ...ALICE, secretAccessKey: 'wrong' }, [['db', src({ secretArn: DB })]]);
-  assert.equal((await bad.resolve({ url: 'https://api.test/{{vault:db}}' })).unresolved[0].reason, 'reauth_required');
+  const bad = await vaultWith({ ...ALICE, secretAccessKey: 'wrong' }, [['db', src({ secretArn: DB })]], { verify: false });
+  assert.equal((await bad.resolve({ url: 'https://api.test/{{vault:db}}' })).unresolved[0].reason, 'credentials_rejected');
+  const bp = bad.status().providers.find((x) => x.provider === 'aws');
+  assert.deepEqual([bp.connected, bp.reauthRequired, bp.credentialsRejected], [false, false, true]);
   v.wipe();
   bad.wipe();
 });
@@ -129,7 +137,11 @@ test('expired session token and bad secret key → reauthentication required; cr
 test('clock skew is reported as such', async () => {
   skewMs = 20 * 60 * 1000;
   try {
-    const v = await vaultWith(ALICE, [['db', src({ secretArn: DB })]]);
+    // connect's check already says so.
+    const c = await createVault();
+    await assert.rejects(c.connect('aws', { ...ALICE, endpoint: aws.url }), (e) => e.code === 'misconfigured' && /clock/.test(e.message));
+    c.wipe();
+    const v = await vaultWith(ALICE, [['db', src({ secretArn: DB })]], { verify: false });
     const r = await v.resolve({ url: 'https://api.test/{{vault:db}}' });
     assert.equal(r.unresolved[0].reason, 'misconfigured');
     assert.match(r.unresolved[0].detail, /clock/);
@@ -158,7 +170,7 @@ test('roleArn: STS AssumeRole first, role credentials reused until expiry; denie
 
 test('AssumeRoleWithWebIdentity sign-in', async () => {
   const v = await createVault();
-  v.connect('aws', { webIdentityToken: GOOD_JWT, roleArn: WEB_ROLE, endpoint: aws.url });
+  await v.connect('aws', { webIdentityToken: GOOD_JWT, roleArn: WEB_ROLE, endpoint: aws.url });
   v.link('db', src({ secretArn: DB, format: 'json', key: 'username' }));
   assert.equal((await v.resolve({ url: 'https://api.test/{{vault:db}}' })).url, 'https://api.test/david');
   v.wipe();
@@ -167,14 +179,14 @@ test('AssumeRoleWithWebIdentity sign-in', async () => {
 test('throttling and unreachable endpoints', async () => {
   aws.state.throttle = true;
   try {
-    const v = await vaultWith(ALICE, [['db', src({ secretArn: DB })]]);
+    const v = await vaultWith(ALICE, [['db', src({ secretArn: DB })]], { verify: false });
     assert.equal((await v.resolve({ url: 'https://api.test/{{vault:db}}' })).unresolved[0].reason, 'throttled');
     v.wipe();
   } finally {
     aws.state.throttle = false;
   }
   const v = await createVault({ transport: undefined });
-  v.connect('aws', { ...ALICE, endpoint: 'http://127.0.0.1:9' });
+  await v.connect('aws', { ...ALICE, endpoint: 'http://127.0.0.1:9' }, { verify: false });
   v.link('db', src({ secretArn: DB }));
   const r = await v.resolve({ url: 'https://api.test/{{vault:db}}' });
   assert.equal(r.unresolved[0].reason, 'unreachable');

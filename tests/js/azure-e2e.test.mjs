@@ -36,7 +36,7 @@ after(() => az.close());
 
 async function vaultWith(accessToken, links, extra = {}) {
   const v = await createVault();
-  v.connect('azure', { accessToken, endpoint: az.url, ...extra });
+  await v.connect('azure', { accessToken, endpoint: az.url, ...extra });
   for (const [name, source] of links) v.link(name, source);
   return v;
 }
@@ -103,15 +103,16 @@ test('exp caps the cache: a secret expiring in 2 minutes is not served from cach
   assert.ok(entry && entry.expiresAt <= (nowS() + 121) * 1000, 'the cache entry ends at exp, not after 60 min');
 });
 
-test('a refused token is reauth_required naming tenant and scope; credentials are wiped', async () => {
+test('a refused token is credentials_rejected (before its known expiry) naming tenant and scope; credentials are wiped', async () => {
   const v = await vaultWith('tok-old', [['x', src(SID('db'))]]);
   const r = await v.resolve({ url: 'https://api.test/{{vault:x}}' });
-  assert.equal(r.unresolved[0].reason, 'reauth_required');
+  assert.equal(r.unresolved[0].reason, 'credentials_rejected');
   assert.match(r.unresolved[0].detail, new RegExp(`tenant ${DEFAULT_TENANT}`));
   assert.match(r.unresolved[0].detail, /scope https:\/\/vault\.azure\.net\/\.default/);
   const p = v.status().providers.find((x) => x.provider === 'azure');
   assert.equal(p.connected, false);
-  assert.equal(p.reauthRequired, true);
+  assert.equal(p.reauthRequired, false);
+  assert.equal(p.credentialsRejected, true);
 
   const cae = await vaultWith('tok-cae', [['x', src(SID('db'))]]);
   const c = await cae.resolve({ url: 'https://api.test/{{vault:x}}' });
@@ -154,7 +155,7 @@ test('PKCE sign-in against the Entra emulator, then a resolve with its token', a
   assert.ok(creds.expiresAt > Date.now() + 3500_000 && creds.expiresAt <= Date.now() + 3600_000);
   assert.equal(creds.tenantId, DEFAULT_TENANT);
   const v = await createVault();
-  v.connect('azure', { ...creds, endpoint: az.url });
+  await v.connect('azure', { ...creds, endpoint: az.url });
   v.link('x', src(SID('db')));
   const r = await v.resolve({ url: 'https://api.test/?k={{vault:x}}' });
   assert.deepEqual(r.unresolved, []);

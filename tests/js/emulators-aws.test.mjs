@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { SecretsManagerClient, GetSecretValueCommand, BatchGetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { STSClient, AssumeRoleCommand, AssumeRoleWithWebIdentityCommand } from '@aws-sdk/client-sts';
+import { STSClient, AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -390,5 +390,20 @@ test('HTTPS with a CA made at test time', async () => {
     assert.match(String(err.code ?? err.message), /SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i);
   } finally {
     await e.close();
+  }
+});
+
+test('SDK: STS GetCallerIdentity names the caller; a wrong secret or an unknown key id is a 403 (issue #13)', async () => {
+  const who = await sts(ALICE).send(new GetCallerIdentityCommand({}));
+  assert.equal(who.Account, ACCOUNT);
+  assert.match(who.Arn, new RegExp(`^arn:aws:iam::${ACCOUNT}:user/`));
+  assert.match(who.UserId, /^AIDA/);
+  for (const [creds, code] of [
+    [{ ...ALICE, secretAccessKey: 'wrong' }, 'SignatureDoesNotMatch'],
+    [{ accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' }, 'InvalidClientTokenId'],
+  ]) {
+    const e = await sts(creds).send(new GetCallerIdentityCommand({})).catch((x) => x);
+    assert.equal(e.name, code);
+    assert.equal(e.$metadata.httpStatusCode, 403);
   }
 });

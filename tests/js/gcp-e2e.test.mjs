@@ -29,7 +29,7 @@ after(() => g.close());
 
 async function vaultWith(accessToken, links) {
   const v = await createVault();
-  v.connect('gcp', { accessToken, endpoint: g.url });
+  await v.connect('gcp', { accessToken, endpoint: g.url });
   for (const [name, source] of links) v.link(name, source);
   return v;
 }
@@ -98,7 +98,7 @@ test('errors: not found, permission denied, disabled/destroyed, throttled, unaut
   assert.equal(by.disabled.reason, 'disabled_at_provider');
   assert.match(by.disabled.detail, /FAILED_PRECONDITION \(HTTP 400\)/);
   assert.equal(by.destroyed.reason, 'disabled_at_provider');
-  assert.equal(by.nokey.reason, 'not_found');
+  assert.equal(by.nokey.reason, 'key_not_found');
   assert.ok(!JSON.stringify(r).includes('EXAMPLE-PASSWORD'));
 
   const narrow = await vaultWith('ya29.narrow', [['p', src('projects/my-project/secrets/private/versions/latest')]]);
@@ -116,17 +116,18 @@ test('errors: not found, permission denied, disabled/destroyed, throttled, unaut
 
   const old = await vaultWith('ya29.old', [['x', src('projects/my-project/secrets/db/versions/1')]]);
   const o = await old.resolve({ url: 'https://api.test/{{vault:x}}' });
-  assert.equal(o.unresolved[0].reason, 'reauth_required');
+  // The token's expiry is unknown to the vault (no expiresAt): a 401 is a rejection.
+  assert.equal(o.unresolved[0].reason, 'credentials_rejected');
   const p = old.status().providers.find((x) => x.provider === 'gcp');
-  assert.deepEqual([p.connected, p.reauthRequired], [false, true]);
+  assert.deepEqual([p.connected, p.reauthRequired, p.credentialsRejected], [false, false, true]);
 });
 
 test('credentials: one hour by default, expiresAt honoured', async () => {
   const v = await createVault();
   const before = Date.now();
-  v.connect('gcp', { accessToken: 'ya29.good', endpoint: g.url });
+  await v.connect('gcp', { accessToken: 'ya29.good', endpoint: g.url });
   const p = v.status().providers.find((x) => x.provider === 'gcp');
   assert.ok(p.expiresAt >= before + 3600_000 && p.expiresAt <= Date.now() + 3600_000);
-  v.connect('gcp', { accessToken: 'ya29.good', endpoint: g.url, expiresAt: before + 60_000 });
+  await v.connect('gcp', { accessToken: 'ya29.good', endpoint: g.url, expiresAt: before + 60_000 });
   assert.equal(v.status().providers.find((x) => x.provider === 'gcp').expiresAt, before + 60_000);
 });

@@ -65,10 +65,10 @@ async function emulator(extra) {
 }
 const vaults = [];
 // No retries: 429 and 503 answers are what these tests look at.
-async function vaultFor(emu, creds = { token: 'hvs.READER' }) {
+async function vaultFor(emu, creds = { token: 'hvs.READER' }, connectOptions) {
   const v = await createVault({ wipeOnLeave: false, transport: fetchTransport({ retries: 0 }) });
   vaults.push(v);
-  v.connect('hashicorp', { address: emu.url, ...creds });
+  await v.connect('hashicorp', { address: emu.url, ...creds }, connectOptions);
   return v;
 }
 after(async () => {
@@ -112,7 +112,9 @@ test("Postman's path form, non-string values, dot keys, whole map", async () => 
   assert.equal((await get(v, 'nested')).value, '{"a":[1,"b"]}');
   assert.equal((await get(v, 'dotted')).value, 'dotted');
   assert.equal((await get(v, 'deep')).value, '[1,"b"]');
-  assert.ok(!paths(emu).includes('GET /v1/auth/token/lookup-self'), 'expiresAt given: no lookup');
+  // expiresAt given: the only lookup is connect's check, never a fetch's.
+  assert.equal(paths(emu).filter((p) => p === 'GET /v1/auth/token/lookup-self').length, 1);
+  assert.equal(paths(emu)[0], 'GET /v1/auth/token/lookup-self');
   assert.equal(paths(emu).filter((p) => p.includes('sys/internal/ui/mounts')).length, 1, 'mount version cached per mount');
 });
 
@@ -133,7 +135,7 @@ test('KV v1: detected, read flat, lease_duration is the cache hint', async () =>
   const v2 = await vaultFor(emu2, { token: 'hvs.READER', expiresAt: Date.now() + 600_000 });
   link(v2, 'x', { engine: 'kv', path: 'legacy', key: 'FOO', kv: 1 });
   assert.equal((await get(v2, 'x')).value, 'BAR');
-  assert.deepEqual(paths(emu2), ['GET /v1/kv/legacy']);
+  assert.deepEqual(paths(emu2), ['GET /v1/auth/token/lookup-self', 'GET /v1/kv/legacy']); // connect's check, the read
 });
 
 test('versions, deleted, destroyed, missing path and key', async () => {
@@ -159,7 +161,7 @@ test('versions, deleted, destroyed, missing path and key', async () => {
   assert.equal(des.reason, 'disabled_at_provider');
   assert.match(des.detail, /destroyed/);
   assert.equal((await reason('missing')).reason, 'not_found');
-  assert.equal((await reason('nokey')).reason, 'not_found');
+  assert.equal((await reason('nokey')).reason, 'key_not_found');
   assert.equal((await reason('badver')).reason, 'not_found');
   const raw = (await get(v, 'missing')).raw;
   assert.ok(raw.includes('%7B%7Bvault:missing%7D%7D') || raw.includes('{{vault:missing}}'), 'the token stays literal');
@@ -192,14 +194,19 @@ test('errors: permission denied, invalid token, throttled, sealed, unreachable',
   assert.equal(d.reason, 'permission_denied');
   assert.match(d.detail, /HTTP 403/);
 
-  const expired = await vaultFor(emu, { token: 'hvs.EXPIRED', expiresAt: Date.now() + 600_000 });
+  // Expired at Vault but not by the expiresAt it was connected with: Vault's
+  // "invalid token" is a rejection, at connect's check and at send.
+  const probe = await createVault({ wipeOnLeave: false, transport: fetchTransport({ retries: 0 }) });
+  vaults.push(probe);
+  await assert.rejects(probe.connect('hashicorp', { address: emu.url, token: 'hvs.EXPIRED' }), (e) => e.code === 'credentials_rejected' && /\(HTTP 403\)/.test(e.message) && !e.message.includes('hvs.'));
+  const expired = await vaultFor(emu, { token: 'hvs.EXPIRED', expiresAt: Date.now() + 600_000 }, { verify: false });
   link(expired, 'x', { engine: 'secret', path: 'myapp', key: 'password', kv: 2 });
-  assert.equal((await get(expired, 'x')).unresolved[0].reason, 'reauth_required');
-  assert.equal(hcStatus(expired).reauthRequired, true);
+  assert.equal((await get(expired, 'x')).unresolved[0].reason, 'credentials_rejected');
+  assert.equal(hcStatus(expired).credentialsRejected, true);
   assert.equal(hcStatus(expired).connected, false);
 
   const limited = await emulator({ rateLimit: { limit: 1, intervalSec: 60, headers: true } });
-  const lv = await vaultFor(limited, { token: 'hvs.READER', expiresAt: Date.now() + 600_000 });
+  const lv = await vaultFor(limited, { token: 'hvs.READER', expiresAt: Date.now() + 600_000 }, { verify: false }); // the one request is the read's
   link(lv, 'x', { engine: 'secret', path: 'myapp', key: 'password', kv: 2 });
   link(lv, 'y', { engine: 'secret', path: 'myapp', key: 'value', kv: 2 });
   assert.equal((await get(lv, 'x')).value, 'emu-pass-1');
@@ -208,7 +215,8 @@ test('errors: permission denied, invalid token, throttled, sealed, unreachable',
   assert.match(t.detail, /retry after \d+ s/);
 
   const sealed = await emulator({ sealed: true });
-  const sv = await vaultFor(sealed);
+  await assert.rejects(vaultFor(sealed), (e) => e.code === 'unreachable' && /vault is sealed/.test(e.message));
+  const sv = await vaultFor(sealed, undefined, { verify: false });
   link(sv, 'x', { engine: 'secret', path: 'myapp', key: 'password' });
   const s = (await get(sv, 'x')).unresolved[0];
   assert.equal(s.reason, 'unreachable');
@@ -222,14 +230,15 @@ test('errors: permission denied, invalid token, throttled, sealed, unreachable',
   });
   const down = await createVault({ wipeOnLeave: false, transport: fetchTransport({ retries: 0 }) });
   vaults.push(down);
-  down.connect('hashicorp', { address: `http://127.0.0.1:${port}`, token: 'hvs.READER' });
+  await assert.rejects(down.connect('hashicorp', { address: `http://127.0.0.1:${port}`, token: 'hvs.READER' }), (e) => e.code === 'unreachable');
+  await down.connect('hashicorp', { address: `http://127.0.0.1:${port}`, token: 'hvs.READER' }, { verify: false });
   link(down, 'x', { engine: 'secret', path: 'myapp', key: 'password' });
   assert.equal((await get(down, 'x')).unresolved[0].reason, 'unreachable');
 
   for (const u of [d, t, s]) assert.ok(!/hvs\.|emu-pass/.test(u.detail), 'no token or value in any detail');
 });
 
-test('AppRole, userpass and JWT logins; a refused login asks to re-authenticate', async () => {
+test('AppRole, userpass and JWT logins; a refused login is credentials_rejected', async () => {
   const emu = await emulator();
   const cases = [
     [{ approle: { roleId: 'role-id-example', secretId: 'secret-id-example' } }, 'POST /v1/auth/approle/login', 1200],
@@ -250,12 +259,13 @@ test('AppRole, userpass and JWT logins; a refused login asks to re-authenticate'
     await get(v, 'x');
     assert.equal(paths(emu).filter((p) => p === loginPath).length, 1, 'the login token is reused');
   }
-  const bad = await vaultFor(emu, { approle: { roleId: 'role-id-example', secretId: 'wrong' } });
+  await assert.rejects(vaultFor(emu, { approle: { roleId: 'role-id-example', secretId: 'wrong' } }), (e) => e.code === 'credentials_rejected' && /\(HTTP 400\)/.test(e.message) && !e.message.includes('wrong'));
+  const bad = await vaultFor(emu, { approle: { roleId: 'role-id-example', secretId: 'wrong' } }, { verify: false });
   link(bad, 'x', { engine: 'secret', path: 'myapp', key: 'password' });
   const u = (await get(bad, 'x')).unresolved[0];
-  assert.equal(u.reason, 'reauth_required');
+  assert.equal(u.reason, 'credentials_rejected');
   assert.ok(!u.detail.includes('wrong'));
-  assert.equal(hcStatus(bad).reauthRequired, true);
+  assert.equal(hcStatus(bad).credentialsRejected, true);
 });
 
 test('the clock ends a token: lookup-self ttl, then reauth_required', async () => {
@@ -275,8 +285,8 @@ test('bad links and credentials are refused with the field named', async () => {
   const v = await vaultFor(emu);
   assert.throws(() => link(v, 'x', { engine: 'secret', path: 'a//b' }), /"path": byte 2/);
   assert.throws(() => link(v, 'x', { path: 'a' }), /"engine"/);
-  assert.throws(() => v.connect('hashicorp', { address: emu.url }), /exactly one of/);
-  assert.throws(() => v.connect('hashicorp', { address: emu.url, userpass: { password: 'SECRETPW' } }), (e) => !e.message.includes('SECRETPW'));
+  await assert.rejects(v.connect('hashicorp', { address: emu.url }), /exactly one of/);
+  await assert.rejects(v.connect('hashicorp', { address: emu.url, userpass: { password: 'SECRETPW' } }), (e) => !e.message.includes('SECRETPW'));
 });
 
 test('OIDC helper: auth_url, the IdP via a custom opener, callback, connect', async () => {
@@ -301,8 +311,9 @@ test('OIDC helper: auth_url, the IdP via a custom opener, callback, connect', as
   assert.equal(hcStatus(v).connected, true);
   assert.equal(hcStatus(v).expiresAt, expiresAt);
   link(v, 'x', { engine: 'secret', path: 'myapp', key: 'password' });
+  const seen = paths(emu).length;
   assert.equal((await get(v, 'x')).value, 'emu-pass-1');
-  assert.ok(!paths(emu).slice(-3).includes('GET /v1/auth/token/lookup-self'), 'expiresAt from the login: no lookup');
+  assert.ok(!paths(emu).slice(seen).includes('GET /v1/auth/token/lookup-self'), 'expiresAt from the login, checked at connect: no lookup');
 
   // A forged state, an unknown role and an unlisted redirect are refused.
   await assert.rejects(

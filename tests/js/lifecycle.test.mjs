@@ -42,7 +42,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('sweepIntervalMs: expired credentials are wiped without any call', async () => {
   const { v, memory, counter } = await vault({ sweepIntervalMs: 20 });
-  v.connect('aws', creds(60));
+  await v.connect('aws', creds(60), { verify: false });
   assert.equal(count(new Uint8Array(memory.buffer), TOKEN), 0); // sealed at rest
   await sleep(150);
   assert.ok(counter.sweeps >= 2, `${counter.sweeps} sweeps in 150 ms`);
@@ -52,7 +52,7 @@ test('sweepIntervalMs: expired credentials are wiped without any call', async ()
 
 test('sweepIntervalMs: 0 turns it off; bad values are refused', async () => {
   const { v, counter } = await vault({ sweepIntervalMs: 0 });
-  v.connect('aws', creds(30));
+  await v.connect('aws', creds(30), { verify: false });
   await sleep(80);
   assert.equal(counter.sweeps, 0); // no timer
   v.sweep();
@@ -102,12 +102,12 @@ test('browser events: visibilitychange and pageshow sweep; pagehide and freeze w
 
   const { v, memory, counter } = await vault({ sweepIntervalMs: 0 });
   const mem = () => new Uint8Array(memory.buffer);
-  v.connect('aws', creds(30));
+  await v.connect('aws', creds(30), { verify: false });
   await sleep(60);
   doc.dispatchEvent(new Event('visibilitychange'));
   assert.equal(counter.sweeps, 1, 'visibilitychange sweeps');
   assert.equal(reauth(v), true);
-  v.connect('aws', creds(30));
+  await v.connect('aws', creds(30), { verify: false });
   await sleep(60);
   page('pageshow', false);
   assert.equal(counter.sweeps, 2, 'pageshow sweeps');
@@ -147,7 +147,7 @@ test('bfcache restore after pagehide: a fresh, empty instance with a new key pai
   const { v, cores } = await tracked({ onRestore: (x) => restored.push(x) });
   const key1 = v.publicKey();
   v.link('k', { provider: 'local', value: 'LIFECYCLE-RESTORE-VALUE' }, { domains: ['h.example'] });
-  v.connect('aws', creds(60_000));
+  await v.connect('aws', creds(60_000), { verify: false });
   const r = await v.resolve({ url: 'https://h.example/{{vault:k}}' });
   assert.equal(r.url, 'https://h.example/LIFECYCLE-RESTORE-VALUE');
   const oldMemory = cores[0].memory;
@@ -212,7 +212,7 @@ test('a resolve() in flight across a pagehide + restore fails as wiped and never
   };
   const { v } = await tracked({ transport });
   v.link('h', { provider: 'hashicorp', hashicorp: { engine: 'secret', path: 'p', key: 'v' } });
-  v.connect('hashicorp', { address: 'https://vault.example', token: 'hvs.FAKE' });
+  await v.connect('hashicorp', { address: 'https://vault.example', token: 'hvs.FAKE' }, { verify: false });
   const pending = v.resolve({ url: 'https://x.example/{{vault:h}}' });
   await sleep(10);
   page('pagehide', true);

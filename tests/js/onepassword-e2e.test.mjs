@@ -13,9 +13,9 @@ before(async () => {
 after(() => emu.close());
 
 const op = (secretReference) => ({ provider: '1password', '1password': { secretReference } });
-async function vaultWith(links, token = TOKEN) {
+async function vaultWith(links, token = TOKEN, connectOptions) {
   const v = await createVault();
-  v.connect('1password', { host: emu.url, token });
+  await v.connect('1password', { host: emu.url, token }, connectOptions);
   for (const [name, source] of links) v.link(name, source);
   return v;
 }
@@ -120,7 +120,7 @@ test('errors: not found, ambiguous, out of scope, throttled, unreachable; never 
   assert.deepEqual(r.unresolved.map((u) => [u.name, u.reason]), [
     ['novault', 'not_found'],
     ['noitem', 'not_found'],
-    ['nofield', 'not_found'],
+    ['nofield', 'key_not_found'],
     ['twins', 'misconfigured'],
   ]);
   assert.match(r.unresolved[3].detail, /ambiguous: 2 items named "Twin"/);
@@ -145,13 +145,14 @@ test('errors: not found, ambiguous, out of scope, throttled, unreachable; never 
   }
 });
 
-test('a refused token → reauthentication required; credentials dropped; reconnecting works', async () => {
-  const v = await vaultWith([['gh', op('op://Private/GitHub/password')]], 'not-a-token');
+test('a refused token → credentials rejected at connect (and at send); credentials dropped; reconnecting works', async () => {
+  await assert.rejects(vaultWith([], 'not-a-token'), (e) => e.code === 'credentials_rejected' && e.message.endsWith('connect("1password"): the provider rejected the credentials (HTTP 401)'));
+  const v = await vaultWith([['gh', op('op://Private/GitHub/password')]], 'not-a-token', { verify: false });
   const r = await v.resolve({ url: 'https://api.test/{{vault:gh}}' });
-  assert.equal(r.unresolved[0].reason, 'reauth_required');
+  assert.equal(r.unresolved[0].reason, 'credentials_rejected');
   const p = v.status().providers.find((x) => x.provider === '1password');
-  assert.deepEqual([p.connected, p.reauthRequired], [false, true]);
-  v.connect('1password', { host: emu.url, token: TOKEN });
+  assert.deepEqual([p.connected, p.reauthRequired, p.credentialsRejected], [false, false, true]);
+  await v.connect('1password', { host: emu.url, token: TOKEN });
   assert.equal((await v.resolve({ url: 'https://api.test/{{vault:gh}}' })).url, 'https://api.test/hunter2');
   // No expiry unless expiresAt is given.
   const q = v.status().providers.find((x) => x.provider === '1password');

@@ -83,7 +83,7 @@ const environment = () =>
 
 test('postman-runtime substitutes values resolved by vaultlink; the echo server receives them', async () => {
   const vault = await createVault();
-  vault.connect('aws', { ...KEYS, endpoint: aws.url });
+  await vault.connect('aws', { ...KEYS, endpoint: aws.url });
   seen.length = 0;
   const fatal = await run(collection(), {
     environment: environment(),
@@ -98,7 +98,7 @@ test('postman-runtime substitutes values resolved by vaultlink; the echo server 
 
 test('allowed domains hold: a secret restricted elsewhere keeps its placeholder', async () => {
   const vault = await createVault();
-  vault.connect('aws', { ...KEYS, endpoint: aws.url });
+  await vault.connect('aws', { ...KEYS, endpoint: aws.url });
   seen.length = 0;
   const calls = aws.state.calls.length;
   await run(collection(), {
@@ -121,7 +121,7 @@ test('resolver contract: per-entry errors name the variable and reason; no value
   assert.equal(result.length, 1);
   assert.equal(result[0].resolvedValue, undefined);
   assert.match(result[0].error.message, /apiKey.*not connected/);
-  vault.connect('aws', { ...KEYS, endpoint: aws.url });
+  await vault.connect('aws', { ...KEYS, endpoint: aws.url });
   const ok = await new Promise((res, rej) => resolver({ secrets, urlString: `${echoUrl}/x` }, (e, r) => (e ? rej(e) : res(r))));
   assert.equal(ok[0].resolvedValue, 'pm-test-key-7731');
   assert.equal(ok[0].allowedInScript, true);

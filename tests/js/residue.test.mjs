@@ -85,7 +85,7 @@ async function setup() {
   v.link('api', { provider: 'aws', aws: { secretArn: ARN('api'), format: 'json', key: 'key' } });
   v.link('sealed', { provider: 'sealed', sealed: { url: 'https://relay.example/e/1', reference: 'ref-1' } });
   envelopes['https://relay.example/e/1'] = await sealForRecipient(v.publicKey(), 'ref-1', SEALED_VALUE);
-  v.connect('aws', { ...CREDS });
+  await v.connect('aws', { ...CREDS }, { verify: false });
   return { v, memory, transport };
 }
 
@@ -133,7 +133,7 @@ test('credentials: sealed at rest while connected, gone after disconnect, expiry
   assertNoValues(memory, 'after disconnect');
 
   // Expiry: credentials with a short lifetime are wiped by the sweep.
-  v.connect('aws', { ...CREDS, expiresAt: Date.now() + 150 });
+  await v.connect('aws', { ...CREDS, expiresAt: Date.now() + 150 }, { verify: false });
   v.resetCache();
   await v.resolve(REQUEST);
   assert.equal(count(mem(), CREDS.sessionToken), 0);

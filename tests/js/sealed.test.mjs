@@ -102,7 +102,7 @@ test('failures: reference mismatch, expired, tampered, relay errors; relay heade
     ],
   );
   assert.match(r.unresolved[2].detail, /tampered/);
-  v.connect('sealed', { origin: 'https://r.example', headers: { Authorization: 'Bearer relay-token' } });
+  await v.connect('sealed', { origin: 'https://r.example', headers: { Authorization: 'Bearer relay-token' } });
   await v.resolve({ url: 'https://api.example/{{vault:missing}}' });
   assert.deepEqual(t.seen.at(-1).headers.find(([k]) => k === 'Authorization'), ['Authorization', 'Bearer relay-token']);
   assert.throws(() => v.link('x', { provider: 'sealed', sealed: { url: 'http://relay.example/' } }), /https/);

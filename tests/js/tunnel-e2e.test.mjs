@@ -49,7 +49,7 @@ async function setUp(v) {
   for (const name of ['aws', 'hashicorp', 'azure', 'gcp', '1password']) {
     const i = info[name];
     assert.ok(i, `the ${name} emulator runs`);
-    v.connect(name, i.connect);
+    await v.connect(name, i.connect);
   }
   const want = {
     'aws-stripe': 'demo-aws-stripe-key-NOT-REAL',
@@ -68,7 +68,7 @@ async function setUp(v) {
   }
   // AWS through STS: a second vault's worth of credentials is not possible per
   // provider, so the role link uses the STS emulator's endpoint on its own vault below.
-  v.connect('sealed', { origin: sealedSrv.origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
+  await v.connect('sealed', { origin: sealedSrv.origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
   sealedSrv.serve(await sealForRecipient(v.publicKey(), SEAL_REF, SEALED_VALUE, { ttlSeconds: 300 }));
   v.link('sealed', { provider: 'sealed', sealed: { url: `${sealedSrv.url}/e/1`, reference: SEAL_REF } });
   expect.push({ name: 'sealed', value: SEALED_VALUE });
@@ -99,7 +99,7 @@ async function runAll(transport, captured) {
 
   // AWS with a role: STS AssumeRole, then GetSecretValue with the role's credentials, both tunnelled.
   const w = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport });
-  w.connect('aws', { ...STS_KEY, endpoint: sts.url });
+  await w.connect('aws', { ...STS_KEY, endpoint: sts.url });
   w.link('role', { provider: 'aws', aws: { secretArn: sts.secretArn, roleArn: ROLE } });
   const rr = await w.resolve({ url: 'https://api.example/{{vault:role}}' });
   assert.deepEqual(rr.unresolved, []);
@@ -151,7 +151,7 @@ test('failures are named and never partial: unknown CA, blocked destination, rel
   try {
     for (const c of cases) {
       const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport: c.transport });
-      v.connect('gcp', { ...info.gcp.connect, ...(c.endpoint ? { endpoint: c.endpoint } : {}) });
+      await v.connect('gcp', { ...info.gcp.connect, ...(c.endpoint ? { endpoint: c.endpoint } : {}) });
       v.link('g', info.gcp.links[0].source);
       const r = await v.resolve({ url: 'https://api.example/{{vault:g}}' });
       assert.equal(r.url, 'https://api.example/{{vault:g}}', 'never a partial value');

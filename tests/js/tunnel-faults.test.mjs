@@ -124,7 +124,7 @@ after(async () => {
 
 async function gcpVault(transport) {
   const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport });
-  v.connect('gcp', { accessToken: TOKEN, endpoint: `https://localhost:${port}` });
+  await v.connect('gcp', { accessToken: TOKEN, endpoint: `https://localhost:${port}` });
   v.link('s', { provider: 'gcp', gcp: { name: 'projects/p/secrets/s' } });
   return v;
 }

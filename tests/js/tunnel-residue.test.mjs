@@ -156,14 +156,14 @@ async function setUp() {
   const names = [];
   for (const name of ['aws', 'hashicorp', 'azure', 'gcp', '1password']) {
     assert.ok(info[name], `the ${name} emulator runs`);
-    v.connect(name, info[name].connect);
+    await v.connect(name, info[name].connect);
     for (const l of info[name].links ?? []) {
       if (!VALUES[l.name]) continue;
       v.link(l.name, l.source);
       names.push(l.name);
     }
   }
-  v.connect('sealed', { origin: sealedSrv.origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
+  await v.connect('sealed', { origin: sealedSrv.origin, headers: { Authorization: `Bearer ${RELAY_TOKEN}` } });
   sealedSrv.serve(await sealForRecipient(v.publicKey(), SEAL_REF, SEALED_VALUE, { ttlSeconds: 300 }));
   v.link('sealed', { provider: 'sealed', sealed: { url: `${sealedSrv.url}/e/1`, reference: SEAL_REF } });
   names.push('sealed');
@@ -237,7 +237,7 @@ test('through the tunnel: a response cut off mid-body (reset, or stalled into th
   const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport, [HOOKS]: { onCore: (c) => (core = c) } });
   const memory = core.memory;
   try {
-    v.connect('gcp', { accessToken: PARTIAL_TOKEN, endpoint: `https://localhost:${partial.port}` });
+    await v.connect('gcp', { accessToken: PARTIAL_TOKEN, endpoint: `https://localhost:${partial.port}` });
     v.link('p', { provider: 'gcp', gcp: { name: 'projects/p/secrets/partial' } });
     for (const mode of ['reset', 'stall']) {
       partial.state.mode = mode;

@@ -35,6 +35,8 @@ const REASONS = {
   not_connected: 'provider not connected',
   binary_value: 'binary value',
   reauth_required: 'reauthentication required',
+  credentials_rejected: 'credentials rejected',
+  key_not_found: 'key not found in the secret',
   permission_denied: 'permission denied',
   not_found: 'not found at provider',
   unreachable: 'provider unreachable',
@@ -707,7 +709,7 @@ let providerKey = ''; // which provider cards are shown, to rebuild only when it
 const providerState = new Map(); // provider → 'connected' | 'disconnected' | 'reauth'
 
 function stateOf(p) {
-  return p.connected ? 'connected' : p.reauthRequired ? 'reauth' : 'disconnected';
+  return p.connected ? 'connected' : p.reauthRequired ? 'reauth' : p.credentialsRejected ? 'rejected' : 'disconnected';
 }
 
 function renderProviders(status) {
@@ -725,7 +727,8 @@ function renderProviders(status) {
     card.dataset.state = state;
     const pill = card.querySelector('.state');
     pill.className = `state ${state}`;
-    pill.textContent = state === 'connected' ? 'connected' : state === 'reauth' ? 'reauthentication required' : 'not connected';
+    pill.textContent =
+      state === 'connected' ? 'connected' : state === 'reauth' ? 'reauthentication required' : state === 'rejected' ? 'credentials rejected' : 'not connected';
     card.querySelector('.expiry').textContent =
       p.connected && p.expiresAt ? `expires in ${timeLeft(p.expiresAt - Date.now())}` : p.connected ? 'no expiry' : '';
     card.querySelector('.connect').textContent = state === 'disconnected' ? 'Connect' : 'Re-authenticate';
@@ -751,11 +754,21 @@ function providerCard(id) {
       'data-provider': id,
       autocomplete: 'off',
       novalidate: true,
-      onsubmit: (ev) => {
+      onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          vault.connect(id, credentialsFromForm(id, readFields(fields)));
-          setMsg(msg, 'ok', 'Connected.');
+          const creds = credentialsFromForm(id, readFields(fields));
+          setMsg(msg, '', 'Checking the credentials with the provider…');
+          // connect() asks the provider who these credentials are (issue #13):
+          // a rejection shows here, before anything is sent.
+          const r = await vault.connect(id, creds);
+          setMsg(
+            msg,
+            'ok',
+            r.verified
+              ? `Connected — verified as ${r.identity ?? 'a valid credential'}.`
+              : 'Connected — not verified (this provider has no cheap check; a wrong credential shows on Send).',
+          );
           rememberProviderSettings(id, spec, fields);
           // Typed credentials leave the page; the demo's fake ones are put back.
           clearSecretFields(fields);

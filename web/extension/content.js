@@ -77,6 +77,8 @@
     disabled: 'secret disabled',
     not_connected: 'provider not connected',
     reauth_required: 'reauthentication required',
+    credentials_rejected: 'credentials rejected',
+    key_not_found: 'key not found in the secret',
   };
 
   async function run() {

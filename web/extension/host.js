@@ -82,8 +82,8 @@ const OPS = {
     return { ok: true };
   },
   async connect({ provider, credentials }) {
-    await (await vault()).connect(provider, credentials);
-    return { ok: true };
+    const result = await (await vault()).connect(provider, credentials);
+    return { ok: true, result };
   },
   async disconnect({ provider }) {
     await (await vault()).disconnect(provider);

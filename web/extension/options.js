@@ -112,9 +112,10 @@ function card(id) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          await call('connect', { provider: id, credentials: credentialsFromForm(id, readFields(fields)) });
+          // connect() checks the credentials with the provider (issue #13): a rejection lands in catch.
+          const r = (await call('connect', { provider: id, credentials: credentialsFromForm(id, readFields(fields)) }))?.result;
           clearSecretFields(fields);
-          setMsg(msg, 'ok', 'Connected.');
+          setMsg(msg, 'ok', r?.verified ? `Connected — verified as ${r.identity ?? 'a valid credential'}.` : 'Connected (not verified by the provider).');
         } catch (e) {
           setMsg(msg, 'error', errorText(e));
         }

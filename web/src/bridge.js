@@ -360,6 +360,30 @@ export class Core {
     this.check(v, this.with([enc.encode(provider + '\0'), credentials], (pp, _pl, cp, cl) => this.x.vl_w_connect(v, pp, cp, cl, now)), 'connect');
   }
 
+  /**
+   * Verifies a provider's credentials (vl_vault_verify_open): the core plans
+   * the check, its jobs go through `perform` like a resolve's (so through the
+   * tunnel too), and the core ingests the answer. Resolves to the core's
+   * result {provider, ok, verified, identity?, expiresAt, method} or
+   * {provider, ok: false, reason, status, message}; never a credential.
+   * @param {{perform: (job: Job) => Promise<object>, live: () => boolean, dead: () => Error}} o
+   */
+  async verify(v, provider, o) {
+    this.check(v, this.with([enc.encode(provider + '\0')], (pp) => this.x.vl_w_verify(v, pp, Date.now())), 'connect');
+    const h = this.out(0);
+    const alive = () => this.x && o.live();
+    const run = { h, open: true };
+    try {
+      await this.#runJobs(v, run, o.perform, alive, o.dead);
+      if (!alive()) throw o.dead();
+      this.check(v, this.x.vl_w_verify_result(v, h, Date.now()), 'connect');
+      return JSON.parse(dec.decode(this.take(this.out(0), this.out(1))));
+    } finally {
+      run.open = false;
+      if (alive()) this.x.vl_w_resolve_free(v, h);
+    }
+  }
+
   disconnect(v, provider) {
     this.check(v, this.with([enc.encode(provider + '\0')], (pp) => this.x.vl_w_disconnect(v, pp)), 'disconnect');
   }

@@ -64,7 +64,29 @@ export type UnresolvedReason =
   | 'unreachable'
   | 'malformed_response'
   | 'misconfigured'
-  | 'binary_value';
+  | 'binary_value'
+  /** The provider refused the credentials (HTTP 401/403) before their expiry. */
+  | 'credentials_rejected'
+  /** The secret exists but has no such key (format json / "key", a 1Password field). */
+  | 'key_not_found';
+
+export interface ConnectOptions {
+  /** false: no check with the provider (offline, canned transports); resolves verified: false, method 'none'. Default true. */
+  verify?: boolean;
+}
+
+/** What connect() learned about the credentials (never a credential). */
+export interface ConnectResult {
+  provider: string;
+  /** true when the provider confirmed the credentials (method is not 'none'). */
+  verified: boolean;
+  /** A validated, non-secret identity: an STS ARN, a Vault display name and policies, "N vaults visible", an Azure oid/upn. */
+  identity?: string;
+  /** When the credentials expire (ms since the epoch), or null for no expiry. */
+  expiresAt: number | null;
+  /** How they were checked: 'sts:GetCallerIdentity', 'vault:token/lookup-self', 'vault:approle login', 'connect:GET /v1/vaults', 'azure:token-claims', or 'none'. */
+  method: string;
+}
 
 export interface Unresolved {
   /** The literal token, e.g. `{{vault:stripe-key}}`. */
@@ -170,14 +192,19 @@ export class Vault {
   setEnabled(name: string, enabled: boolean): void;
   links(): LinkDefinition[];
   resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
-  /** Moves credentials into wasm; the shim keeps no copy. */
-  /** 'sealed' starts connected; connect('sealed', {origin, headers?, expiresAt?}) sets relay headers (e.g. a bearer token), sent only to links under origin (required with headers). */
-  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>): void;
+  /**
+   * Moves credentials into wasm (the shim keeps no copy), then checks them with the provider
+   * through this vault's transport. Rejects with VaultError code 'credentials_rejected' (message
+   * names the provider and HTTP status, never a credential) or 'unreachable'; the provider is
+   * then left disconnected.
+   * 'sealed' starts connected; connect('sealed', {origin, headers?, expiresAt?}) sets relay headers (e.g. a bearer token), sent only to links under origin (required with headers).
+   */
+  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>, options?: ConnectOptions): Promise<ConnectResult>;
   disconnect(provider: Exclude<Provider, 'local'>): void;
   /** This session's recipient key for sealed envelopes; the secret half never leaves wasm. */
   publicKey(): RecipientKey;
   status(): {
-    providers: Array<{ provider: string; connected: boolean; reauthRequired: boolean; expiresAt: number | null }>;
+    providers: Array<{ provider: string; connected: boolean; reauthRequired: boolean; credentialsRejected: boolean; expiresAt: number | null }>;
     cache: Array<{ name: string; key: string; expiresAt: number }>;
     cacheTtlMinutes: number;
   };
@@ -233,7 +260,7 @@ export class WorkerVault {
   links(): Promise<LinkDefinition[]>;
   /** A Headers object is accepted and given back as one. */
   resolve(request: VaultRequest, options?: { postmanCompat?: boolean }): Promise<ResolvedRequest>;
-  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>): Promise<void>;
+  connect(provider: Exclude<Provider, 'local'>, credentials: Record<string, unknown>, options?: ConnectOptions): Promise<ConnectResult>;
   disconnect(provider: Exclude<Provider, 'local'>): Promise<void>;
   publicKey(): Promise<RecipientKey>;
   status(): Promise<ReturnType<Vault['status']>>;

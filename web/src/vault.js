@@ -206,10 +206,22 @@ export class Vault {
   /**
    * Connects a provider: the credentials move into wasm and this shim keeps no
    * copy (a value typed into a form was a JS string before; see the README).
+   * Then the core checks them with the provider's cheapest side-effect-free
+   * call (aws: STS GetCallerIdentity; hashicorp: token/lookup-self or the
+   * login; 1password: GET /v1/vaults; azure: the token's claims; gcp and
+   * sealed: none), through this vault's transport like any job.
+   * Resolves to {provider, verified, identity?, expiresAt, method}. Rejects
+   * with VaultError 'credentials_rejected' (the provider refused them; the
+   * message names the provider and HTTP status), 'unreachable' (the check
+   * could not be made) or another reason code: then the provider is left
+   * disconnected, its credentials wiped.
    * @param {'aws'|'hashicorp'|'azure'|'1password'|'gcp'|'sealed'} provider
    * @param {object} credentials  provider-specific, e.g. {accessKeyId, secretAccessKey, sessionToken?, expiresAt?}
+   * @param {{verify?: boolean}} [options]  verify: false skips the check (offline use, tests
+   *   with canned transports): resolves {verified: false, method: 'none'}
+   * @returns {Promise<{provider: string, verified: boolean, identity?: string, expiresAt: number|null, method: string}>}
    */
-  connect(provider, credentials) {
+  async connect(provider, credentials, options = {}) {
     const core = this.#c();
     checkProvider(provider, 'connect');
     if (!credentials || typeof credentials !== 'object') {
@@ -222,6 +234,21 @@ export class Vault {
     } finally {
       json.fill(0);
     }
+    if (options?.verify === false) {
+      const p = core.status(this.#v, Date.now()).providers.find((x) => x.provider === provider);
+      return { provider, verified: false, expiresAt: p?.expiresAt ?? null, method: 'none' };
+    }
+    const v = this.#v;
+    const epoch = this.#epoch;
+    const r = await core.verify(v, provider, {
+      perform: (job) => this.#perform(job),
+      live: () => this.#v === v && this.#epoch === epoch,
+      dead: () => (this.#v ? this.#wipedError(`${this.#lastWipe} while the call was in flight`) : this.#wipedError()),
+    });
+    if (!r.ok) throw new VaultError(r.reason, r.message);
+    const out = { provider: r.provider, verified: r.verified, expiresAt: r.expiresAt, method: r.method };
+    if (r.identity !== undefined) out.identity = r.identity;
+    return out;
   }
 
   /** Wipes a provider's credentials; its secrets then stay unresolved ("not_connected"). */
@@ -232,7 +259,7 @@ export class Vault {
   }
 
   /**
-   * Providers (connected, reauthRequired, expiresAt) and cached entries (name,
+   * Providers (connected, reauthRequired, credentialsRejected, expiresAt) and cached entries (name,
    * key, expiresAt) — never values.
    */
   status() {
@@ -606,8 +633,8 @@ export class WorkerVault {
   links() {
     return this.#post('links', []);
   }
-  connect(provider, credentials) {
-    return this.#post('connect', [provider, credentials]);
+  connect(provider, credentials, options) {
+    return this.#post('connect', options === undefined ? [provider, credentials] : [provider, credentials, options]);
   }
   disconnect(provider) {
     return this.#post('disconnect', [provider]);

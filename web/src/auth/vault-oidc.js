@@ -119,12 +119,12 @@ export async function vaultOidcConnect(vault, opts) {
   if (login.expiresAt) creds.expiresAt = login.expiresAt;
   if (opts.namespace) creds.namespace = opts.namespace;
   if (opts.namespaceMode) creds.namespaceMode = opts.namespaceMode;
-  const expiresAt = login.expiresAt;
   login = null;
+  let r;
   try {
-    vault.connect('hashicorp', creds);
+    r = await vault.connect('hashicorp', creds); // verified (lookup-self); a refused token rejects
   } finally {
     creds.token = ''; // the JS string itself cannot be zeroed; drop every reference we hold
   }
-  return { expiresAt };
+  return { expiresAt: r.expiresAt ?? undefined }; // the login's lease, or the ttl lookup-self reported
 }
