@@ -459,11 +459,17 @@ static void test_error_rows(void) {
     CHECK_EQ_STR(treason(rep, 0), more[k].reason);
     vl_free(rep);
   }
-  /* The unauthenticated request itself failing (network/CORS) is unreachable. */
-  tresp net = {0, {{"x-vaultlink-error", "network"}}, 1, ""};
-  char *rep = run(CREDS, &net, 1, NULL);
+  /* The unauthenticated request itself failing is unreachable; a page's
+   * CORS/network refusal says so, a plain network error does not guess CORS. */
+  tresp cors = {0, {{"x-vaultlink-error", "cors"}}, 1, ""};
+  char *rep = run(CREDS, &cors, 1, NULL);
   CHECK_EQ_STR(treason(rep, 0), "unreachable");
   CHECK(strstr(rep, "CORS") != NULL);
+  vl_free(rep);
+  tresp net = {0, {{"x-vaultlink-error", "network"}}, 1, ""};
+  rep = run(CREDS, &net, 1, NULL);
+  CHECK_EQ_STR(treason(rep, 0), "unreachable");
+  CHECK(strstr(rep, "network error") != NULL);
   vl_free(rep);
 }
 

@@ -137,6 +137,13 @@ export interface TransportAnswer {
 
 export interface Transport {
   name?: string;
+  /**
+   * false: never hands a job to a tunnel, so createVault() loads the core
+   * without TLS (web/dist/vaultlink.wasm; fetchTransport() says so). Any other
+   * value (a tunnelTransport, a wrapper that may use one) gets
+   * web/dist/vaultlink-tunnel.wasm.
+   */
+  tunnel?: boolean;
   /** Throwing answers the job "unreachable" (the message is not quoted). */
   perform(job: Job): Promise<TransportAnswer | { ingested: true }>;
 }
@@ -157,7 +164,7 @@ export interface VaultOptions {
    * An exception thrown here is reported (`reportError`), not propagated.
    */
   onRestore?: (vault: Vault) => void;
-  /** The wasm module: a WebAssembly.Module, its bytes, or a URL (default: ../dist/vaultlink.wasm, or ../dist/vaultlink-tunnel.wasm when the transport is a tunnel). */
+  /** The wasm module: a WebAssembly.Module, its bytes, or a URL (default: ../dist/vaultlink.wasm without options.transport or with one whose `tunnel` is false, else ../dist/vaultlink-tunnel.wasm). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /** How provider jobs are performed (default: fetchTransport()). */
   transport?: Transport;

@@ -28,8 +28,10 @@ export async function createVault(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new VaultError('bad_argument', 'createVault(options): options must be an object');
   }
-  // A tunnel transport needs the module with TLS and HTTP; others get the core alone.
-  const tunnel = !!options.transport?.tunnel;
+  // A transport that may tunnel needs the module with TLS and HTTP: any custom
+  // transport unless it says `tunnel: false` (fetchTransport does), since a
+  // wrapper may hand its jobs to a tunnel. The default (fetch) gets the core alone.
+  const tunnel = options.transport ? options.transport.tunnel !== false : false;
   const core = await loadCore(options.wasm, { tunnel });
   if (tunnel && !core.hasTunnel) {
     core.destroy?.();

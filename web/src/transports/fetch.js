@@ -127,6 +127,8 @@ export function fetchTransport(opts = {}) {
 
   return {
     name: 'fetch',
+    /** Never tunnels: createVault() loads the core without TLS for it. */
+    tunnel: false,
     perform: withRetries,
   };
 }

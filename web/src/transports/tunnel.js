@@ -179,7 +179,7 @@ export function routeTransport(routes) {
   if (!routes || typeof routes.default?.perform !== 'function') throw new TypeError('routeTransport: routes.default must be a transport');
   return {
     name: 'route',
-    tunnel: Object.values(routes).some((t) => t?.tunnel),
+    tunnel: Object.values(routes).some((t) => t?.tunnel !== false),
     perform(job) {
       return (routes[job.provider] ?? routes.default).perform(job);
     },
