@@ -165,3 +165,52 @@ test('failures are named and never partial: unknown CA, blocked destination, rel
     await relay.close();
   }
 });
+
+/** The transport with each job's anchor count recorded once the job is over. */
+function countingAnchors(transport) {
+  const seen = [];
+  const perform = transport.perform;
+  transport.perform = async (job) => {
+    const r = await perform(job);
+    seen.push(job.tunnel.anchorCount());
+    return r;
+  };
+  return seen;
+}
+
+test("a vault's trust anchors are parsed once, however many jobs its first resolve runs at once", async () => {
+  const relay = await startWispRelay({ allow: destinations() });
+  const given = tunnelTransport({ relay: relay.url, WebSocket, trustAnchors: tls.ca });
+  const defaults = tunnelTransport({ relay: relay.url, WebSocket }); // web/dist/roots.der (scripts/roots)
+  try {
+    // The app's CA: six concurrent first jobs, one anchor (each job used to add it again).
+    const seen = countingAnchors(given);
+    for (let round = 0; round < 2; round++) {
+      const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport: given });
+      const expect = await setUp(v);
+      const r = await v.resolve({ url: 'https://api.example/x', body: expect.map((e) => `{{vault:${e.name}}}`).join('|') });
+      assert.deepEqual(r.unresolved, []);
+      v.wipe();
+    }
+    assert.ok(seen.length >= 12, `every job was tunnelled (${seen.length})`);
+    assert.deepEqual([...new Set(seen)], [1], 'one anchor in each vault, after every job');
+
+    // The default set (144 CAs): loaded once per vault too. Four concurrent first jobs
+    // used to add 4 × 144 anchors, and the set's limit (512) failed the fourth with
+    // "the transport failed"; now every job reaches TLS, which refuses the test CA.
+    const seenDefault = countingAnchors(defaults);
+    const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport: defaults });
+    const expect = await setUp(v);
+    const r = await v.resolve({ url: 'https://api.example/x', body: expect.map((e) => `{{vault:${e.name}}}`).join('|') });
+    v.wipe();
+    assert.equal(r.unresolved.length, expect.length);
+    for (const u of r.unresolved) assert.match(u.detail, /TLS: unknown issuer/, `${u.name}: ${u.detail}`);
+    const counts = [...new Set(seenDefault)];
+    assert.equal(counts.length, 1, `the same count after every job: ${counts}`);
+    assert.ok(counts[0] > 100 && counts[0] < 512, `the default set, once: ${counts[0]} anchors`);
+  } finally {
+    given.close();
+    defaults.close();
+    await relay.close();
+  }
+});

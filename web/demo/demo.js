@@ -68,6 +68,7 @@ const current = () => (mode === 'tunnel' && tunnel ? tunnel : realTransport);
 const connectInfo = (info) => (mode === 'tunnel' && info?.tunnel ? info.tunnel.connect : info?.connect);
 const demoTransport = {
   name: 'demo',
+  tunnel: false, // set by startVault(): true when the demo server runs a relay
   perform(job) {
     if (previewing) {
       suppressed++;
@@ -1219,8 +1220,11 @@ function setMode(next) {
 async function startVault() {
   // wipeOnLeave (the default) wipes on pagehide and freeze; the page adds no
   // unload handlers, so the back/forward cache stays usable and the wipe runs.
-  const [v] = await Promise.all([createVault({ cacheTtlMinutes: 60, transport: demoTransport }), loadServices()]);
-  vault = v;
+  // With a relay, the vault needs the module that has the tunnel (TLS and HTTP
+  // in wasm): createVault picks it from the transport's `tunnel` flag.
+  await loadServices();
+  demoTransport.tunnel = !!services._tunnel;
+  vault = await createVault({ cacheTtlMinutes: 60, transport: demoTransport });
   const t = services._tunnel;
   if (t && !tunnel) {
     tunnel = tunnelTransport({ relay: t.relay, protocol: t.protocol ?? 'wisp', trustAnchors: t.ca });

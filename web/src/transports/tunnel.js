@@ -23,6 +23,55 @@ async function readRoots(url) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/** Certificates per addAnchors() call when the default set is parsed (144 of them: a few ms each slice). */
+const ANCHOR_BATCH = 16;
+
+/** The length of the DER SEQUENCE at der[at..] (header included), or 0 if there is none. */
+function derLength(der, at) {
+  if (at + 2 > der.length || der[at] !== 0x30) return 0;
+  const first = der[at + 1];
+  if (first < 0x80) return at + 2 + first <= der.length ? 2 + first : 0;
+  const k = first & 0x7f;
+  if (k === 0 || k > 4 || at + 2 + k > der.length) return 0;
+  let body = 0;
+  for (let i = 0; i < k; i++) body = body * 256 + der[at + 2 + i];
+  return at + 2 + k + body <= der.length ? 2 + k + body : 0;
+}
+
+/**
+ * Splits concatenated DER certificates (public data) into views of `per`
+ * certificates each; bytes that do not split cleanly stay one piece, for the
+ * core to name what is wrong with them.
+ * @param {Uint8Array} der
+ * @param {number} per
+ * @returns {Uint8Array[]}
+ */
+function derBatches(der, per) {
+  const out = [];
+  let start = 0;
+  let at = 0;
+  let n = 0;
+  while (at < der.length) {
+    const len = derLength(der, at);
+    if (!len) return [der];
+    at += len;
+    if (++n === per) {
+      out.push(der.subarray(start, at));
+      start = at;
+      n = 0;
+    }
+  }
+  if (at > start) out.push(der.subarray(start, at));
+  return out.length ? out : [der];
+}
+
+/** Lets the page run (input, rendering) between two slices of work. */
+function yieldToPage() {
+  const s = /** @type {any} */ (globalThis).scheduler;
+  if (typeof s?.yield === 'function') return s.yield();
+  return new Promise((r) => setTimeout(r, 0));
+}
+
 /**
  * @param {{
  *   relay: string | { open(host: string, port: number): Promise<any>, close(): void },
@@ -50,13 +99,40 @@ export function tunnelTransport(opts = {}) {
   const timeoutMs = opts.timeoutMs ?? 15000;
   const maxPerOrigin = opts.maxPerOrigin ?? 4;
   const idleMs = opts.idleMs ?? 30000;
-  let anchors = null; // Promise<Uint8Array[]>
+  let anchors = null; // Promise<Uint8Array[]>: the inputs, read once per transport
   const anchorList = () =>
     (anchors ??= (async () => {
       const given = opts.trustAnchors;
-      if (given === undefined) return [await readRoots(DEFAULT_ROOTS)];
+      // The default set (one DER certificate after another) is only read when the app gives none.
+      if (given === undefined) return derBatches(await readRoots(DEFAULT_ROOTS), ANCHOR_BATCH);
       return (Array.isArray(given) ? given : [given]).map((a) => (typeof a === 'string' ? new TextEncoder().encode(a) : a));
     })());
+  // scope (one per vault instance) → Promise<void>: its anchors parsed once, by
+  // whichever job needs them first; every concurrent job waits for the same
+  // load (each adding them would parse them again and multiply the set).
+  const loaded = new WeakMap();
+  function ensureAnchors(t) {
+    let p = loaded.get(t.scope);
+    if (!p) {
+      p = (async () => {
+        let list;
+        try {
+          list = await anchorList();
+        } catch (e) {
+          anchors = null; // nothing was added: a later job reads them again
+          loaded.delete(t.scope);
+          throw e;
+        }
+        for (let i = 0; i < list.length; i++) {
+          if (i > 0) await yieldToPage(); // the default set is parsed in slices, not in one long task
+          t.addAnchors(list[i]);
+        }
+      })();
+      p.catch(() => {}); // reported to the jobs that await it
+      loaded.set(t.scope, p);
+    }
+    return p;
+  }
   // scope (one per vault instance) → Map(conn id → {stream, idleTimer})
   const pools = new WeakMap();
   const busy = new Map(); // "host:port" → count of jobs on it now
@@ -100,7 +176,8 @@ export function tunnelTransport(opts = {}) {
     const t = job.tunnel;
     if (!t) throw new TypeError('tunnelTransport: this job cannot be tunnelled (a core without the tunnel)');
     const { scheme, host, port } = job.origin();
-    if (scheme === 'https' && t.anchorCount() === 0) for (const a of await anchorList()) t.addAnchors(a);
+    // A set that failed to parse stays failed for this vault: no job runs on a partial set.
+    if (scheme === 'https') await ensureAnchors(t);
     const key = `${host}:${port}`;
     await slot(key);
     try {
