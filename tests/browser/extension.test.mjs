@@ -174,6 +174,20 @@ test('the options page says why the last fill was refused and which entry to add
   await options.close();
 });
 
+test('the options page: GCP\'s "Secret version" field has its own id, not a second #new-name', async () => {
+  const extId = new URL(worker.url()).host;
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extId}/options.html`);
+  await page.waitForSelector('#new-provider option[value="gcp"]', { state: 'attached' });
+  await page.selectOption('#new-provider', 'gcp');
+  assert.equal(await page.locator('[id="new-name"]').count(), 1, 'one #new-name: the link name');
+  await page.fill('#new-gcp-name', 'projects/p/secrets/s/versions/latest');
+  await page.fill('#new-name', 'gcp-link');
+  assert.equal(await page.inputValue('#new-gcp-name'), 'projects/p/secrets/s/versions/latest');
+  assert.equal(await page.inputValue('#new-name'), 'gcp-link');
+  await page.close();
+});
+
 test('the options page links a secret and lists every provider the vault reports', async () => {
   const extId = new URL(worker.url()).host;
   const page = await context.newPage();

@@ -747,6 +747,8 @@ test('a wrong AWS secret key is rejected on the card at Connect, before any Send
   const msg = await card.locator('.form-msg').textContent();
   assert.equal(msg, 'connect("aws"): the provider rejected the credentials (HTTP 403)');
   assert.equal(await card.locator('.state').textContent(), 'credentials rejected');
+  assert.equal(await card.locator('.connect').textContent(), 'Connect', 'nothing is connected: the button offers Connect');
+  assert.ok(await card.locator('.disconnect').isDisabled(), 'nothing to disconnect');
   assert.equal(sts(), checks, 'STS refused the signature (the emulator records accepted calls only)');
   assert.equal(aws.length, 0, 'nothing was sent to Secrets Manager');
   assert.equal(await page.isHidden('#echo'), true, 'no Send happened');

@@ -732,8 +732,10 @@ function renderProviders(status) {
       state === 'connected' ? 'connected' : state === 'reauth' ? 'reauthentication required' : state === 'rejected' ? 'credentials rejected' : 'not connected';
     card.querySelector('.expiry').textContent =
       p.connected && p.expiresAt ? `expires in ${timeLeft(p.expiresAt - Date.now())}` : p.connected ? 'no expiry' : '';
-    card.querySelector('.connect').textContent = state === 'disconnected' ? 'Connect' : 'Re-authenticate';
-    card.querySelector('.disconnect').disabled = state === 'disconnected';
+    // Rejected credentials were wiped: the provider is not connected, so Connect (with other ones).
+    const unconnected = state === 'disconnected' || state === 'rejected';
+    card.querySelector('.connect').textContent = unconnected ? 'Connect' : 'Re-authenticate';
+    card.querySelector('.disconnect').disabled = unconnected;
     if (providerState.has(p.provider) && providerState.get(p.provider) !== state) {
       if (state === 'reauth') setMsg(card.querySelector('.form-msg'), '', '');
       scheduleLive();

@@ -68,9 +68,17 @@ async function act(fn) {
   await refresh();
 }
 
+// The link form's own fields: a provider field with the same key (GCP's
+// "name") gets an id of its own instead of a second #new-name.
+const LINK_FORM_IDS = new Set(['new-name', 'new-provider', 'new-domains']);
+
 function renderLinkFields() {
   const id = $('#new-provider').value;
-  $('#link-fields').replaceChildren(...buildFields(providerSpec(id).link, 'new-'));
+  const fields = buildFields(providerSpec(id).link, 'new-');
+  for (const input of fields.map((f) => f.querySelector('[data-key]'))) {
+    if (LINK_FORM_IDS.has(input.id)) input.id = `new-${id}-${input.dataset.key}`;
+  }
+  $('#link-fields').replaceChildren(...fields);
 }
 
 let shownProviders = '';
