@@ -15,6 +15,9 @@ import { encodeRequestInto, encodeRequest, decodeRequest, applyPatchOutput } fro
 // TLS and HTTP (loaded only by a vault whose transport is a tunnel).
 const CORE_URL = new URL('../dist/vaultlink.wasm', import.meta.url);
 const TUNNEL_URL = new URL('../dist/vaultlink-tunnel.wasm', import.meta.url);
+/** The tunnel's default trust anchors (scripts/roots). Made here, at web/src/'s
+ * top level like the shipped bundle (web/lib/vault.js), so the URL is the same. */
+export const DEFAULT_ROOTS = new URL('../dist/roots.der', import.meta.url);
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
 const enc = new TextEncoder();
 const dec = new TextDecoder();

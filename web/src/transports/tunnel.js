@@ -8,9 +8,8 @@
 //   const vault = await createVault({ transport: tunnelTransport({ relay: 'wss://relay.example/wisp/', trustAnchors: pem }) });
 
 import { wispRelay, websockifyRelay } from './relay.js';
-import { TUNNEL_STATE } from '../bridge.js';
+import { TUNNEL_STATE, DEFAULT_ROOTS } from '../bridge.js';
 
-const DEFAULT_ROOTS = new URL('../../dist/roots.der', import.meta.url);
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
 
 async function readRoots(url) {
