@@ -567,8 +567,9 @@ export class Core {
   /** Zero-fills the whole linear memory and drops the instance. */
   destroy() {
     if (!this.memory) return;
-    // All of memory, zeroed by the core itself (memory.fill); a module without
-    // the export (an older build passed as options.wasm) is zeroed from JS.
+    // Zeroed by the core itself (memory.fill up to the heap's break: above it
+    // nothing was ever written); a module without the export (an older build
+    // passed as options.wasm) is zero-filled whole from JS.
     if (this.x?.vl_w_wipe_memory) this.x.vl_w_wipe_memory();
     else this.u8().fill(0);
     this.x = null;
