@@ -136,6 +136,12 @@ function listenHttp(server) {
  *   captured: CapturedChunk[] | null, refused: Array<{host: string, port: number, type: string}>}>}
  *   `url` ends with '/'; `refused` lists the CONNECTs this relay refused.
  */
+/** A URL's {host, port}: the shape of a relay allow-list entry. */
+export const hostPort = (url) => {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port) };
+};
+
 export async function startWispRelay({ allow, capture = false, logLevel = logging.ERROR } = {}) {
   if (!Array.isArray(allow) || allow.length === 0) throw new Error('startWispRelay: allow must list at least one {host, port}');
   for (const a of allow) {

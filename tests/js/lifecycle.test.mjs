@@ -6,21 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVault, VaultError } from 'vaultlink';
+import { count } from './memscan.mjs';
 
 const HOOKS = Symbol.for('vaultlink.testHooks');
 const TOKEN = 'LIFECYCLE-FAKE-SESSION-TOKEN-42';
 const creds = (ms) => ({ accessKeyId: 'ASIAFAKE', secretAccessKey: 'fake-secret', sessionToken: TOKEN, expiresAt: Date.now() + ms });
 
-function count(mem, s) {
-  const n = new TextEncoder().encode(s);
-  let hits = 0;
-  for (let i = mem.indexOf(n[0]); i !== -1; i = mem.indexOf(n[0], i + 1)) {
-    let j = 1;
-    while (j < n.length && mem[i + j] === n[j]) j++;
-    if (j === n.length) hits++;
-  }
-  return hits;
-}
 
 // Credentials are sealed at rest, so the observable is the sweep itself: the
 // shim calls the public sweep(), which a test can count on the instance.

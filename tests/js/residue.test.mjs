@@ -17,6 +17,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVault } from 'vaultlink';
 import { sealForRecipient } from '../../web/src/seal.js';
+import { count } from './memscan.mjs';
 
 const enc = new TextEncoder();
 const HOOKS = Symbol.for('vaultlink.testHooks');
@@ -36,16 +37,6 @@ const CREDS = {
 const VALUES = [LOCAL_TEXT, LOCAL_BYTES, AWS_VALUES.db, AWS_JSON_KEY, SEALED_VALUE];
 const CREDENTIALS = [CREDS.secretAccessKey, CREDS.sessionToken];
 
-function count(mem, needle) {
-  const n = typeof needle === 'string' ? enc.encode(needle) : needle;
-  let hits = 0;
-  for (let i = mem.indexOf(n[0]); i !== -1 && i <= mem.length - n.length; i = mem.indexOf(n[0], i + 1)) {
-    let j = 1;
-    while (j < n.length && mem[i + j] === n[j]) j++;
-    if (j === n.length) hits++;
-  }
-  return hits;
-}
 const label = (s) => (typeof s === 'string' ? s : new TextDecoder().decode(s));
 
 /** A transport that answers GetSecretValue (awsJson1_1) and serves envelopes. */

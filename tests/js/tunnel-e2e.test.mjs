@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { createVault, tunnelTransport } from 'vaultlink';
 import { startHttpsDemoServices, sharedTestTls, startSealedServer, startRoleAws } from '../emulators/tls.mjs';
-import { startWispRelay, startWebsockify, capturedContains } from '../relays.mjs';
+import { startWispRelay, startWebsockify, capturedContains, hostPort } from '../relays.mjs';
 import { DEMO_AWS_KEY, DEMO_VAULT_TOKEN, DEMO_TOKENS, DEMO_1P } from '../demo-services.mjs';
 import { sealForRecipient } from '../../web/src/seal.js';
 
@@ -22,10 +22,6 @@ const SEAL_REF = 'tunnel/sealed/demo';
 const RELAY_TOKEN = 'relay-bearer-TUNNEL-NOT-REAL';
 
 let demo, sts, sealedSrv, tls;
-const hostPort = (url) => {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port) };
-};
 
 before(async () => {
   tls = await sharedTestTls();

@@ -17,11 +17,11 @@ import { WebSocket } from 'ws';
 import { createVault, tunnelTransport } from 'vaultlink';
 import { startHttpsDemoServices, sharedTestTls, startSealedServer } from '../emulators/tls.mjs';
 import nodeTls from 'node:tls';
-import { startWispRelay } from '../relays.mjs';
+import { startWispRelay, hostPort } from '../relays.mjs';
 import { DEMO_AWS_KEY, DEMO_VAULT_TOKEN, DEMO_TOKENS, DEMO_1P } from '../demo-services.mjs';
 import { sealForRecipient } from '../../web/src/seal.js';
+import { count, where } from './memscan.mjs';
 
-const enc = new TextEncoder();
 const HOOKS = Symbol.for('vaultlink.testHooks');
 const SEALED_VALUE = 'sealed-value-TUNNEL-RESIDUE-4b2d';
 const SEAL_REF = 'tunnel/residue/sealed';
@@ -65,33 +65,7 @@ const FRAMING = [
   'GET /e/1',
 ];
 
-function count(mem, needle) {
-  const n = typeof needle === 'string' ? enc.encode(needle) : needle;
-  let hits = 0;
-  for (let i = mem.indexOf(n[0]); i !== -1 && i <= mem.length - n.length; i = mem.indexOf(n[0], i + 1)) {
-    let j = 1;
-    while (j < n.length && mem[i + j] === n[j]) j++;
-    if (j === n.length) hits++;
-  }
-  return hits;
-}
-/** Offsets of every occurrence (for the failure message: where the bytes are). */
-function where(mem, needle) {
-  const n = enc.encode(needle);
-  const at = [];
-  for (let i = mem.indexOf(n[0]); i !== -1 && i <= mem.length - n.length && at.length < 8; i = mem.indexOf(n[0], i + 1)) {
-    let j = 1;
-    while (j < n.length && mem[i + j] === n[j]) j++;
-    if (j === n.length) at.push(`0x${i.toString(16)}`);
-  }
-  return at.join(', ');
-}
-
 let tls, demo, sealedSrv, relay, partial;
-const hostPort = (url) => {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port) };
-};
 
 before(async () => {
   tls = await sharedTestTls();
