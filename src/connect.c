@@ -1,10 +1,11 @@
 /* Provider credentials, their lifetimes, and the vault's status. */
 #include <cJSON.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "engine.h"
+#include "fmt.h"
+#include "json.h"
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
@@ -23,7 +24,7 @@ void vl_pstate_clear(vl_pstate *ps) {
 }
 
 static void aad_for(char *aad, size_t n, const char *what, const vl_pstate *ps) {
-  snprintf(aad, n, "pstate-%s|%s", what, vl_provider_name(ps->id));
+  vl_snprintf(aad, n, "pstate-%s|%s", what, vl_provider_name(ps->id));
 }
 
 static vl_status open_tree(vl_vault *v, const char *what, const vl_pstate *ps, const uint8_t *sealed, size_t len,
@@ -43,7 +44,7 @@ static vl_status open_tree(vl_vault *v, const char *what, const vl_pstate *ps, c
 static vl_status seal_tree(vl_vault *v, const char *what, const vl_pstate *ps, cJSON **tree, uint8_t **sealed,
                            size_t *len) {
   if (!*tree) return VL_OK;
-  char *json = cJSON_PrintUnformatted(*tree);
+  char *json = vl_json_print(*tree);
   cJSON_Delete(*tree);
   *tree = NULL;
   if (!json) return VL_ERR_NOMEM;
@@ -162,7 +163,7 @@ vl_status vl_vault_connect(vl_vault *v, const char *provider, const uint8_t *cre
   vl_vault_tunnel_event(v, VL_TUNNEL_FORGET); /* connections and TLS sessions opened under the old ones */
   /* New credentials may see other secrets: drop what the old ones fetched. */
   char prefix[32];
-  snprintf(prefix, sizeof prefix, "%s|", provider);
+  vl_snprintf(prefix, sizeof prefix, "%s|", provider);
   vl_cache_drop(&v->cache, prefix);
   return VL_OK;
 }
@@ -173,7 +174,7 @@ vl_status vl_vault_disconnect(vl_vault *v, const char *provider) {
   if (!ps) return VL_ERR_ARG;
   vl_vault_drop_provider(v, ps->id, 0, 0);
   char prefix[32];
-  snprintf(prefix, sizeof prefix, "%s|", provider);
+  vl_snprintf(prefix, sizeof prefix, "%s|", provider);
   vl_cache_drop(&v->cache, prefix);
   return VL_OK;
 }
@@ -215,7 +216,7 @@ vl_status vl_vault_set_cache_ttl(vl_vault *v, uint32_t minutes) {
 
 static void put_u64(vl_buf *b, uint64_t x) {
   char tmp[32];
-  snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)x);
+  vl_snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)x);
   vl_buf_put_str(b, tmp);
 }
 

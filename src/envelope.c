@@ -1,13 +1,13 @@
 #include "envelope.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "crypto/hash.h"
 #include "crypto/hpke.h"
 #include "crypto/random.h"
 #include "crypto/x25519.h"
+#include "fmt.h"
 #include "mem.h"
 
 static const uint8_t magic[3] = {'V', 'L', 'E'};
@@ -37,7 +37,7 @@ static void put64(uint8_t *p, uint64_t v) {
 static vl_status fail(char *err, size_t errlen, vl_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  if (err && errlen) vsnprintf(err, errlen, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
+  if (err && errlen) vl_vsnprintf(err, errlen, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
   va_end(ap);
   return st;
 }

@@ -1,12 +1,13 @@
 /* Link definitions: name → external source, allowed domains, enabled. */
 #include <cJSON.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "crypto/random.h"
 #include "engine.h"
+#include "fmt.h"
+#include "json.h"
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
@@ -31,7 +32,7 @@ int vl_provider_lookup(const char *name) {
 void vl_set_error(vl_vault *v, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(v->err, sizeof v->err, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
+  vl_vsnprintf(v->err, sizeof v->err, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
   va_end(ap);
 }
 
@@ -177,12 +178,12 @@ static void quote_identifier(char *out, size_t outlen, const char *s) {
   for (size_t i = 0; i < n && shaped; i++)
     shaped = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-';
   if (shaped) {
-    snprintf(out, outlen, "\"%s\"", s);
+    vl_snprintf(out, outlen, "\"%s\"", s);
     return;
   }
   char head[VL_QUOTE_MAX];
   vl_quote_head(head, s);
-  snprintf(out, outlen, "%s", head);
+  vl_snprintf(out, outlen, "%s", head);
 }
 
 /* Parses the "source" member: {"provider": …} or a string shorthand. */
@@ -200,7 +201,7 @@ static vl_status parse_source(vl_vault *v, const cJSON *src, vl_link *l) {
       }
       /* A grammar whose prefix matched says where the rest went wrong ("not an ARN" means it did not). */
       if (!why[0] && strncmp(err, "not ", 4) != 0 && strncmp(err, "use ", 4) != 0)
-        snprintf(why, sizeof why, "%s: %s", vl_provider_name((vl_provider_id)id), err);
+        vl_snprintf(why, sizeof why, "%s: %s", vl_provider_name((vl_provider_id)id), err);
     }
     /* The string may be a secret pasted where a reference belongs: quote only its head. */
     char head[VL_QUOTE_MAX];
@@ -253,7 +254,7 @@ static vl_status parse_source(vl_vault *v, const cJSON *src, vl_link *l) {
   if (!ops || !ops->parse) {
     /* Known provider without support in this build: keep the link, it reports not_connected. */
     l->params = cJSON_Duplicate(member, 1);
-    l->canonical = cJSON_PrintUnformatted(member);
+    l->canonical = vl_json_print(member);
     return l->params && l->canonical ? VL_OK : VL_ERR_NOMEM;
   }
   char err[200] = "";
@@ -304,7 +305,7 @@ static vl_status parse_domains(vl_vault *v, const cJSON *arr, vl_link *l) {
  * is not version "S" with key "password"); a shorthand and its object form
  * share one. The canonical string stays for messages. */
 static char *cache_key_for(vl_provider_id provider, const cJSON *params) {
-  char *json = cJSON_PrintUnformatted(params);
+  char *json = vl_json_print(params);
   if (!json) return NULL;
   vl_buf key;
   vl_buf_init(&key, 0);
@@ -398,7 +399,7 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   cJSON_AddItemToObject(canon, "domains",
                         domains && !cJSON_IsNull(domains) ? cJSON_Duplicate(domains, 1) : cJSON_CreateArray());
   cJSON_AddBoolToObject(canon, "enabled", l.enabled);
-  l.def_json = cJSON_PrintUnformatted(canon);
+  l.def_json = vl_json_print(canon);
   cJSON_Delete(canon);
   if (!l.name || !l.def_json) {
     st = VL_ERR_NOMEM;
@@ -465,7 +466,7 @@ vl_status vl_vault_set_enabled(vl_vault *v, const uint8_t *name, size_t name_len
   cJSON *canon = cJSON_Parse(l->def_json);
   if (!canon) return VL_ERR_NOMEM;
   cJSON_ReplaceItemInObjectCaseSensitive(canon, "enabled", cJSON_CreateBool(l->enabled));
-  char *json = cJSON_PrintUnformatted(canon);
+  char *json = vl_json_print(canon);
   cJSON_Delete(canon);
   if (!json) return VL_ERR_NOMEM;
   vl_free(l->def_json);

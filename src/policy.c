@@ -1,8 +1,8 @@
 #include "policy.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "template.h"
 
 static uint8_t lower(uint8_t c) {
@@ -134,14 +134,14 @@ vl_status vl_domain_parse(const uint8_t *s, size_t n, vl_domain *out, char *err,
   const uint8_t *p = s + a;
   size_t len = b - a, off = a;
   if (len == 0) {
-    snprintf(err, errlen, "domain entry is empty");
+    vl_snprintf(err, errlen, "domain entry is empty");
     return VL_ERR_FORMAT;
   }
   const uint8_t *sep = find_sep(p, len);
   if (sep) {
     size_t sl = (size_t)(sep - p);
     if (!scheme_of(p, sl, &out->scheme)) {
-      snprintf(err, errlen, "domain entry: scheme at byte %zu is not http or https", off);
+      vl_snprintf(err, errlen, "domain entry: scheme at byte %zu is not http or https", off);
       return VL_ERR_FORMAT;
     }
     out->explicit_scheme = 1;
@@ -152,12 +152,12 @@ vl_status vl_domain_parse(const uint8_t *s, size_t n, vl_domain *out, char *err,
   size_t auth = 0;
   while (auth < len && p[auth] != '/' && p[auth] != '?' && p[auth] != '#') auth++;
   if (auth < len && p[auth] != '/') {
-    snprintf(err, errlen, "domain entry: unexpected '%c' at byte %zu", p[auth], off + auth);
+    vl_snprintf(err, errlen, "domain entry: unexpected '%c' at byte %zu", p[auth], off + auth);
     return VL_ERR_FORMAT;
   }
   if (memchr(p, '@', auth)) {
-    snprintf(err, errlen, "domain entry: user info ('@') at byte %zu is not allowed",
-             off + (size_t)((const uint8_t *)memchr(p, '@', auth) - p));
+    vl_snprintf(err, errlen, "domain entry: user info ('@') at byte %zu is not allowed",
+                off + (size_t)((const uint8_t *)memchr(p, '@', auth) - p));
     return VL_ERR_FORMAT;
   }
   if (auth >= 2 && p[0] == '*' && p[1] == '.') {
@@ -170,14 +170,14 @@ vl_status vl_domain_parse(const uint8_t *s, size_t n, vl_domain *out, char *err,
   const uint8_t *port;
   if (!split_host_port(p, auth, &host_len, &port, &port_len) || !parse_port(port, port_len, &out->port) ||
       (port_len == 0 && host_len < auth)) {
-    snprintf(err, errlen, "domain entry: invalid port at byte %zu", off + host_len);
+    vl_snprintf(err, errlen, "domain entry: invalid port at byte %zu", off + host_len);
     return VL_ERR_FORMAT;
   }
   if (!normalize_host(p, host_len, out->host, &out->host_len)) {
-    snprintf(err, errlen,
-             "domain entry: invalid host at byte %zu (use a DNS name, *.name, an IPv4 or [IPv6] "
-             "address; non-ASCII names as punycode)",
-             off);
+    vl_snprintf(err, errlen,
+                "domain entry: invalid host at byte %zu (use a DNS name, *.name, an IPv4 or [IPv6] "
+                "address; non-ASCII names as punycode)",
+                off);
     return VL_ERR_FORMAT;
   }
   return VL_OK;
@@ -290,7 +290,7 @@ static void put_cut(sentence *b, const char *s, size_t n, size_t max) {
 
 static void put_port(sentence *b, int32_t port) {
   char num[16];
-  snprintf(num, sizeof num, ":%d", (int)port);
+  vl_snprintf(num, sizeof num, ":%d", (int)port);
   put_str(b, num);
 }
 
@@ -422,7 +422,7 @@ void vl_domain_explain(const uint8_t *name, size_t name_len, const vl_domain *d,
     if (scheme && port) put_str(&b, " and ");
     if (port) {
       char num[32];
-      snprintf(num, sizeof num, "port %d only", (int)e->port);
+      vl_snprintf(num, sizeof num, "port %d only", (int)e->port);
       put_str(&b, num);
     }
     if (!scheme && !port) put_str(&b, "it");
@@ -439,8 +439,8 @@ void vl_domain_explain(const uint8_t *name, size_t name_len, const vl_domain *d,
     }
   }
   char count[96];
-  snprintf(count, sizeof count, ": the host matches none of its %zu allowed domain%s; closest entry ", n,
-           n == 1 ? "" : "s");
+  vl_snprintf(count, sizeof count, ": the host matches none of its %zu allowed domain%s; closest entry ", n,
+              n == 1 ? "" : "s");
   put_str(&b, count);
   put_entry(&b, &d[closest]);
   put_fix(&b, o);

@@ -1,8 +1,8 @@
 #include "reqcodec.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "limits.h"
 #include "mem.h"
 
@@ -31,11 +31,11 @@ static int read_field(reader *r, vl_slice *s, size_t max) {
   return 1;
 }
 
-#define FAIL(st, ...)                   \
-  do {                                  \
-    snprintf(err, errlen, __VA_ARGS__); \
-    vl_request_clear(out);              \
-    return (st);                        \
+#define FAIL(st, ...)                      \
+  do {                                     \
+    vl_snprintf(err, errlen, __VA_ARGS__); \
+    vl_request_clear(out);                 \
+    return (st);                           \
   } while (0)
 
 /* what names the field; for a header it is "name"/"value" and index >= 0.
@@ -47,9 +47,9 @@ static vl_status field(reader *r, vl_slice *s, size_t max, const char *what, lon
   char label[40];
   if (k <= 0) {
     if (index >= 0)
-      snprintf(label, sizeof label, "header %ld %s", index, what);
+      vl_snprintf(label, sizeof label, "header %ld %s", index, what);
     else
-      snprintf(label, sizeof label, "%s", what);
+      vl_snprintf(label, sizeof label, "%s", what);
   }
   if (k == 0) FAIL(VL_ERR_FORMAT, "request: %s truncated at byte %zu", label, at);
   if (k < 0) FAIL(VL_ERR_LIMIT, "request: %s longer than %zu bytes (at byte %zu)", label, max, at);

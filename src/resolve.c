@@ -1,11 +1,11 @@
 /* plan → fetch → ingest → render for one request. */
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "cache.h"
 #include "crypto/hash.h"
 #include "engine.h"
+#include "fmt.h"
 #include "limits.h"
 #include "mem.h"
 #include "policy.h"
@@ -124,12 +124,12 @@ static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, con
   vl_buf_put_str(b, "\",\"where\":\"");
   char where[48];
   if (w->index >= 0)
-    snprintf(where, sizeof where, "%s[%ld].%s", w->kind, w->index, w->part);
+    vl_snprintf(where, sizeof where, "%s[%ld].%s", w->kind, w->index, w->part);
   else
-    snprintf(where, sizeof where, "%s", w->kind);
+    vl_snprintf(where, sizeof where, "%s", w->kind);
   vl_buf_put_str(b, where);
   char tail[64];
-  snprintf(tail, sizeof tail, "\",\"offset\":%zu,\"reason\":\"", t->start);
+  vl_snprintf(tail, sizeof tail, "\",\"offset\":%zu,\"reason\":\"", t->start);
   vl_buf_put_str(b, tail);
   vl_buf_put_str(b, vl_reason_code(why));
   vl_buf_put_str(b, "\",\"message\":\"");
@@ -489,8 +489,8 @@ static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_ou
     if (!grown) {
       t->state = TASK_FAILED;
       t->reason = VL_REASON_MISCONFIGURED;
-      snprintf(t->detail, sizeof t->detail, "%s: could not build the request for %.120s", vl_provider_name(t->pid),
-               t->canonical);
+      vl_snprintf(t->detail, sizeof t->detail, "%s: could not build the request for %.120s", vl_provider_name(t->pid),
+                  t->canonical);
     } else {
       r->jobs = grown;
       vl_jobrec *j = &r->jobs[r->njobs++];
@@ -518,12 +518,12 @@ static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_ou
     t->state = st ? TASK_FAILED : TASK_DONE;
     if (st) {
       t->reason = VL_REASON_MISCONFIGURED;
-      snprintf(t->detail, sizeof t->detail, "%s: value of %.120s could not be cached (%s)", vl_provider_name(t->pid),
-               t->canonical, vl_strerror(st));
+      vl_snprintf(t->detail, sizeof t->detail, "%s: value of %.120s could not be cached (%s)", vl_provider_name(t->pid),
+                  t->canonical, vl_strerror(st));
     } else if (expiry <= r->now_ms) {
       t->state = TASK_FAILED;
       t->reason = VL_REASON_DISABLED_AT_PROVIDER;
-      snprintf(t->detail, sizeof t->detail, "%s: %.120s has expired", vl_provider_name(t->pid), t->canonical);
+      vl_snprintf(t->detail, sizeof t->detail, "%s: %.120s has expired", vl_provider_name(t->pid), t->canonical);
     }
   } else {
     t->state = TASK_FAILED;
@@ -579,11 +579,11 @@ static void plan_link(vl_resolve *r, const vl_link *l, const vl_origin *template
   if (!ops || !ps->connected) {
     t->state = TASK_FAILED;
     t->reason = unconnected_reason(ps);
-    snprintf(t->detail, sizeof t->detail, "%s: %s", vl_provider_name(t->pid),
-             !ops           ? "not supported by this build"
-             : ps->reauth   ? "credentials expired"
-             : ps->rejected ? "the provider rejected the credentials"
-                            : "not connected");
+    vl_snprintf(t->detail, sizeof t->detail, "%s: %s", vl_provider_name(t->pid),
+                !ops           ? "not supported by this build"
+                : ps->reauth   ? "credentials expired"
+                : ps->rejected ? "the provider rejected the credentials"
+                               : "not connected");
     return;
   }
   t->epoch = ps->epoch;
@@ -1101,12 +1101,12 @@ vl_status vl_vault_verify_result(vl_vault *v, uint32_t handle, uint64_t now_ms, 
   if (t->state == TASK_PENDING) {
     t->state = TASK_FAILED;
     t->reason = VL_REASON_UNREACHABLE;
-    snprintf(t->detail, sizeof t->detail, "%s: no answer to the verification request", name);
+    vl_snprintf(t->detail, sizeof t->detail, "%s: no answer to the verification request", name);
   }
   if (t->state == TASK_DONE && !current) {
     t->state = TASK_FAILED;
     t->reason = ps->reauth ? VL_REASON_REAUTH_REQUIRED : VL_REASON_NOT_CONNECTED;
-    snprintf(t->detail, sizeof t->detail, "%s: the credentials changed or expired while they were verified", name);
+    vl_snprintf(t->detail, sizeof t->detail, "%s: the credentials changed or expired while they were verified", name);
   }
   vl_buf b;
   vl_buf_init(&b, 0);
@@ -1122,9 +1122,9 @@ vl_status vl_vault_verify_result(vl_vault *v, uint32_t handle, uint64_t now_ms, 
       vl_buf_put_str(&b, "\"");
     }
     if (ps->expires_ms)
-      snprintf(num, sizeof num, ",\"expiresAt\":%llu,\"method\":\"", (unsigned long long)ps->expires_ms);
+      vl_snprintf(num, sizeof num, ",\"expiresAt\":%llu,\"method\":\"", (unsigned long long)ps->expires_ms);
     else
-      snprintf(num, sizeof num, ",\"expiresAt\":null,\"method\":\"");
+      vl_snprintf(num, sizeof num, ",\"expiresAt\":null,\"method\":\"");
     vl_buf_put_str(&b, num);
     vl_buf_put_json_str(&b, (const uint8_t *)t->detail, strlen(t->detail));
     vl_buf_put_str(&b, "\"}");
@@ -1135,13 +1135,13 @@ vl_status vl_vault_verify_result(vl_vault *v, uint32_t handle, uint64_t now_ms, 
      * detail (validated text only) says what went wrong. */
     char msg[320];
     if (t->reason == VL_REASON_CREDENTIALS_REJECTED && t->http_status)
-      snprintf(msg, sizeof msg, "connect(\"%s\"): %s (HTTP %u)", name, vl_reason_message(t->reason),
-               (unsigned)t->http_status);
+      vl_snprintf(msg, sizeof msg, "connect(\"%s\"): %s (HTTP %u)", name, vl_reason_message(t->reason),
+                  (unsigned)t->http_status);
     else
-      snprintf(msg, sizeof msg, "connect(\"%s\"): %s (%s)", name, vl_reason_message(t->reason), t->detail);
+      vl_snprintf(msg, sizeof msg, "connect(\"%s\"): %s (%s)", name, vl_reason_message(t->reason), t->detail);
     vl_buf_put_str(&b, "\",\"ok\":false,\"verified\":false,\"reason\":\"");
     vl_buf_put_str(&b, vl_reason_code(t->reason));
-    snprintf(num, sizeof num, "\",\"status\":%u,\"message\":\"", (unsigned)t->http_status);
+    vl_snprintf(num, sizeof num, "\",\"status\":%u,\"message\":\"", (unsigned)t->http_status);
     vl_buf_put_str(&b, num);
     vl_buf_put_json_str(&b, (const uint8_t *)msg, strlen(msg));
     vl_buf_put_str(&b, "\",\"detail\":\"");

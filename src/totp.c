@@ -2,9 +2,9 @@
 #include "totp.h"
 
 #include <bearssl.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "mem.h"
 
 vl_status vl_hotp(const uint8_t *key, size_t key_len, vl_totp_alg alg, unsigned digits, uint64_t counter,
@@ -144,7 +144,7 @@ vl_status vl_totp_from_uri(const char *uri, size_t len, uint64_t now_ms, char co
   err[0] = 0;
   if (len >= 10 && ieqn(uri, 10, "otpauth://")) {
     if (len < 15 || !ieqn(uri + 10, 5, "totp/")) {
-      snprintf(err, errlen, "only otpauth://totp/ URIs are supported");
+      vl_snprintf(err, errlen, "only otpauth://totp/ URIs are supported");
       return VL_ERR_FORMAT;
     }
     const char *q = memchr(uri, '?', len);
@@ -168,26 +168,26 @@ vl_status vl_totp_from_uri(const char *uri, size_t len, uint64_t now_ms, char co
         else if (ieqn(v, vn, "SHA512"))
           alg = VL_TOTP_SHA512;
         else {
-          snprintf(err, errlen, "otpauth algorithm must be SHA1, SHA256 or SHA512");
+          vl_snprintf(err, errlen, "otpauth algorithm must be SHA1, SHA256 or SHA512");
           return VL_ERR_FORMAT;
         }
       } else if (ieqn(uri + k, kn, "digits")) {
         digits = parse_uint(v, vn, 8);
         if (digits < 6) {
-          snprintf(err, errlen, "otpauth digits must be 6, 7 or 8");
+          vl_snprintf(err, errlen, "otpauth digits must be 6, 7 or 8");
           return VL_ERR_FORMAT;
         }
       } else if (ieqn(uri + k, kn, "period")) {
         period = parse_uint(v, vn, 86400);
         if (!period) {
-          snprintf(err, errlen, "otpauth period must be 1-86400 seconds");
+          vl_snprintf(err, errlen, "otpauth period must be 1-86400 seconds");
           return VL_ERR_FORMAT;
         }
       }
       if (i < len) i++;
     }
     if (!secret) {
-      snprintf(err, errlen, "otpauth URI has no secret parameter");
+      vl_snprintf(err, errlen, "otpauth URI has no secret parameter");
       return VL_ERR_FORMAT;
     }
   }
@@ -198,7 +198,7 @@ vl_status vl_totp_from_uri(const char *uri, size_t len, uint64_t now_ms, char co
     st = vl_base32_decode(sbuf, dn, key, sizeof key, &key_n);
   }
   if (st) {
-    snprintf(err, errlen, "the TOTP secret is not base32 (or over %u bytes)", VL_TOTP_MAX_KEY);
+    vl_snprintf(err, errlen, "the TOTP secret is not base32 (or over %u bytes)", VL_TOTP_MAX_KEY);
   } else {
     uint64_t counter = now_ms / 1000u / period;
     st = vl_hotp(key, key_n, alg, digits, counter, code);

@@ -1,9 +1,9 @@
 #include "http/http1.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "limits.h"
 #include "mem.h"
 
@@ -49,10 +49,10 @@ static int is_ows(uint8_t c) {
 
 /* ----------------------------------------------------------- request writer */
 
-#define WFAIL(st, ...)                                     \
-  do {                                                     \
-    if (err && errlen) snprintf(err, errlen, __VA_ARGS__); \
-    return (st);                                           \
+#define WFAIL(st, ...)                                        \
+  do {                                                        \
+    if (err && errlen) vl_snprintf(err, errlen, __VA_ARGS__); \
+    return (st);                                              \
   } while (0)
 
 static int is_token(vl_slice s) {
@@ -133,7 +133,7 @@ vl_status vl_http1_write_request(const vl_http1_request *req, vl_buf *out, char 
   if (out->failed) WFAIL(out->why, "HTTP request: output buffer already failed");
 
   char length[32] = "";
-  if (req->body.n > 0 || needs_length(req->method)) snprintf(length, sizeof length, "%zu", req->body.n);
+  if (req->body.n > 0 || needs_length(req->method)) vl_snprintf(length, sizeof length, "%zu", req->body.n);
   const char *connection = req->close ? "close" : "keep-alive";
 
   size_t total = req->method.n + 1 + req->target.n + 11 + 6 + req->host.n + 2;
@@ -274,9 +274,9 @@ static vl_status fail(vl_http1_parser *p, vl_status st, uint64_t at, const char 
   char what[120];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
+  vl_vsnprintf(what, sizeof what, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
   va_end(ap);
-  snprintf(p->err, sizeof p->err, "HTTP response: %s at byte %llu", what, (unsigned long long)at);
+  vl_snprintf(p->err, sizeof p->err, "HTTP response: %s at byte %llu", what, (unsigned long long)at);
   p->failure = st;
   p->state = S_FAILED;
   return st;

@@ -19,9 +19,10 @@
  */
 #include "providers/aws.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "json.h"
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
@@ -61,7 +62,7 @@ static vl_status parse_arn(const char *arn, cJSON *params, char *err, size_t err
   const char *f[8];
   size_t len[8], n = 0;
   if (!arn) {
-    snprintf(err, errlen, "no ARN");
+    vl_snprintf(err, errlen, "no ARN");
     return VL_ERR_REFERENCE;
   }
   const char *p = arn;
@@ -76,28 +77,29 @@ static vl_status parse_arn(const char *arn, cJSON *params, char *err, size_t err
   if (n < 6) {
     char head[VL_QUOTE_MAX];
     vl_quote_head(head, arn);
-    snprintf(err, errlen,
-             "secretArn %s has %zu ':'-separated fields, expected 7 "
-             "(arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME)",
-             head, n + 1);
+    vl_snprintf(err, errlen,
+                "secretArn %s has %zu ':'-separated fields, expected 7 "
+                "(arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+                head, n + 1);
     return VL_ERR_REFERENCE;
   }
   len[6] = strlen(f[6]);
   if (memchr(f[6], ':', len[6])) {
-    snprintf(err, errlen, "secretArn: ':' at byte %zu (secret names cannot contain ':')",
-             (size_t)((const char *)memchr(f[6], ':', len[6]) - arn));
+    vl_snprintf(err, errlen, "secretArn: ':' at byte %zu (secret names cannot contain ':')",
+                (size_t)((const char *)memchr(f[6], ':', len[6]) - arn));
     return VL_ERR_REFERENCE;
   }
   if (len[0] != 3 || memcmp(f[0], "arn", 3) != 0) {
-    snprintf(err, errlen, "secretArn must start with \"arn:\" (byte 0)");
+    vl_snprintf(err, errlen, "secretArn must start with \"arn:\" (byte 0)");
     return VL_ERR_REFERENCE;
   }
   if (!known_partition(f[1], len[1])) {
-    snprintf(err, errlen, "secretArn: partition at byte %zu is not aws, aws-cn, aws-us-gov, …", (size_t)(f[1] - arn));
+    vl_snprintf(err, errlen, "secretArn: partition at byte %zu is not aws, aws-cn, aws-us-gov, …",
+                (size_t)(f[1] - arn));
     return VL_ERR_REFERENCE;
   }
   if (len[2] != 14 || memcmp(f[2], "secretsmanager", 14) != 0) {
-    snprintf(err, errlen, "secretArn: service at byte %zu must be \"secretsmanager\"", (size_t)(f[2] - arn));
+    vl_snprintf(err, errlen, "secretArn: service at byte %zu must be \"secretsmanager\"", (size_t)(f[2] - arn));
     return VL_ERR_REFERENCE;
   }
   int region_ok = len[3] >= 1 && len[3] <= 32;
@@ -106,35 +108,35 @@ static vl_status parse_arn(const char *arn, cJSON *params, char *err, size_t err
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) region_ok = 0;
   }
   if (!region_ok) {
-    snprintf(err, errlen, "secretArn: region at byte %zu is not a region name", (size_t)(f[3] - arn));
+    vl_snprintf(err, errlen, "secretArn: region at byte %zu is not a region name", (size_t)(f[3] - arn));
     return VL_ERR_REFERENCE;
   }
   int account_ok = len[4] == 12;
   for (size_t i = 0; i < len[4]; i++)
     if (f[4][i] < '0' || f[4][i] > '9') account_ok = 0;
   if (!account_ok) {
-    snprintf(err, errlen, "secretArn: account at byte %zu must be 12 digits", (size_t)(f[4] - arn));
+    vl_snprintf(err, errlen, "secretArn: account at byte %zu must be 12 digits", (size_t)(f[4] - arn));
     return VL_ERR_REFERENCE;
   }
   if (len[5] != 6 || memcmp(f[5], "secret", 6) != 0) {
-    snprintf(err, errlen, "secretArn: resource type at byte %zu must be \"secret\"", (size_t)(f[5] - arn));
+    vl_snprintf(err, errlen, "secretArn: resource type at byte %zu must be \"secret\"", (size_t)(f[5] - arn));
     return VL_ERR_REFERENCE;
   }
   if (len[6] < 1 || len[6] > 520) {
-    snprintf(err, errlen, "secretArn: the secret name at byte %zu must be 1-520 characters", (size_t)(f[6] - arn));
+    vl_snprintf(err, errlen, "secretArn: the secret name at byte %zu must be 1-520 characters", (size_t)(f[6] - arn));
     return VL_ERR_REFERENCE;
   }
   for (size_t i = 0; i < len[6]; i++) {
     if (!valid_name_char(f[6][i])) {
-      snprintf(err, errlen, "secretArn: character at byte %zu is not allowed in a secret name",
-               (size_t)(f[6] - arn) + i);
+      vl_snprintf(err, errlen, "secretArn: character at byte %zu is not allowed in a secret name",
+                  (size_t)(f[6] - arn) + i);
       return VL_ERR_REFERENCE;
     }
   }
   char buf[40];
-  snprintf(buf, sizeof buf, "%.*s", (int)len[1], f[1]);
+  vl_snprintf(buf, sizeof buf, "%.*s", (int)len[1], f[1]);
   cJSON_AddStringToObject(params, "partition", buf);
-  snprintf(buf, sizeof buf, "%.*s", (int)len[3], f[3]);
+  vl_snprintf(buf, sizeof buf, "%.*s", (int)len[3], f[3]);
   cJSON_AddStringToObject(params, "region", buf);
   cJSON_AddStringToObject(params, "arn", arn);
   return VL_OK;
@@ -149,13 +151,13 @@ static vl_status aws_parse(const cJSON *member, const char *shorthand, cJSON **p
                            size_t errlen) {
   const char *arn = shorthand;
   if (shorthand && strncmp(shorthand, "arn:", 4) != 0) {
-    snprintf(err, errlen, "not an ARN");
+    vl_snprintf(err, errlen, "not an ARN");
     return VL_ERR_REFERENCE;
   }
   if (member) {
     arn = vl_json_str(member, "secretArn");
     if (!arn) {
-      snprintf(err, errlen, "\"secretArn\" (a string) is required");
+      vl_snprintf(err, errlen, "\"secretArn\" (a string) is required");
       return VL_ERR_REFERENCE;
     }
   }
@@ -166,19 +168,19 @@ static vl_status aws_parse(const cJSON *member, const char *shorthand, cJSON **p
   if (!st && format && strcmp(format, "plaintext") != 0 && strcmp(format, "json") != 0) {
     char head[VL_QUOTE_MAX];
     vl_quote_head(head, format);
-    snprintf(err, errlen, "\"format\" must be \"plaintext\" or \"json\", got %s", head);
+    vl_snprintf(err, errlen, "\"format\" must be \"plaintext\" or \"json\", got %s", head);
     st = VL_ERR_REFERENCE;
   }
   const char *key = member ? vl_json_str(member, "key") : NULL;
   if (!st && key && (!format || strcmp(format, "json") != 0)) {
-    snprintf(err, errlen, "\"key\" needs \"format\": \"json\"");
+    vl_snprintf(err, errlen, "\"key\" needs \"format\": \"json\"");
     st = VL_ERR_REFERENCE;
   }
   const char *role = member ? vl_json_str(member, "roleArn") : NULL;
   if (!st && role && (strncmp(role, "arn:aws", 7) != 0 || !strstr(role, ":iam::") || !strstr(role, ":role/"))) {
     char head[VL_QUOTE_MAX];
     vl_quote_head(head, role);
-    snprintf(err, errlen, "\"roleArn\" %s is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", head);
+    vl_snprintf(err, errlen, "\"roleArn\" %s is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", head);
     st = VL_ERR_REFERENCE;
   }
   const char *version = member ? vl_json_str(member, "version") : NULL;
@@ -191,11 +193,11 @@ static vl_status aws_parse(const cJSON *member, const char *shorthand, cJSON **p
       vstage = version;
   }
   if (!st && vstage && (strlen(vstage) < 1 || strlen(vstage) > 256)) {
-    snprintf(err, errlen, "version stage must be 1-256 characters");
+    vl_snprintf(err, errlen, "version stage must be 1-256 characters");
     st = VL_ERR_REFERENCE;
   }
   if (!st && vid && (strlen(vid) < 32 || strlen(vid) > 64)) {
-    snprintf(err, errlen, "\"versionId\" must be 32-64 characters");
+    vl_snprintf(err, errlen, "\"versionId\" must be 32-64 characters");
     st = VL_ERR_REFERENCE;
   }
   if (st) {
@@ -236,24 +238,24 @@ static vl_status aws_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t e
   const char *wit = vl_json_str(ps->creds, "webIdentityToken");
   if (wit) {
     if (!vl_json_str(ps->creds, "roleArn")) {
-      snprintf(err, errlen, "\"webIdentityToken\" needs \"roleArn\"");
+      vl_snprintf(err, errlen, "\"webIdentityToken\" needs \"roleArn\"");
       return VL_ERR_ARG;
     }
   } else if (!akid || !secret || !*akid || !*secret) {
-    snprintf(err, errlen, "\"accessKeyId\" and \"secretAccessKey\" (strings) are required");
+    vl_snprintf(err, errlen, "\"accessKeyId\" and \"secretAccessKey\" (strings) are required");
     return VL_ERR_ARG;
   } else if (strlen(akid) > VL_SIGV4_MAX_KEY_ID || strlen(secret) > VL_SIGV4_MAX_SECRET) {
-    snprintf(err, errlen, "access key id or secret access key too long");
+    vl_snprintf(err, errlen, "access key id or secret access key too long");
     return VL_ERR_LIMIT;
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
   if (exp && !cJSON_IsNumber(exp)) {
-    snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
+    vl_snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
     return VL_ERR_ARG;
   }
   ps->expires_ms = exp ? (uint64_t)exp->valuedouble : now_ms + AWS_DEFAULT_LIFETIME_MS;
   if (ps->expires_ms <= now_ms) {
-    snprintf(err, errlen, "the credentials have already expired");
+    vl_snprintf(err, errlen, "the credentials have already expired");
     return VL_ERR_EXPIRED;
   }
   return VL_OK;
@@ -274,12 +276,12 @@ static void base_url(const vl_pstate *ps, const cJSON *params, const char *servi
   if (override) {
     size_t n = strlen(override);
     while (n && override[n - 1] == '/') n--;
-    snprintf(out, outlen, "%.*s", (int)n, override);
+    vl_snprintf(out, outlen, "%.*s", (int)n, override);
     return;
   }
   int fips = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ps->creds, "fips"));
-  snprintf(out, outlen, "https://%s%s.%s.%s", service, fips ? "-fips" : "", vl_json_str(params, "region"),
-           endpoint_suffix(vl_json_str(params, "partition")));
+  vl_snprintf(out, outlen, "https://%s%s.%s.%s", service, fips ? "-fips" : "", vl_json_str(params, "region"),
+              endpoint_suffix(vl_json_str(params, "partition")));
 }
 
 /* The host[:port] of a base URL, for the signed Host header. */
@@ -287,7 +289,7 @@ static void host_of(const char *url, char *out, size_t outlen) {
   const char *p = strstr(url, "://");
   p = p ? p + 3 : url;
   size_t n = strcspn(p, "/?#");
-  snprintf(out, outlen, "%.*s", (int)n, p);
+  vl_snprintf(out, outlen, "%.*s", (int)n, p);
 }
 
 typedef struct {
@@ -316,7 +318,7 @@ static int signed_job(vl_step_out *out, const char *url, const char *region, con
     return 0;
   }
   char full[600];
-  snprintf(full, sizeof full, "%s/", url);
+  vl_snprintf(full, sizeof full, "%s/", url);
   /* Host is set by the transport from the URL (browsers forbid setting it). */
   vl_job_begin(&out->job, "POST", full, (uint32_t)(hn - 1 + 2 + (cv->token ? 1 : 0)));
   vl_job_header_str(&out->job, "Content-Type", content_type);
@@ -337,7 +339,7 @@ static vl_step_kind get_secret_job(vl_pstate *ps, vl_fetch *f, const creds_view 
     cJSON_AddStringToObject(body, "VersionId", vl_json_str(f->params, "versionId"));
   if (vl_json_str(f->params, "versionStage"))
     cJSON_AddStringToObject(body, "VersionStage", vl_json_str(f->params, "versionStage"));
-  char *text = cJSON_PrintUnformatted(body);
+  char *text = vl_json_print(body);
   cJSON_Delete(body);
   char url[512];
   base_url(ps, f->params, "secretsmanager", url, sizeof url);
@@ -377,13 +379,13 @@ static vl_step_kind assume_job(vl_pstate *ps, vl_fetch *f, const char *role, int
   char url[512];
   base_url(ps, f->params, "sts", url, sizeof url);
   if (!vl_json_str(ps->creds, "stsEndpoint") && !vl_json_str(ps->creds, "endpoint"))
-    snprintf(url, sizeof url, "https://sts.%s.%s", vl_json_str(f->params, "region"),
-             endpoint_suffix(vl_json_str(f->params, "partition")));
+    vl_snprintf(url, sizeof url, "https://sts.%s.%s", vl_json_str(f->params, "region"),
+                endpoint_suffix(vl_json_str(f->params, "partition")));
   static const char ctype[] = "application/x-www-form-urlencoded; charset=utf-8";
   int ok;
   if (web_identity) { /* AssumeRoleWithWebIdentity is unsigned: the token is the credential */
     char full[600];
-    snprintf(full, sizeof full, "%s/", url);
+    vl_snprintf(full, sizeof full, "%s/", url);
     vl_job_begin(&out->job, "POST", full, 1);
     vl_job_header_str(&out->job, "Content-Type", ctype);
     vl_job_finish(&out->job, form.p, form.len);
@@ -405,8 +407,8 @@ static vl_step_kind assume_job(vl_pstate *ps, vl_fetch *f, const char *role, int
 /* Text of the first <tag>…</tag> in xml, entity-decoded, into a vl_alloc'd string. */
 static char *xml_text(const vl_slice *xml, const char *tag) {
   char open[64], close[64];
-  snprintf(open, sizeof open, "<%s>", tag);
-  snprintf(close, sizeof close, "</%s>", tag);
+  vl_snprintf(open, sizeof open, "<%s>", tag);
+  vl_snprintf(close, sizeof close, "</%s>", tag);
   const char *s = (const char *)xml->p, *end = s + xml->n;
   size_t ol = strlen(open), cl = strlen(close);
   for (const char *p = s; p + ol <= end; p++) {
@@ -469,18 +471,18 @@ void vl_aws_error_code(const vl_request *resp, const cJSON *body, char *code, si
   const vl_slice *h = vl_resp_header(resp, "x-amzn-errortype");
   char raw[256] = "";
   if (h)
-    snprintf(raw, sizeof raw, "%.*s", (int)(h->n < 255 ? h->n : 255), (const char *)h->p);
+    vl_snprintf(raw, sizeof raw, "%.*s", (int)(h->n < 255 ? h->n : 255), (const char *)h->p);
   else if (vl_json_str(body, "code"))
-    snprintf(raw, sizeof raw, "%s", vl_json_str(body, "code"));
+    vl_snprintf(raw, sizeof raw, "%s", vl_json_str(body, "code"));
   else if (vl_json_str(body, "__type"))
-    snprintf(raw, sizeof raw, "%s", vl_json_str(body, "__type"));
+    vl_snprintf(raw, sizeof raw, "%s", vl_json_str(body, "__type"));
   char *colon = strchr(raw, ':');
   if (colon) *colon = 0;
   char *hash = strrchr(raw, '#');
-  snprintf(code, codelen, "%s", hash ? hash + 1 : raw);
+  vl_snprintf(code, codelen, "%s", hash ? hash + 1 : raw);
   const char *m = vl_json_str(body, "Message");
   if (!m) m = vl_json_str(body, "message");
-  snprintf(msg, msglen, "%s", m ? m : "");
+  vl_snprintf(msg, msglen, "%s", m ? m : "");
 }
 
 static vl_reason reason_for(const char *code, const char *msg, unsigned status) {
@@ -683,9 +685,9 @@ static const char *verify_url(const vl_pstate *ps, char *url, size_t n) {
   if (override) {
     size_t len = strlen(override);
     while (len && override[len - 1] == '/') len--;
-    snprintf(url, n, "%.*s", (int)len, override);
+    vl_snprintf(url, n, "%.*s", (int)len, override);
   } else {
-    snprintf(url, n, "https://sts.%s.amazonaws.com", region);
+    vl_snprintf(url, n, "https://sts.%s.amazonaws.com", region);
   }
   return region;
 }

@@ -28,9 +28,9 @@
  */
 #include "providers/azure.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "mem.h"
 #include "providers/provider.h"
 #include "providers/quote.h"
@@ -73,7 +73,7 @@ static int ieq_prefix(const char *s, const char *prefix) {
 }
 
 static vl_status id_error(char *err, size_t errlen, const char *what, size_t pos) {
-  snprintf(err, errlen, "secretId: %s (byte %zu)", what, pos);
+  vl_snprintf(err, errlen, "secretId: %s (byte %zu)", what, pos);
   return VL_ERR_REFERENCE;
 }
 
@@ -118,7 +118,7 @@ vl_status vl_azure_parse_id(const char *identifier, vl_azure_id *out, char *err,
       return id_error(err, errlen, "character not allowed in the host", (size_t)(host - s) + i);
   }
   for (size_t i = 0; i < name_len; i++) out->host[i] = lower(host[i]);
-  snprintf(out->vault_url, sizeof out->vault_url, "%.*s", (int)(scheme + host_len), p);
+  vl_snprintf(out->vault_url, sizeof out->vault_url, "%.*s", (int)(scheme + host_len), p);
   for (size_t i = 0; i < scheme + name_len; i++) out->vault_url[i] = lower(out->vault_url[i]);
   /* Path: up to '?' or '#' (url.parse keeps the query apart; it is ignored). */
   const char *path = host_end, *path_end = path;
@@ -142,13 +142,13 @@ vl_status vl_azure_parse_id(const char *identifier, vl_azure_id *out, char *err,
     if (has_dot_suffix(out->host, HSM_SUFFIXES[i]))
       return id_error(err, errlen, "a Managed HSM pool holds keys only, not secrets", (size_t)(host - s));
   if (nseg != 3 && nseg != 4) {
-    snprintf(err, errlen, "secretId: bad number of path segments (%zu), expected /secrets/NAME[/VERSION]", nseg);
+    vl_snprintf(err, errlen, "secretId: bad number of path segments (%zu), expected /secrets/NAME[/VERSION]", nseg);
     return VL_ERR_REFERENCE;
   }
   if (!((seglen[1] == 7 && memcmp(seg[1], "secrets", 7) == 0) ||
         (seglen[1] == 14 && memcmp(seg[1], "deletedsecrets", 14) == 0)))
     return id_error(err, errlen, "path segment 1 must be \"secrets\" or \"deletedsecrets\"", (size_t)(seg[1] - s));
-  snprintf(out->collection, sizeof out->collection, "%.*s", (int)seglen[1], seg[1]);
+  vl_snprintf(out->collection, sizeof out->collection, "%.*s", (int)seglen[1], seg[1]);
   if (seglen[2] < 1 || seglen[2] > 127)
     return id_error(err, errlen, "the secret name must be 1-127 characters", (size_t)(seg[2] - s));
   for (size_t i = 0; i < seglen[2]; i++)
@@ -281,9 +281,9 @@ vl_status vl_azure_parse_challenge(const char *header, size_t len, vl_azure_chal
 int vl_azure_challenge_scope(const vl_azure_challenge *c, char *out, size_t outlen) {
   int n;
   if (c->resource[0])
-    n = snprintf(out, outlen, "%s/.default", c->resource);
+    n = vl_snprintf(out, outlen, "%s/.default", c->resource);
   else if (c->scope[0])
-    n = snprintf(out, outlen, "%s", c->scope);
+    n = vl_snprintf(out, outlen, "%s", c->scope);
   else
     return 0;
   return n > 0 && (size_t)n < outlen;
@@ -314,13 +314,13 @@ static vl_status azure_parse(const cJSON *member, const char *shorthand, cJSON *
                              char *err, size_t errlen) {
   const char *sid = shorthand;
   if (shorthand && !ieq_prefix(shorthand, "https://")) {
-    snprintf(err, errlen, "not an Azure secret identifier");
+    vl_snprintf(err, errlen, "not an Azure secret identifier");
     return VL_ERR_REFERENCE;
   }
   if (member) {
     sid = vl_json_str(member, "secretId");
     if (!sid) {
-      snprintf(err, errlen, "\"secretId\" (a string, the secret identifier URL) is required");
+      vl_snprintf(err, errlen, "\"secretId\" (a string, the secret identifier URL) is required");
       return VL_ERR_REFERENCE;
     }
   }
@@ -328,15 +328,15 @@ static vl_status azure_parse(const cJSON *member, const char *shorthand, cJSON *
   vl_status st = vl_azure_parse_id(sid, &id, err, errlen);
   if (st) return st;
   if (shorthand && !id.suffix) {
-    snprintf(err, errlen, "not an Azure Key Vault host");
+    vl_snprintf(err, errlen, "not an Azure Key Vault host");
     return VL_ERR_REFERENCE;
   }
   if (!ieq_prefix(id.vault_url, "https://")) {
-    snprintf(err, errlen, "secretId: must be an https:// URL (byte 0)");
+    vl_snprintf(err, errlen, "secretId: must be an https:// URL (byte 0)");
     return VL_ERR_REFERENCE;
   }
   if (strcmp(id.collection, "secrets") != 0) {
-    snprintf(err, errlen, "secretId: /deletedsecrets/… names a deleted secret; recover it, then link /secrets/NAME");
+    vl_snprintf(err, errlen, "secretId: /deletedsecrets/… names a deleted secret; recover it, then link /secrets/NAME");
     return VL_ERR_REFERENCE;
   }
   cJSON *params = cJSON_CreateObject();
@@ -346,7 +346,7 @@ static vl_status azure_parse(const cJSON *member, const char *shorthand, cJSON *
   cJSON_AddStringToObject(params, "name", id.name);
   cJSON_AddStringToObject(params, "version", id.version);
   char c[512];
-  snprintf(c, sizeof c, "%s/secrets/%s%s%s", id.vault_url, id.name, id.version[0] ? "/" : "", id.version);
+  vl_snprintf(c, sizeof c, "%s/secrets/%s%s%s", id.vault_url, id.name, id.version[0] ? "/" : "", id.version);
   *canonical = vl_memdup(c, strlen(c) + 1);
   if (!*canonical) {
     cJSON_Delete(params);
@@ -427,10 +427,10 @@ static vl_status check_claims(const char *token, uint64_t *exp_ms, char *err, si
     /* The claims are the identity provider's text: name a known resource or a GUID only. */
     const char *known = named ? vl_quote_uuid_or_enum(named, KNOWN_AUDIENCES) : "(several)";
     int quoted = named && known == named;
-    snprintf(err, errlen,
-             "\"accessToken\" is for audience %s%s%s, not Key Vault (sign in with the scope "
-             "https://vault.azure.net/.default or user_impersonation)",
-             quoted ? "\"" : "", known, quoted ? "\"" : "");
+    vl_snprintf(err, errlen,
+                "\"accessToken\" is for audience %s%s%s, not Key Vault (sign in with the scope "
+                "https://vault.azure.net/.default or user_impersonation)",
+                quoted ? "\"" : "", known, quoted ? "\"" : "");
     st = VL_ERR_ARG;
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
@@ -443,34 +443,34 @@ static vl_status check_claims(const char *token, uint64_t *exp_ms, char *err, si
 static vl_status azure_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen) {
   const char *token = vl_json_str(ps->creds, "accessToken");
   if (!token || !*token) {
-    snprintf(err, errlen, "\"accessToken\" (a string, an Entra ID access token for Key Vault) is required");
+    vl_snprintf(err, errlen, "\"accessToken\" (a string, an Entra ID access token for Key Vault) is required");
     return VL_ERR_ARG;
   }
   for (const char *c = token; *c; c++) {
     if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) {
-      snprintf(err, errlen, "\"accessToken\" contains a character not allowed in a header (byte %zu)",
-               (size_t)(c - token));
+      vl_snprintf(err, errlen, "\"accessToken\" contains a character not allowed in a header (byte %zu)",
+                  (size_t)(c - token));
       return VL_ERR_ARG;
     }
   }
   if (strlen(token) > 16384) {
-    snprintf(err, errlen, "\"accessToken\" is longer than 16384 bytes");
+    vl_snprintf(err, errlen, "\"accessToken\" is longer than 16384 bytes");
     return VL_ERR_LIMIT;
   }
   const char *endpoint = vl_json_str(ps->creds, "endpoint");
   if (cJSON_GetObjectItemCaseSensitive(ps->creds, "endpoint") &&
       (!endpoint || !(ieq_prefix(endpoint, "https://") || ieq_prefix(endpoint, "http://")) || strlen(endpoint) > 200)) {
-    snprintf(err, errlen, "\"endpoint\" must be an http(s):// base URL of at most 200 bytes");
+    vl_snprintf(err, errlen, "\"endpoint\" must be an http(s):// base URL of at most 200 bytes");
     return VL_ERR_ARG;
   }
   const cJSON *tenant = cJSON_GetObjectItemCaseSensitive(ps->creds, "tenantId");
   if (tenant && (!cJSON_IsString(tenant) || strlen(tenant->valuestring) > 100)) {
-    snprintf(err, errlen, "\"tenantId\" must be a string (a tenant id or domain)");
+    vl_snprintf(err, errlen, "\"tenantId\" must be a string (a tenant id or domain)");
     return VL_ERR_ARG;
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
   if (exp && !cJSON_IsNumber(exp)) {
-    snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
+    vl_snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
     return VL_ERR_ARG;
   }
   uint64_t claimed = 0;
@@ -479,7 +479,7 @@ static vl_status azure_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t
   ps->expires_ms = exp ? (uint64_t)exp->valuedouble : now_ms + AZURE_DEFAULT_LIFETIME_MS;
   if (claimed && claimed < ps->expires_ms) ps->expires_ms = claimed; /* the token's own "exp" */
   if (ps->expires_ms <= now_ms) {
-    snprintf(err, errlen, "the access token has already expired");
+    vl_snprintf(err, errlen, "the access token has already expired");
     return VL_ERR_EXPIRED;
   }
   return VL_OK;
@@ -513,8 +513,8 @@ static vl_step_kind get_job(const vl_pstate *ps, vl_fetch *f, int with_token, vl
   const char *version = vl_json_str(f->params, "version");
   char url[600];
   /* The SDK's form: an empty version segment means the latest. */
-  snprintf(url, sizeof url, "%.*s/secrets/%s/%s?api-version=" VL_AZURE_API_VERSION, endpoint ? (int)n : 300,
-           endpoint ? endpoint : vl_json_str(f->params, "vaultUrl"), vl_json_str(f->params, "name"), version);
+  vl_snprintf(url, sizeof url, "%.*s/secrets/%s/%s?api-version=" VL_AZURE_API_VERSION, endpoint ? (int)n : 300,
+              endpoint ? endpoint : vl_json_str(f->params, "vaultUrl"), vl_json_str(f->params, "name"), version);
   vl_job_begin(&out->job, "GET", url, with_token ? 2 : 1);
   vl_job_header_str(&out->job, "Accept", "application/json");
   if (with_token) {
@@ -522,7 +522,7 @@ static vl_step_kind get_job(const vl_pstate *ps, vl_fetch *f, int with_token, vl
     size_t tl = strlen(token);
     char *bearer = vl_alloc(tl + 8);
     if (!bearer) return vl_step_fail(out, VL_REASON_MISCONFIGURED, "azure: out of memory for %.120s", f->canonical);
-    snprintf(bearer, tl + 8, "Bearer %s", token);
+    vl_snprintf(bearer, tl + 8, "Bearer %s", token);
     vl_job_header(&out->job, "Authorization", (const uint8_t *)bearer, tl + 7);
     vl_free(bearer); /* wipes */
   }
@@ -619,9 +619,9 @@ static void error_codes(const cJSON *body, char *code, size_t codelen, char *inn
   const char *c = vl_json_str(e, "code");
   const char *i = vl_json_str(cJSON_GetObjectItemCaseSensitive(e, "innererror"), "code");
   const char *m = vl_json_str(e, "message");
-  snprintf(code, codelen, "%s", c ? c : "");
-  snprintf(inner, innerlen, "%s", i ? i : "");
-  snprintf(msg, msglen, "%s", m ? m : "");
+  vl_snprintf(code, codelen, "%s", c ? c : "");
+  vl_snprintf(inner, innerlen, "%s", i ? i : "");
+  vl_snprintf(msg, msglen, "%s", m ? m : "");
 }
 
 /* Key Vault's error and inner error codes (providers.md §2.4 and the service's
@@ -667,7 +667,7 @@ static vl_step_kind on_refused(const vl_pstate *ps, vl_fetch *f, uint32_t status
     int have = read_challenge(resp, &c, &st) && st == VL_OK;
     const cJSON *l = learned(ps, vl_json_str(f->params, "host"));
     if (!have || !vl_azure_challenge_scope(&c, scope, sizeof scope))
-      snprintf(scope, sizeof scope, "%s", vl_json_str(l, "scope") ? vl_json_str(l, "scope") : "");
+      vl_snprintf(scope, sizeof scope, "%s", vl_json_str(l, "scope") ? vl_json_str(l, "scope") : "");
     const char *tenant = have && c.tenant_id[0] ? c.tenant_id : vl_json_str(l, "tenant");
     const char *tq = tenant && *tenant ? quote_tenant(tenant) : "unknown";
     const char *sq = scope[0] ? vl_quote_enum(scope, KNOWN_SCOPES) : "unknown";
@@ -708,6 +708,13 @@ static vl_step_kind on_refused(const vl_pstate *ps, vl_fetch *f, uint32_t status
                       hint);
 }
 
+/* A nbf or exp claim as whole seconds for a message (rounded, clamped). */
+static long long whole_seconds(double s) {
+  if (!(s > -9e18)) return -9000000000000000000LL;
+  if (s > 9e18) return 9000000000000000000LL;
+  return (long long)(s < 0 ? s - 0.5 : s + 0.5);
+}
+
 static vl_step_kind on_secret(vl_fetch *f, const cJSON *body, uint64_t now_ms, vl_step_out *out) {
   const cJSON *value = cJSON_GetObjectItemCaseSensitive(body, "value");
   if (!cJSON_IsString(value))
@@ -723,12 +730,12 @@ static vl_step_kind on_secret(vl_fetch *f, const cJSON *body, uint64_t now_ms, v
                         f->canonical);
   if (cJSON_IsNumber(nbf) && nbf->valuedouble > now_s)
     return vl_step_fail(out, VL_REASON_DISABLED_AT_PROVIDER,
-                        "azure: the secret is not valid before %.0f (nbf, Unix seconds) for %.120s", nbf->valuedouble,
-                        f->canonical);
+                        "azure: the secret is not valid before %lld (nbf, Unix seconds) for %.120s",
+                        whole_seconds(nbf->valuedouble), f->canonical);
   if (cJSON_IsNumber(exp) && exp->valuedouble <= now_s)
     return vl_step_fail(out, VL_REASON_DISABLED_AT_PROVIDER,
-                        "azure: the secret expired at %.0f (exp, Unix seconds) for %.120s", exp->valuedouble,
-                        f->canonical);
+                        "azure: the secret expired at %lld (exp, Unix seconds) for %.120s",
+                        whole_seconds(exp->valuedouble), f->canonical);
   if (cJSON_IsNumber(exp) && exp->valuedouble < 1.8e16 / 1000.0) out->expires_ms = (uint64_t)exp->valuedouble * 1000u;
   out->value_len = strlen(value->valuestring);
   out->value = vl_memdup(value->valuestring, out->value_len);
@@ -770,13 +777,13 @@ static vl_step_kind azure_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, co
   if (!upn) upn = vl_json_str(claims, "preferred_username");
   const char *app = vl_json_str(claims, "appid");
   char id[200];
-  snprintf(id, sizeof id, "oid %s%s%s", oid ? vl_quote_uuid_or_enum(oid, NULL) : "(none)",
-           upn   ? ", upn "
-           : app ? ", appid "
-                 : "",
-           upn   ? (vl_valid_upn(upn, strlen(upn)) ? upn : VL_UNEXPECTED)
-           : app ? vl_quote_uuid_or_enum(app, NULL)
-                 : "");
+  vl_snprintf(id, sizeof id, "oid %s%s%s", oid ? vl_quote_uuid_or_enum(oid, NULL) : "(none)",
+              upn   ? ", upn "
+              : app ? ", appid "
+                    : "",
+              upn   ? (vl_valid_upn(upn, strlen(upn)) ? upn : VL_UNEXPECTED)
+              : app ? vl_quote_uuid_or_enum(app, NULL)
+                    : "");
   cJSON_Delete(claims);
   return vl_verify_ok(out, id, "azure:token-claims");
 }

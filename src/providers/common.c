@@ -1,8 +1,9 @@
 /* Helpers every provider uses, and the registry of providers in this build. */
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "json.h"
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
@@ -68,7 +69,7 @@ const vl_slice *vl_resp_header(const vl_request *resp, const char *name) {
 vl_step_kind vl_step_fail(vl_step_out *out, vl_reason reason, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(out->detail, sizeof out->detail, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized)
+  vl_vsnprintf(out->detail, sizeof out->detail, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized)
   va_end(ap);
   out->reason = reason;
   return VL_STEP_FAIL;
@@ -77,7 +78,7 @@ vl_step_kind vl_step_fail(vl_step_out *out, vl_reason reason, const char *fmt, .
 vl_step_kind vl_verify_ok(vl_step_out *out, const char *identity, const char *method) {
   out->value = identity ? vl_memdup(identity, strlen(identity)) : NULL;
   out->value_len = out->value ? strlen(identity) : 0;
-  snprintf(out->detail, sizeof out->detail, "%s", method);
+  vl_snprintf(out->detail, sizeof out->detail, "%s", method);
   return VL_STEP_VALUE;
 }
 
@@ -149,11 +150,7 @@ vl_status vl_json_select(const uint8_t *json, size_t len, const char *path, uint
     *out_len = strlen(cur->valuestring);
     *out = vl_memdup(cur->valuestring, *out_len);
   } else {
-    char *text = cJSON_PrintUnformatted(cur);
-    if (text) {
-      *out_len = strlen(text);
-      *out = (uint8_t *)text; /* allocated by the wiping hooks: vl_free releases it */
-    }
+    st = vl_json_source(json, len, root, cur, out, out_len); /* digit for digit as the provider wrote it */
   }
   cJSON_Delete(root);
   if (st == VL_OK && !*out) st = VL_ERR_NOMEM;

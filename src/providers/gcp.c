@@ -14,11 +14,11 @@
  * CRC-32C of the decoded bytes and is checked: a mismatch wipes the value and
  * fails the fetch.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crc32c.h"
+#include "fmt.h"
 #include "mem.h"
 #include "providers/provider.h"
 #include "providers/quote.h"
@@ -32,7 +32,7 @@ static int in_set(char c, const char *extra) {
 }
 
 static vl_status name_error(char *err, size_t errlen, const char *what, size_t pos) {
-  snprintf(err, errlen, "name: %s (byte %zu)", what, pos);
+  vl_snprintf(err, errlen, "name: %s (byte %zu)", what, pos);
   return VL_ERR_REFERENCE;
 }
 
@@ -41,12 +41,12 @@ static vl_status check_seg(const char *s, size_t n, size_t lo, size_t hi, const 
                            const char *what, size_t pos, char *err, size_t errlen) {
   char msg[120];
   if (n < lo || n > hi) {
-    snprintf(msg, sizeof msg, "%s must be %zu-%zu characters", what, lo, hi);
+    vl_snprintf(msg, sizeof msg, "%s must be %zu-%zu characters", what, lo, hi);
     return name_error(err, errlen, msg, pos);
   }
   for (size_t i = 0; i < n; i++) {
     if (!in_set(s[i], extra) || (lower_only && s[i] >= 'A' && s[i] <= 'Z')) {
-      snprintf(msg, sizeof msg, "character not allowed in the %s", what);
+      vl_snprintf(msg, sizeof msg, "character not allowed in the %s", what);
       return name_error(err, errlen, msg, pos + i);
     }
   }
@@ -78,10 +78,10 @@ static vl_status parse_name(const char *name, cJSON *params, char *err, size_t e
   if (n != i + 2 && n != i + 4) {
     char head[VL_QUOTE_MAX];
     vl_quote_head(head, name);
-    snprintf(err, errlen,
-             "name: %s has %zu '/'-separated segments, expected "
-             "projects/P[/locations/L]/secrets/S[/versions/V]",
-             head, n);
+    vl_snprintf(err, errlen,
+                "name: %s has %zu '/'-separated segments, expected "
+                "projects/P[/locations/L]/secrets/S[/versions/V]",
+                head, n);
     return VL_ERR_REFERENCE;
   }
   if (!SEG_IS(i, "secrets")) return name_error(err, errlen, "expected \"secrets\"", (size_t)(seg[i] - name));
@@ -96,10 +96,10 @@ static vl_status parse_name(const char *name, cJSON *params, char *err, size_t e
 #undef SEG_IS
   if (st) return st;
   char buf[600];
-  snprintf(buf, sizeof buf, "%s%s", name, n == i + 2 ? "/versions/latest" : "");
+  vl_snprintf(buf, sizeof buf, "%s%s", name, n == i + 2 ? "/versions/latest" : "");
   cJSON_AddStringToObject(params, "name", buf);
   if (loc) {
-    snprintf(buf, sizeof buf, "%.*s", (int)len[loc], seg[loc]);
+    vl_snprintf(buf, sizeof buf, "%.*s", (int)len[loc], seg[loc]);
     cJSON_AddStringToObject(params, "location", buf);
   }
   return VL_OK;
@@ -109,23 +109,23 @@ static vl_status gcp_parse(const cJSON *member, const char *shorthand, cJSON **p
                            size_t errlen) {
   const char *name = shorthand;
   if (shorthand && strncmp(shorthand, "projects/", 9) != 0) {
-    snprintf(err, errlen, "not a GCP secret version name");
+    vl_snprintf(err, errlen, "not a GCP secret version name");
     return VL_ERR_REFERENCE;
   }
   if (member) {
     name = vl_json_str(member, "name");
     if (!name) {
-      snprintf(err, errlen, "\"name\" (a string, projects/P/secrets/S/versions/V) is required");
+      vl_snprintf(err, errlen, "\"name\" (a string, projects/P/secrets/S/versions/V) is required");
       return VL_ERR_REFERENCE;
     }
   }
   if (!name || strlen(name) > 500) {
-    snprintf(err, errlen, "name: longer than 500 bytes");
+    vl_snprintf(err, errlen, "name: longer than 500 bytes");
     return VL_ERR_REFERENCE;
   }
   const cJSON *key = member ? cJSON_GetObjectItemCaseSensitive(member, "key") : NULL;
   if (key && (!cJSON_IsString(key) || strlen(key->valuestring) > 200)) {
-    snprintf(err, errlen, "\"key\" must be a string (a dot path into a JSON secret) of at most 200 bytes");
+    vl_snprintf(err, errlen, "\"key\" must be a string (a dot path into a JSON secret) of at most 200 bytes");
     return VL_ERR_REFERENCE;
   }
   cJSON *params = cJSON_CreateObject();
@@ -159,17 +159,17 @@ static vl_status gcp_parse(const cJSON *member, const char *shorthand, cJSON **p
 static vl_status gcp_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen) {
   const char *token = vl_json_str(ps->creds, "accessToken");
   if (!token || !*token) {
-    snprintf(err, errlen, "\"accessToken\" (a string, an OAuth 2.0 access token) is required");
+    vl_snprintf(err, errlen, "\"accessToken\" (a string, an OAuth 2.0 access token) is required");
     return VL_ERR_ARG;
   }
   if (strlen(token) > 8192) {
-    snprintf(err, errlen, "\"accessToken\" is longer than 8192 bytes");
+    vl_snprintf(err, errlen, "\"accessToken\" is longer than 8192 bytes");
     return VL_ERR_LIMIT;
   }
   for (const char *c = token; *c; c++) {
     if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) {
-      snprintf(err, errlen, "\"accessToken\" contains a character not allowed in a header (byte %zu)",
-               (size_t)(c - token));
+      vl_snprintf(err, errlen, "\"accessToken\" contains a character not allowed in a header (byte %zu)",
+                  (size_t)(c - token));
       return VL_ERR_ARG;
     }
   }
@@ -177,17 +177,17 @@ static vl_status gcp_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t e
   if (ep && (!cJSON_IsString(ep) ||
              (strncmp(ep->valuestring, "https://", 8) != 0 && strncmp(ep->valuestring, "http://", 7) != 0) ||
              strlen(ep->valuestring) > 200)) {
-    snprintf(err, errlen, "\"endpoint\" must be an http(s):// base URL of at most 200 bytes");
+    vl_snprintf(err, errlen, "\"endpoint\" must be an http(s):// base URL of at most 200 bytes");
     return VL_ERR_ARG;
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
   if (exp && !cJSON_IsNumber(exp)) {
-    snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
+    vl_snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
     return VL_ERR_ARG;
   }
   ps->expires_ms = exp ? (uint64_t)exp->valuedouble : now_ms + GCP_DEFAULT_LIFETIME_MS;
   if (ps->expires_ms <= now_ms) {
-    snprintf(err, errlen, "the access token has already expired");
+    vl_snprintf(err, errlen, "the access token has already expired");
     return VL_ERR_EXPIRED;
   }
   return VL_OK;
@@ -202,19 +202,19 @@ static vl_step_kind access_job(const vl_pstate *ps, vl_fetch *f, vl_step_out *ou
   if (ep) {
     size_t n = strlen(ep);
     while (n && ep[n - 1] == '/') n--;
-    snprintf(base, sizeof base, "%.*s", (int)n, ep);
+    vl_snprintf(base, sizeof base, "%.*s", (int)n, ep);
   } else if (loc) {
-    snprintf(base, sizeof base, "https://secretmanager.%s.rep.googleapis.com", loc);
+    vl_snprintf(base, sizeof base, "https://secretmanager.%s.rep.googleapis.com", loc);
   } else {
-    snprintf(base, sizeof base, "https://secretmanager.googleapis.com");
+    vl_snprintf(base, sizeof base, "https://secretmanager.googleapis.com");
   }
   char url[900];
-  snprintf(url, sizeof url, "%s/v1/%s:access", base, vl_json_str(f->params, "name"));
+  vl_snprintf(url, sizeof url, "%s/v1/%s:access", base, vl_json_str(f->params, "name"));
   const char *token = vl_json_str(ps->creds, "accessToken");
   size_t tl = strlen(token);
   char *bearer = vl_alloc(tl + 8);
   if (!bearer) return vl_step_fail(out, VL_REASON_MISCONFIGURED, "gcp: out of memory for %.120s", f->canonical);
-  snprintf(bearer, tl + 8, "Bearer %s", token);
+  vl_snprintf(bearer, tl + 8, "Bearer %s", token);
   vl_job_begin(&out->job, "GET", url, 2);
   vl_job_header_str(&out->job, "Accept", "application/json");
   vl_job_header(&out->job, "Authorization", (const uint8_t *)bearer, tl + 7);

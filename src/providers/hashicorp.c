@@ -28,9 +28,10 @@
  *
  * ps->scratch holds {"token": login token, "lookedUp": true, "mounts": {"NS|ENGINE": 1|2}}.
  */
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "json.h"
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
@@ -66,25 +67,25 @@ static void trim_slashes(const char *s, char *out, size_t outlen) {
   while (*s == '/') s++;
   size_t n = strlen(s);
   while (n && s[n - 1] == '/') n--;
-  snprintf(out, outlen, "%.*s", (int)n, s);
+  vl_snprintf(out, outlen, "%.*s", (int)n, s);
 }
 
 static vl_status check_part(const char *field, const char *raw, const char *trimmed, int allow_empty, char *err,
                             size_t errlen) {
   if (strlen(raw) > HC_MAX_PART) {
-    snprintf(err, errlen, "\"%s\" is longer than %d bytes", field, HC_MAX_PART);
+    vl_snprintf(err, errlen, "\"%s\" is longer than %d bytes", field, HC_MAX_PART);
     return VL_ERR_REFERENCE;
   }
   if (!*trimmed) {
     if (allow_empty) return VL_OK;
-    snprintf(err, errlen, "\"%s\" must not be empty", field);
+    vl_snprintf(err, errlen, "\"%s\" must not be empty", field);
     return VL_ERR_REFERENCE;
   }
   long bad = bad_path_byte(trimmed);
   if (bad >= 0) {
     size_t lead = strspn(raw, "/");
-    snprintf(err, errlen, "\"%s\": byte %ld is not allowed here (empty, \".\"-ending or reserved character)", field,
-             bad + (long)lead);
+    vl_snprintf(err, errlen, "\"%s\": byte %ld is not allowed here (empty, \".\"-ending or reserved character)", field,
+                bad + (long)lead);
     return VL_ERR_REFERENCE;
   }
   return VL_OK;
@@ -96,11 +97,11 @@ static long parse_version(const cJSON *v, char *err, size_t errlen) {
   if (cJSON_IsNumber(v)) {
     double d = v->valuedouble;
     if (d >= 0 && d <= 2147483647.0 && d == (double)(long)d) return (long)d;
-    snprintf(err, errlen, "\"version\" must be a whole number 0..2147483647");
+    vl_snprintf(err, errlen, "\"version\" must be a whole number 0..2147483647");
     return -1;
   }
   if (!cJSON_IsString(v)) {
-    snprintf(err, errlen, "\"version\" must be a string or a number");
+    vl_snprintf(err, errlen, "\"version\" must be a string or a number");
     return -1;
   }
   const char *s = v->valuestring;
@@ -109,14 +110,14 @@ static long parse_version(const cJSON *v, char *err, size_t errlen) {
   long n = 0;
   for (const char *p = s; *p; p++) {
     if (*p < '0' || *p > '9' || n > (2147483647L - (*p - '0')) / 10) { /* long is 32 bits on wasm32 */
-      snprintf(err, errlen, "\"version\": byte %zu is not a digit (expected a version number or \"latest\")",
-               (size_t)(p - v->valuestring));
+      vl_snprintf(err, errlen, "\"version\": byte %zu is not a digit (expected a version number or \"latest\")",
+                  (size_t)(p - v->valuestring));
       return -1;
     }
     n = n * 10 + (*p - '0');
   }
   if (!*s) {
-    snprintf(err, errlen, "\"version\": no digits after 'v' (byte 1)");
+    vl_snprintf(err, errlen, "\"version\": no digits after 'v' (byte 1)");
     return -1;
   }
   return n;
@@ -131,7 +132,7 @@ static int parse_kv(const cJSON *kv, char *err, size_t errlen) {
     if (strcmp(s, "1") == 0) return 1;
     if (strcmp(s, "2") == 0) return 2;
   }
-  snprintf(err, errlen, "\"kv\" must be 1 or 2");
+  vl_snprintf(err, errlen, "\"kv\" must be 1 or 2");
   return -1;
 }
 
@@ -167,22 +168,22 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
   int bad = 0;
   const char *engine_raw = opt_str(member, "engine", &bad);
   if (!engine_raw || bad) {
-    snprintf(err, errlen, "\"engine\" (a string: the KV mount, e.g. \"secret\") is required");
+    vl_snprintf(err, errlen, "\"engine\" (a string: the KV mount, e.g. \"secret\") is required");
     return VL_ERR_REFERENCE;
   }
   const char *path_raw = opt_str(member, "path", &bad);
   if (!path_raw || bad) {
-    snprintf(err, errlen, "\"path\" (a string) is required");
+    vl_snprintf(err, errlen, "\"path\" (a string) is required");
     return VL_ERR_REFERENCE;
   }
   const char *key = opt_str(member, "key", &bad);
   if (bad) {
-    snprintf(err, errlen, "\"key\" must be a string");
+    vl_snprintf(err, errlen, "\"key\" must be a string");
     return VL_ERR_REFERENCE;
   }
   const char *ns_raw = opt_str(member, "namespace", &bad);
   if (bad) {
-    snprintf(err, errlen, "\"namespace\" must be a string");
+    vl_snprintf(err, errlen, "\"namespace\" must be a string");
     return VL_ERR_REFERENCE;
   }
   int kv = parse_kv(cJSON_GetObjectItemCaseSensitive(member, "kv"), err, errlen);
@@ -190,7 +191,7 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
   long version = parse_version(cJSON_GetObjectItemCaseSensitive(member, "version"), err, errlen);
   if (version < 0) return VL_ERR_REFERENCE;
   if (version > 0 && kv == 1) {
-    snprintf(err, errlen, "\"version\" needs KV v2 (the link says \"kv\": 1)");
+    vl_snprintf(err, errlen, "\"version\" needs KV v2 (the link says \"kv\": 1)");
     return VL_ERR_REFERENCE;
   }
   char engine[HC_MAX_PART + 1], path[HC_MAX_PART + 1], ns[HC_MAX_PART + 1] = "";
@@ -198,7 +199,7 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
   vl_status st = check_part("engine", engine_raw, engine, 0, err, errlen);
   if (st) return st;
   if (reserved_segment(engine)) {
-    snprintf(err, errlen, "\"engine\": \"%s/\" is Vault's own API, not a secrets engine", reserved_segment(engine));
+    vl_snprintf(err, errlen, "\"engine\": \"%s/\" is Vault's own API, not a secrets engine", reserved_segment(engine));
     return VL_ERR_REFERENCE;
   }
   trim_slashes(path_raw, path, sizeof path);
@@ -211,14 +212,14 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
   if (kv != 1 && prefixed && strcmp(path + skip, "data") == 0) skip += 4; /* "/secret/data/" */
   if (skip) memmove(path, path + skip, strlen(path + skip) + 1);
   if (!*path) {
-    snprintf(err, errlen, "\"path\" names no secret below the engine (only the engine's own name, or \"data\")");
+    vl_snprintf(err, errlen, "\"path\" names no secret below the engine (only the engine's own name, or \"data\")");
     return VL_ERR_REFERENCE;
   }
   long bad_at = bad_path_byte(path);
   if (bad_at >= 0) {
     /* Report the position in the text as given. */
-    snprintf(err, errlen, "\"path\": byte %ld is not allowed here (empty, \".\"-ending or reserved character)",
-             bad_at + (long)strspn(path_raw, "/") + (long)skip);
+    vl_snprintf(err, errlen, "\"path\": byte %ld is not allowed here (empty, \".\"-ending or reserved character)",
+                bad_at + (long)strspn(path_raw, "/") + (long)skip);
     return VL_ERR_REFERENCE;
   }
   if (ns_raw) {
@@ -226,18 +227,18 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
     st = check_part("namespace", ns_raw, ns, 1, err, errlen);
     if (st) return st;
     if (reserved_in_namespace(ns)) {
-      snprintf(err, errlen, "\"namespace\": \"%s\" is reserved by Vault and names no namespace",
-               reserved_in_namespace(ns));
+      vl_snprintf(err, errlen, "\"namespace\": \"%s\" is reserved by Vault and names no namespace",
+                  reserved_in_namespace(ns));
       return VL_ERR_REFERENCE;
     }
   }
   if (key && (!*key || strlen(key) > VL_MAX_NAME_BYTES)) {
-    snprintf(err, errlen, "\"key\" must be 1-%u bytes", (unsigned)VL_MAX_NAME_BYTES);
+    vl_snprintf(err, errlen, "\"key\" must be 1-%u bytes", (unsigned)VL_MAX_NAME_BYTES);
     return VL_ERR_REFERENCE;
   }
   for (size_t i = 0; key && key[i]; i++) {
     if ((unsigned char)key[i] < 0x20) {
-      snprintf(err, errlen, "\"key\": byte %zu is a control character", i);
+      vl_snprintf(err, errlen, "\"key\": byte %zu is a control character", i);
       return VL_ERR_REFERENCE;
     }
   }
@@ -265,8 +266,8 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
     vl_buf_put_str(&c, key);
   }
   char tail[40] = "";
-  if (version) snprintf(tail, sizeof tail, "@v%ld", version);
-  if (kv) snprintf(tail + strlen(tail), sizeof tail - strlen(tail), " kv%d", kv);
+  if (version) vl_snprintf(tail, sizeof tail, "@v%ld", version);
+  if (kv) vl_snprintf(tail + strlen(tail), sizeof tail - strlen(tail), " kv%d", kv);
   vl_buf_put_str(&c, tail);
   size_t n;
   *canonical = (char *)vl_buf_take(&c, &n);
@@ -282,16 +283,16 @@ static vl_status parse_member(const cJSON *member, cJSON **params_out, char **ca
 static vl_status parse_shorthand(const char *s, cJSON **params_out, char **canonical, char *err, size_t errlen) {
   static const char prefix[] = "hashicorp:";
   if (strncmp(s, prefix, sizeof prefix - 1) != 0) {
-    snprintf(err, errlen, "not a hashicorp: reference");
+    vl_snprintf(err, errlen, "not a hashicorp: reference");
     return VL_ERR_REFERENCE;
   }
   s += sizeof prefix - 1;
   if (strlen(s) > HC_MAX_PART) {
-    snprintf(err, errlen, "reference longer than %d bytes", HC_MAX_PART);
+    vl_snprintf(err, errlen, "reference longer than %d bytes", HC_MAX_PART);
     return VL_ERR_REFERENCE;
   }
   char buf[HC_MAX_PART + 1];
-  snprintf(buf, sizeof buf, "%s", s);
+  vl_snprintf(buf, sizeof buf, "%s", s);
   char *at = strrchr(buf, '@');
   char *hash = strchr(buf, '#');
   if (at && hash && at < hash) at = NULL;
@@ -299,7 +300,7 @@ static vl_status parse_shorthand(const char *s, cJSON **params_out, char **canon
   if (hash) *hash++ = 0;
   char *slash = strchr(buf + strspn(buf, "/"), '/');
   if (!slash) {
-    snprintf(err, errlen, "expected ENGINE/PATH after \"hashicorp:\" (byte %zu)", sizeof prefix - 1 + strlen(buf));
+    vl_snprintf(err, errlen, "expected ENGINE/PATH after \"hashicorp:\" (byte %zu)", sizeof prefix - 1 + strlen(buf));
     return VL_ERR_REFERENCE;
   }
   *slash = 0;
@@ -329,21 +330,21 @@ static int nonempty(const char *s) {
 static vl_status hc_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen) {
   const char *addr = vl_json_str(ps->creds, "address");
   if (!addr || (strncmp(addr, "https://", 8) != 0 && strncmp(addr, "http://", 7) != 0)) {
-    snprintf(err, errlen, "\"address\" (https://HOST[:PORT]) is required");
+    vl_snprintf(err, errlen, "\"address\" (https://HOST[:PORT]) is required");
     return VL_ERR_ARG;
   }
   size_t host_at = strncmp(addr, "https://", 8) == 0 ? 8 : 7;
   size_t bad = strcspn(addr + host_at, "?#@ \t\r\n");
   if (strlen(addr) > HC_MAX_ADDRESS || addr[host_at] == 0 || addr[host_at] == '/' || addr[host_at + bad]) {
-    snprintf(err, errlen, "\"address\" must be a base URL of at most %d bytes (byte %zu)", HC_MAX_ADDRESS,
-             host_at + bad);
+    vl_snprintf(err, errlen, "\"address\" must be a base URL of at most %d bytes (byte %zu)", HC_MAX_ADDRESS,
+                host_at + bad);
     return VL_ERR_ARG;
   }
   const cJSON *ns = cJSON_GetObjectItemCaseSensitive(ps->creds, "namespace");
   if (ns && !cJSON_IsNull(ns)) {
     char t[HC_MAX_PART + 1];
     if (!cJSON_IsString(ns)) {
-      snprintf(err, errlen, "\"namespace\" must be a string");
+      vl_snprintf(err, errlen, "\"namespace\" must be a string");
       return VL_ERR_ARG;
     }
     trim_slashes(ns->valuestring, t, sizeof t);
@@ -351,14 +352,14 @@ static vl_status hc_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t er
   }
   const char *mode = vl_json_str(ps->creds, "namespaceMode");
   if (mode && strcmp(mode, "path") != 0 && strcmp(mode, "header") != 0) {
-    snprintf(err, errlen, "\"namespaceMode\" must be \"path\" or \"header\"");
+    vl_snprintf(err, errlen, "\"namespaceMode\" must be \"path\" or \"header\"");
     return VL_ERR_ARG;
   }
   const cJSON *mount = cJSON_GetObjectItemCaseSensitive(ps->creds, "mount");
   if (mount) {
     char t[HC_MAX_PART + 1];
     if (!cJSON_IsString(mount)) {
-      snprintf(err, errlen, "\"mount\" must be a string");
+      vl_snprintf(err, errlen, "\"mount\" must be a string");
       return VL_ERR_ARG;
     }
     trim_slashes(mount->valuestring, t, sizeof t);
@@ -370,41 +371,42 @@ static vl_status hc_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t er
   const cJSON *tok = cJSON_GetObjectItemCaseSensitive(ps->creds, "token");
   int methods = (tok != NULL) + (ar != NULL) + (up != NULL) + (jw != NULL);
   if (methods != 1) {
-    snprintf(err, errlen, "exactly one of \"token\", \"approle\", \"userpass\", \"jwt\" is required (got %d)", methods);
+    vl_snprintf(err, errlen, "exactly one of \"token\", \"approle\", \"userpass\", \"jwt\" is required (got %d)",
+                methods);
     return VL_ERR_ARG;
   }
   if (tok && !(cJSON_IsString(tok) && nonempty(tok->valuestring))) {
-    snprintf(err, errlen, "\"token\" must be a non-empty string");
+    vl_snprintf(err, errlen, "\"token\" must be a non-empty string");
     return VL_ERR_ARG;
   }
   if (ar && !(nonempty(vl_json_str(ar, "roleId")) && vl_json_str(ar, "secretId"))) {
-    snprintf(err, errlen, "\"approle\" needs \"roleId\" and \"secretId\" (strings)");
+    vl_snprintf(err, errlen, "\"approle\" needs \"roleId\" and \"secretId\" (strings)");
     return VL_ERR_ARG;
   }
   if (up && !(nonempty(vl_json_str(up, "username")) && vl_json_str(up, "password"))) {
-    snprintf(err, errlen, "\"userpass\" needs \"username\" and \"password\" (strings)");
+    vl_snprintf(err, errlen, "\"userpass\" needs \"username\" and \"password\" (strings)");
     return VL_ERR_ARG;
   }
   if (jw && !(nonempty(vl_json_str(jw, "role")) && nonempty(vl_json_str(jw, "jwt")))) {
-    snprintf(err, errlen, "\"jwt\" needs \"role\" and \"jwt\" (strings)");
+    vl_snprintf(err, errlen, "\"jwt\" needs \"role\" and \"jwt\" (strings)");
     return VL_ERR_ARG;
   }
   const char *tv = tok ? tok->valuestring : NULL;
   for (size_t i = 0; tv && tv[i]; i++) {
     if ((unsigned char)tv[i] < 0x21 || (unsigned char)tv[i] > 0x7e) {
-      snprintf(err, errlen, "\"token\": byte %zu is not a visible ASCII character", i);
+      vl_snprintf(err, errlen, "\"token\": byte %zu is not a visible ASCII character", i);
       return VL_ERR_ARG;
     }
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
   if (exp && !cJSON_IsNull(exp) && !cJSON_IsNumber(exp)) {
-    snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
+    vl_snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
     return VL_ERR_ARG;
   }
   /* Without "expiresAt" the lifetime is learned on the first fetch (lookup-self or the login's lease). */
   ps->expires_ms = cJSON_IsNumber(exp) ? (uint64_t)exp->valuedouble : 0;
   if (cJSON_IsNumber(exp) && ps->expires_ms <= now_ms) {
-    snprintf(err, errlen, "the credentials have already expired");
+    vl_snprintf(err, errlen, "the credentials have already expired");
     return VL_ERR_EXPIRED;
   }
   return VL_OK;
@@ -438,7 +440,7 @@ static void namespace_of(const vl_pstate *ps, const cJSON *params, char *out, si
   const char *cn = vl_json_str(ps->creds, "namespace");
   if (cn) trim_slashes(cn, a, sizeof a);
   const char *ln = params ? vl_json_str(params, "namespace") : NULL;
-  snprintf(out, outlen, "%s%s%s%s", a, *a ? "/" : "", ln ? ln : "", ln ? "/" : "");
+  vl_snprintf(out, outlen, "%s%s%s%s", a, *a ? "/" : "", ln ? ln : "", ln ? "/" : "");
 }
 
 static int header_mode(const vl_pstate *ps) {
@@ -504,7 +506,7 @@ static vl_step_kind login_job(vl_pstate *ps, vl_fetch *f, const char *method, vl
     cJSON_AddStringToObject(body, "role", vl_json_str(m, "role"));
     cJSON_AddStringToObject(body, "jwt", vl_json_str(m, "jwt"));
   }
-  char *text = cJSON_PrintUnformatted(body);
+  char *text = vl_json_print(body);
   cJSON_Delete(body);
   size_t alen;
   char *a = (char *)vl_buf_take(&api, &alen);
@@ -528,7 +530,7 @@ static const char *client_token(const vl_pstate *ps) {
 static void mount_key(const vl_pstate *ps, const cJSON *params, char *out, size_t outlen) {
   char ns[2 * HC_MAX_PART + 4];
   namespace_of(ps, params, ns, sizeof ns);
-  snprintf(out, outlen, "%s|%s", ns, vl_json_str(params, "engine"));
+  vl_snprintf(out, outlen, "%s|%s", ns, vl_json_str(params, "engine"));
 }
 
 /* The KV version for this fetch: the link's override, the cached detection, or 0 (unknown). */
@@ -590,7 +592,7 @@ static vl_step_kind next_job(vl_pstate *ps, vl_fetch *f, vl_step_out *out) {
     put_path(&api, vl_json_str(f->params, "path"), 1);
     if (ver) {
       char q[32];
-      snprintf(q, sizeof q, "?version=%ld", (long)ver->valuedouble);
+      vl_snprintf(q, sizeof q, "?version=%ld", (long)ver->valuedouble);
       vl_buf_put_str(&api, q);
     }
   }
@@ -633,7 +635,7 @@ static vl_step_kind fail_status(const vl_fetch *f, uint32_t status, const vl_req
   if (status == 429) {
     char buf[40], after[64] = "";
     const char *ra = vl_quote_retry_after(vl_resp_header(resp, "retry-after"), buf, sizeof buf);
-    if (ra) snprintf(after, sizeof after, ", retry after %s", ra);
+    if (ra) vl_snprintf(after, sizeof after, ", retry after %s", ra);
     return vl_step_fail(out, VL_REASON_THROTTLED, "hashicorp: rate limit quota exceeded (HTTP 429%s) on %s for %.120s",
                         after, what, c);
   }
@@ -783,9 +785,8 @@ static vl_step_kind on_read(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
     out->value_len = strlen(val->valuestring);
     out->value = vl_memdup(val->valuestring, out->value_len);
   } else {
-    char *text = cJSON_PrintUnformatted(val); /* allocated by the wiping hooks */
-    out->value_len = text ? strlen(text) : 0;
-    out->value = (uint8_t *)text;
+    /* A number or object as the provider wrote it, digit for digit. */
+    if (vl_json_source(resp->body.p, resp->body.n, body, val, &out->value, &out->value_len) != VL_OK) out->value = NULL;
   }
   if (!out->value) {
     out->value_len = 0;
@@ -821,14 +822,15 @@ static vl_step_kind hc_step(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
 /* "NAME, policies a, b": display_name and up to 8 policies, each validated. */
 static void identity_of(const cJSON *obj, const char *name_member, char *out, size_t n) {
   const char *dn = vl_json_str(obj, name_member);
-  size_t at = (size_t)snprintf(out, n, "%s", dn ? (vl_valid_plain_name(dn, strlen(dn)) ? dn : VL_UNEXPECTED) : "token");
+  size_t at =
+      (size_t)vl_snprintf(out, n, "%s", dn ? (vl_valid_plain_name(dn, strlen(dn)) ? dn : VL_UNEXPECTED) : "token");
   const cJSON *p;
   int count = 0;
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(obj, "policies")) {
     if (count == 8 || at >= n) break;
     const char *name = cJSON_IsString(p) && vl_valid_plain_name(p->valuestring, strlen(p->valuestring)) ? p->valuestring
                                                                                                         : VL_UNEXPECTED;
-    at += (size_t)snprintf(out + at, n - at, "%s%s", count++ ? ", " : ", policies ", name);
+    at += (size_t)vl_snprintf(out + at, n - at, "%s%s", count++ ? ", " : ", policies ", name);
   }
 }
 
@@ -868,7 +870,7 @@ static vl_step_kind hc_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, const
       if (exp && (!ps->expires_ms || exp < ps->expires_ms)) ps->expires_ms = exp;
       identity_of(auth, "display_name", id, sizeof id);
       char how[64];
-      snprintf(how, sizeof how, "vault:%s login", method);
+      vl_snprintf(how, sizeof how, "vault:%s login", method);
       k = vl_verify_ok(out, id, how);
     }
   } else {

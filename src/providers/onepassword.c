@@ -28,9 +28,9 @@
  */
 #include "providers/onepassword.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "limits.h"
 #include "mem.h"
 #include "refs/onepassword.h"
@@ -77,18 +77,18 @@ static vl_status op_parse(const cJSON *member, const char *shorthand, cJSON **pa
   const char *ref = shorthand;
   if (shorthand && !((shorthand[0] == 'o' || shorthand[0] == 'O') && (shorthand[1] == 'p' || shorthand[1] == 'P') &&
                      shorthand[2] == ':')) {
-    snprintf(err, errlen, "not an op:// reference");
+    vl_snprintf(err, errlen, "not an op:// reference");
     return VL_ERR_REFERENCE;
   }
   if (member) {
     ref = vl_json_str(member, "secretReference");
     if (!ref) {
-      snprintf(err, errlen, "\"secretReference\" (an op:// string) is required");
+      vl_snprintf(err, errlen, "\"secretReference\" (an op:// string) is required");
       return VL_ERR_REFERENCE;
     }
   }
   if (!ref) {
-    snprintf(err, errlen, "no reference");
+    vl_snprintf(err, errlen, "no reference");
     return VL_ERR_REFERENCE;
   }
   vl_opref r;
@@ -122,31 +122,31 @@ static vl_status op_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t er
   const char *host = vl_json_str(ps->creds, "host");
   const char *token = vl_json_str(ps->creds, "token");
   if (!host || !token || !*token) {
-    snprintf(err, errlen, "\"host\" (the Connect server URL) and \"token\" (strings) are required");
+    vl_snprintf(err, errlen, "\"host\" (the Connect server URL) and \"token\" (strings) are required");
     return VL_ERR_ARG;
   }
   if (strncmp(host, "http://", 7) != 0 && strncmp(host, "https://", 8) != 0) {
-    snprintf(err, errlen, "\"host\" must be an http:// or https:// URL (byte 0)");
+    vl_snprintf(err, errlen, "\"host\" must be an http:// or https:// URL (byte 0)");
     return VL_ERR_ARG;
   }
   if (strlen(host) > OP_MAX_HOST_BYTES || strlen(token) > OP_MAX_TOKEN_BYTES) {
-    snprintf(err, errlen, "\"host\" or \"token\" too long");
+    vl_snprintf(err, errlen, "\"host\" or \"token\" too long");
     return VL_ERR_LIMIT;
   }
   for (const char *c = token; *c; c++) {
     if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) {
-      snprintf(err, errlen, "\"token\": byte %zu is not a visible ASCII character", (size_t)(c - token));
+      vl_snprintf(err, errlen, "\"token\": byte %zu is not a visible ASCII character", (size_t)(c - token));
       return VL_ERR_ARG;
     }
   }
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
   if (exp && !cJSON_IsNumber(exp)) {
-    snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
+    vl_snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
     return VL_ERR_ARG;
   }
   ps->expires_ms = exp ? (uint64_t)exp->valuedouble : 0; /* Connect tokens: no expiry unless told */
   if (exp && ps->expires_ms <= now_ms) {
-    snprintf(err, errlen, "the credentials have already expired");
+    vl_snprintf(err, errlen, "the credentials have already expired");
     return VL_ERR_EXPIRED;
   }
   return VL_OK;
@@ -271,14 +271,14 @@ static vl_step_kind vault_lookup(vl_pstate *ps, vl_fetch *f, vl_step_out *out) {
 
 static vl_step_kind item_lookup(vl_pstate *ps, vl_fetch *f, int list, vl_step_out *out) {
   char path[128];
-  snprintf(path, sizeof path, "/v1/vaults/%.40s/items", scratch_str(f, "vid"));
+  vl_snprintf(path, sizeof path, "/v1/vaults/%.40s/items", scratch_str(f, "vid"));
   return get_job(ps, f, list ? STAGE_ITEM_LIST : STAGE_ITEM_FILTER, path, "title",
                  list ? NULL : vl_json_str(f->params, "item"), out);
 }
 
 static vl_step_kind item_get(vl_pstate *ps, vl_fetch *f, vl_step_out *out) {
   char path[160];
-  snprintf(path, sizeof path, "/v1/vaults/%.40s/items/%.40s", scratch_str(f, "vid"), scratch_str(f, "iid"));
+  vl_snprintf(path, sizeof path, "/v1/vaults/%.40s/items/%.40s", scratch_str(f, "vid"), scratch_str(f, "iid"));
   return get_job(ps, f, STAGE_ITEM, path, NULL, NULL, out);
 }
 
@@ -499,7 +499,7 @@ static vl_step_kind file_value(const cJSON *file, const cJSON *params, const cha
     if (!cJSON_IsNumber(sz) || !(sz->valuedouble >= 0 && sz->valuedouble <= 9007199254740991.0))
       return vl_step_fail(out, VL_REASON_MALFORMED_RESPONSE, "1password: the file has no usable size for %.120s",
                           canonical);
-    snprintf(buf, sizeof buf, "%.0f", sz->valuedouble);
+    vl_snprintf(buf, sizeof buf, "%llu", (unsigned long long)sz->valuedouble);
     return value_out(out, buf);
   }
   if (strcmp(attr, "type") == 0) return value_out(out, "file");
@@ -609,8 +609,8 @@ static vl_step_kind on_item(vl_pstate *ps, vl_fetch *f, const vl_request *resp, 
                         f->canonical);
   }
   char path[200];
-  snprintf(path, sizeof path, "/v1/vaults/%.40s/items/%.40s/files/%.40s/content", scratch_str(f, "vid"),
-           scratch_str(f, "iid"), fid);
+  vl_snprintf(path, sizeof path, "/v1/vaults/%.40s/items/%.40s/files/%.40s/content", scratch_str(f, "vid"),
+              scratch_str(f, "iid"), fid);
   vl_free(fid);
   return get_job(ps, f, STAGE_FILE, path, NULL, NULL, out);
 }
@@ -698,7 +698,7 @@ static vl_step_kind op_verify(vl_pstate *ps, vl_fetch *f, uint32_t status, const
   } else {
     char id[48];
     int n = cJSON_GetArraySize(list);
-    snprintf(id, sizeof id, "%d vault%s visible", n, n == 1 ? "" : "s");
+    vl_snprintf(id, sizeof id, "%d vault%s visible", n, n == 1 ? "" : "s");
     k = vl_verify_ok(out, id, "connect:GET /v1/vaults");
   }
   cJSON_Delete(list);

@@ -1,8 +1,9 @@
 /* Validators for the provider text that details may quote (quote.h). */
 #include "providers/quote.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include "fmt.h"
 
 static int is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -144,9 +145,9 @@ const char *vl_quote_retry_after(const vl_slice *value, char *buf, size_t buflen
   if (!value) return NULL;
   const char *s = (const char *)value->p;
   if (vl_valid_uint(s, value->n, 10))
-    snprintf(buf, buflen, "%.*s s", (int)value->n, s);
+    vl_snprintf(buf, buflen, "%.*s s", (int)value->n, s);
   else if (vl_valid_http_date(s, value->n))
-    snprintf(buf, buflen, "%.*s", (int)value->n, s);
+    vl_snprintf(buf, buflen, "%.*s", (int)value->n, s);
   else
     return VL_UNEXPECTED;
   return buf;

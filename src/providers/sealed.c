@@ -24,11 +24,11 @@
  *   or URL-safe, whitespace and missing padding tolerated), or as JSON
  *   {"envelope": "<base64>"}. The envelope's expiry caps the cache TTL.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "crypto/x25519.h"
 #include "envelope.h"
+#include "fmt.h"
 #include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
@@ -64,13 +64,13 @@ static int is_loopback_http(const char *url) {
 static vl_status check_url(const char *url, char *err, size_t errlen) {
   size_t n = strlen(url);
   if (n == 0 || n > SEALED_MAX_URL) {
-    snprintf(err, errlen, "\"url\" must be 1-%u bytes", SEALED_MAX_URL);
+    vl_snprintf(err, errlen, "\"url\" must be 1-%u bytes", SEALED_MAX_URL);
     return VL_ERR_REFERENCE;
   }
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)url[i];
     if (c <= 0x20 || c == 0x7f) {
-      snprintf(err, errlen, "\"url\": a space or control character at byte %zu", i);
+      vl_snprintf(err, errlen, "\"url\": a space or control character at byte %zu", i);
       return VL_ERR_REFERENCE;
     }
   }
@@ -78,7 +78,7 @@ static vl_status check_url(const char *url, char *err, size_t errlen) {
   if (!https && !is_loopback_http(url)) {
     char head[VL_QUOTE_MAX];
     vl_quote_head(head, url);
-    snprintf(err, errlen, "\"url\" %s must start with https:// (http:// only for localhost)", head);
+    vl_snprintf(err, errlen, "\"url\" %s must start with https:// (http:// only for localhost)", head);
     return VL_ERR_REFERENCE;
   }
   return VL_OK;
@@ -88,25 +88,25 @@ static vl_status sealed_parse(const cJSON *member, const char *shorthand, cJSON 
                               char *err, size_t errlen) {
   if (!member || shorthand) {
     /* No shorthand: an https URL alone is ambiguous with other providers. */
-    snprintf(err, errlen, "use {\"provider\":\"sealed\",\"sealed\":{\"url\",\"reference\"}}");
+    vl_snprintf(err, errlen, "use {\"provider\":\"sealed\",\"sealed\":{\"url\",\"reference\"}}");
     return VL_ERR_REFERENCE;
   }
   const char *url = vl_json_str(member, "url");
   if (!url) {
-    snprintf(err, errlen, "\"url\" (a string) is required");
+    vl_snprintf(err, errlen, "\"url\" (a string) is required");
     return VL_ERR_REFERENCE;
   }
   vl_status st = check_url(url, err, errlen);
   if (st) return st;
   const cJSON *refj = cJSON_GetObjectItemCaseSensitive(member, "reference");
   if (refj && !cJSON_IsString(refj)) {
-    snprintf(err, errlen, "\"reference\" must be a string");
+    vl_snprintf(err, errlen, "\"reference\" must be a string");
     return VL_ERR_REFERENCE;
   }
   const char *ref = refj ? refj->valuestring : url;
   size_t rl = strlen(ref);
   if (rl == 0 || rl > VL_ENVELOPE_MAX_REF) {
-    snprintf(err, errlen, "\"reference\" must be 1-%u bytes", VL_ENVELOPE_MAX_REF);
+    vl_snprintf(err, errlen, "\"reference\" must be 1-%u bytes", VL_ENVELOPE_MAX_REF);
     return VL_ERR_REFERENCE;
   }
   cJSON *params = cJSON_CreateObject();
@@ -206,9 +206,9 @@ static int same_origin(const sealed_origin *a, const sealed_origin *b) {
 static void origin_text(const sealed_origin *o, char *out, size_t outlen) {
   unsigned dflt = o->https ? 443u : 80u;
   if (o->port == dflt)
-    snprintf(out, outlen, "%s://%s", o->https ? "https" : "http", o->host);
+    vl_snprintf(out, outlen, "%s://%s", o->https ? "https" : "http", o->host);
   else
-    snprintf(out, outlen, "%s://%s:%u", o->https ? "https" : "http", o->host, o->port);
+    vl_snprintf(out, outlen, "%s://%s:%u", o->https ? "https" : "http", o->host, o->port);
 }
 
 /* ---------------------------------------------------------------- relay options */
@@ -218,20 +218,20 @@ static vl_status take_origin(vl_pstate *ps, int have_headers, char *err, size_t 
   const cJSON *oj = cJSON_GetObjectItemCaseSensitive(ps->creds, "origin");
   if (!oj) {
     if (!have_headers) return VL_OK;
-    snprintf(err, errlen,
-             "\"origin\" (https://HOST[:PORT], the relay) is required with \"headers\": they go to that origin "
-             "only");
+    vl_snprintf(err, errlen,
+                "\"origin\" (https://HOST[:PORT], the relay) is required with \"headers\": they go to that origin "
+                "only");
     return VL_ERR_ARG;
   }
   sealed_origin o;
   const char *rest = "";
   if (!cJSON_IsString(oj) || strlen(oj->valuestring) > SEALED_MAX_HOST + 16 ||
       !read_origin(oj->valuestring, &o, &rest) || (*rest && strcmp(rest, "/") != 0)) {
-    snprintf(err, errlen, "\"origin\" must be scheme://host[:port] alone (no user info, path, query or fragment)");
+    vl_snprintf(err, errlen, "\"origin\" must be scheme://host[:port] alone (no user info, path, query or fragment)");
     return VL_ERR_ARG;
   }
   if (!o.https && !is_loopback_host(o.host)) {
-    snprintf(err, errlen, "\"origin\" must be https:// (http:// only for localhost, 127.0.0.1 and [::1])");
+    vl_snprintf(err, errlen, "\"origin\" must be https:// (http:// only for localhost, 127.0.0.1 and [::1])");
     return VL_ERR_ARG;
   }
   char text[SEALED_MAX_HOST + 24];
@@ -245,18 +245,18 @@ static vl_status take_origin(vl_pstate *ps, int have_headers, char *err, size_t 
 static vl_status sealed_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_t errlen) {
   const cJSON *headers = cJSON_GetObjectItemCaseSensitive(ps->creds, "headers");
   if (headers && !cJSON_IsObject(headers)) {
-    snprintf(err, errlen, "\"headers\" must be an object of strings");
+    vl_snprintf(err, errlen, "\"headers\" must be an object of strings");
     return VL_ERR_ARG;
   }
   int count = 0;
   const cJSON *h;
   cJSON_ArrayForEach(h, headers) {
     if (!cJSON_IsString(h) || !h->string || !*h->string) {
-      snprintf(err, errlen, "\"headers\"[%d] must be a string with a non-empty name", count);
+      vl_snprintf(err, errlen, "\"headers\"[%d] must be a string with a non-empty name", count);
       return VL_ERR_ARG;
     }
     if (++count > SEALED_MAX_HEADERS) {
-      snprintf(err, errlen, "more than %d relay headers", SEALED_MAX_HEADERS);
+      vl_snprintf(err, errlen, "more than %d relay headers", SEALED_MAX_HEADERS);
       return VL_ERR_LIMIT;
     }
   }
@@ -264,12 +264,12 @@ static vl_status sealed_connect(vl_pstate *ps, uint64_t now_ms, char *err, size_
   if (st) return st;
   const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ps->creds, "expiresAt");
   if (exp && !cJSON_IsNumber(exp)) {
-    snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
+    vl_snprintf(err, errlen, "\"expiresAt\" must be a number (ms since the epoch)");
     return VL_ERR_ARG;
   }
   ps->expires_ms = exp ? (uint64_t)exp->valuedouble : 0;
   if (exp && ps->expires_ms <= now_ms) {
-    snprintf(err, errlen, "the relay credentials have already expired");
+    vl_snprintf(err, errlen, "the relay credentials have already expired");
     return VL_ERR_EXPIRED;
   }
   return VL_OK;

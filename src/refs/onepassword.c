@@ -1,10 +1,10 @@
 /* The op:// secret reference grammar; see refs/onepassword.h. */
 #include "refs/onepassword.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "fmt.h"
 
 static const char *const attributes[] = {"otp",   "totp",  "value",   "type", "id",  "purpose",
                                          "label", "title", "content", "size", "name"};
@@ -34,7 +34,7 @@ int vl_opref_is_id(const char *p, size_t n) {
 
 static vl_status fail(char *err, size_t errlen, const char *ref, size_t len, const char *fmt, size_t pos) {
   char what[120];
-  snprintf(what, sizeof what, fmt, pos);
+  vl_snprintf(what, sizeof what, fmt, pos);
   /* Only the head of the reference: a string that does not parse may be a
    * secret pasted in the wrong place. */
   char copy[VL_QUOTE_HEAD + 2], head[VL_QUOTE_MAX];
@@ -42,7 +42,7 @@ static vl_status fail(char *err, size_t errlen, const char *ref, size_t len, con
   if (k) memcpy(copy, ref, k);
   copy[k] = 0;
   vl_quote_head(head, copy);
-  snprintf(err, errlen, "%s, in op reference %s", what, head);
+  vl_snprintf(err, errlen, "%s, in op reference %s", what, head);
   return VL_ERR_REFERENCE;
 }
 
@@ -84,7 +84,7 @@ static vl_status parse_query(const char *ref, size_t len, size_t at, vl_opref *o
                     v);
       out->attribute.p = ref + v;
       out->attribute.n = v_n;
-      snprintf(out->attr_lc, sizeof out->attr_lc, "%s", attributes[a]);
+      vl_snprintf(out->attr_lc, sizeof out->attr_lc, "%s", attributes[a]);
     } else if (ieq(ref + k, key_n, "ssh-format")) {
       if (seen_ssh++) return fail(err, errlen, ref, len, "\"ssh-format\" given twice (byte %zu)", k);
       if (!ieq(ref + v, v_n, "openssh"))

@@ -2,10 +2,10 @@
 
 #include <bearssl_pem.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "fmt.h"
 #include "limits.h"
 #include "mem.h"
 
@@ -17,7 +17,7 @@ struct vl_anchors {
 static vl_status fail(char *err, size_t errlen, vl_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  if (err && errlen) vsnprintf(err, errlen, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
+  if (err && errlen) vl_vsnprintf(err, errlen, fmt, ap);  // NOLINT(clang-analyzer-valist.Uninitialized): false positive
   va_end(ap);
   return st;
 }

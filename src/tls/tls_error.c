@@ -1,9 +1,9 @@
 #include "tls/tls_error.h"
 
 #include <bearssl_ssl.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "tls/tls.h"
 
 /* ---------------------------------------------------------- the chain watch */
@@ -166,7 +166,7 @@ int vl_tls_describe(int code, const vl_tls_chain_watch *w, int handshake_done, c
   if (code == BR_ERR_X509_EXPIRED && w->bad_time_cert && w->not_yet_valid) code = VL_TLS_ERR_NOT_YET_VALID;
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
     if (fixed[i].code == code) {
-      snprintf(out, outlen, "%s", fixed[i].text);
+      vl_snprintf(out, outlen, "%s", fixed[i].text);
       return code;
     }
   }
@@ -174,37 +174,37 @@ int vl_tls_describe(int code, const vl_tls_chain_watch *w, int handshake_done, c
   char where[48] = "";
   if (w->bad_time_cert) {
     pos = w->bad_time_cert == 1 ? "the server's certificate" : "an intermediate certificate";
-    snprintf(where, sizeof where, " (certificate %u of %u sent)", w->bad_time_cert, w->certs);
+    vl_snprintf(where, sizeof where, " (certificate %u of %u sent)", w->bad_time_cert, w->certs);
   }
   if (code == VL_TLS_ERR_NOT_YET_VALID) {
-    snprintf(out, outlen, "certificate not yet valid: %s starts after the current time%s", pos, where);
+    vl_snprintf(out, outlen, "certificate not yet valid: %s starts after the current time%s", pos, where);
   } else if (code == BR_ERR_X509_EXPIRED) {
     if (w->bad_time_cert)
-      snprintf(out, outlen, "certificate expired: %s ended before the current time%s", pos, where);
+      vl_snprintf(out, outlen, "certificate expired: %s ended before the current time%s", pos, where);
     else
-      snprintf(out, outlen, "certificate expired or not yet valid");
+      vl_snprintf(out, outlen, "certificate expired or not yet valid");
   } else if (code == BR_ERR_X509_BAD_SERVER_NAME) {
-    snprintf(out, outlen, "certificate not valid for this host name (%s)", server_name);
+    vl_snprintf(out, outlen, "certificate not valid for this host name (%s)", server_name);
   } else if (code >= BR_ERR_RECV_FATAL_ALERT && code < BR_ERR_RECV_FATAL_ALERT + 256) {
     unsigned a = (unsigned)(code - BR_ERR_RECV_FATAL_ALERT);
     if (a == 70 && !handshake_done)
-      snprintf(out, outlen, "server requires TLS 1.3 (or another version): it refused TLS 1.2 with alert 70 (%s)",
-               alert_name(a));
+      vl_snprintf(out, outlen, "server requires TLS 1.3 (or another version): it refused TLS 1.2 with alert 70 (%s)",
+                  alert_name(a));
     else if ((a == 40 || a == 71) && !handshake_done)
-      snprintf(out, outlen, "no common cipher suite (or other handshake parameters): server sent alert %u (%s)", a,
-               alert_name(a));
+      vl_snprintf(out, outlen, "no common cipher suite (or other handshake parameters): server sent alert %u (%s)", a,
+                  alert_name(a));
     else if (a == 112)
-      snprintf(out, outlen, "server does not know this host name (%s): it sent alert 112 (%s)", server_name,
-               alert_name(a));
+      vl_snprintf(out, outlen, "server does not know this host name (%s): it sent alert 112 (%s)", server_name,
+                  alert_name(a));
     else
-      snprintf(out, outlen, "server sent alert %u (%s)", a, alert_name(a));
+      vl_snprintf(out, outlen, "server sent alert %u (%s)", a, alert_name(a));
   } else if (code >= BR_ERR_SEND_FATAL_ALERT && code < BR_ERR_SEND_FATAL_ALERT + 256) {
     unsigned a = (unsigned)(code - BR_ERR_SEND_FATAL_ALERT);
-    snprintf(out, outlen, "this client aborted with alert %u (%s)", a, alert_name(a));
+    vl_snprintf(out, outlen, "this client aborted with alert %u (%s)", a, alert_name(a));
   } else if (code >= BR_ERR_X509_OK && code <= BR_ERR_X509_NOT_TRUSTED) {
-    snprintf(out, outlen, "a certificate could not be decoded (BearSSL X.509 error %d)", code);
+    vl_snprintf(out, outlen, "a certificate could not be decoded (BearSSL X.509 error %d)", code);
   } else {
-    snprintf(out, outlen, "TLS error (BearSSL error %d)", code);
+    vl_snprintf(out, outlen, "TLS error (BearSSL error %d)", code);
   }
   return code;
 }

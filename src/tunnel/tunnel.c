@@ -2,12 +2,12 @@
  * owns (TLS 1.2 + HTTP/1.1, or plain HTTP/1.1), bytes moved by the caller. */
 #include "tunnel/tunnel.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "buf.h"
 #include "engine.h"
+#include "fmt.h"
 #include "http/http1.h"
 #include "limits.h"
 #include "mem.h"
@@ -218,7 +218,7 @@ static int pump(vl_vault *v, vl_conn *c, uint64_t now) {
         vl_tls_session *ns = NULL;
         if (vl_tls_session_export(c->tls, &ns) == VL_OK) {
           session_clear(s);
-          snprintf(s->host, sizeof s->host, "%s", c->host);
+          vl_snprintf(s->host, sizeof s->host, "%s", c->host);
           s->port = c->port;
           s->s = ns;
         }
@@ -260,7 +260,7 @@ static int pump(vl_vault *v, vl_conn *c, uint64_t now) {
     }
     if (vl_tls_state_get(c->tls) == VL_TLS_FAILED) {
       char why[200];
-      snprintf(why, sizeof why, "TLS: %s", vl_tls_error(c->tls));
+      vl_snprintf(why, sizeof why, "TLS: %s", vl_tls_error(c->tls));
       fail_job(v, c, why, now);
     }
     if (!c->job_id && c->state == CONN_BUSY) {
@@ -308,9 +308,9 @@ static vl_status write_request(vl_vault *v, const vl_request *q, const vl_origin
   char host[VL_MAX_DOMAIN_BYTES + 12];
   int default_port = o->port < 0 || (o->scheme == VL_SCHEME_HTTPS ? o->port == 443 : o->port == 80);
   if (default_port)
-    snprintf(host, sizeof host, "%.*s", (int)o->host_len, o->host);
+    vl_snprintf(host, sizeof host, "%.*s", (int)o->host_len, o->host);
   else
-    snprintf(host, sizeof host, "%.*s:%d", (int)o->host_len, o->host, (int)o->port);
+    vl_snprintf(host, sizeof host, "%.*s:%d", (int)o->host_len, o->host, (int)o->port);
   vl_header hs[VL_MAX_HEADERS];
   size_t nh = 0;
   vl_slice host_slice = {(const uint8_t *)host, strlen(host)};
@@ -368,7 +368,7 @@ vl_status vl_vault_tunnel_begin(vl_vault *v, uint32_t handle, uint32_t job_id, u
   int https = o.scheme == VL_SCHEME_HTTPS;
   uint16_t port = (uint16_t)(o.port >= 0 ? o.port : https ? 443 : 80);
   char host[VL_MAX_DOMAIN_BYTES + 3];
-  snprintf(host, sizeof host, "%.*s", (int)o.host_len, o.host);
+  vl_snprintf(host, sizeof host, "%.*s", (int)o.host_len, o.host);
   if (https && (!t->anchors || !vl_anchors_count(t->anchors))) {
     vl_request_clear(&q);
     vl_set_error(v, "tunnel: no trust anchors (pass trustAnchors, or load the default set)");
@@ -397,7 +397,7 @@ vl_status vl_vault_tunnel_begin(vl_vault *v, uint32_t handle, uint32_t job_id, u
     c->id = t->next_id;
     c->https = https;
     c->port = port;
-    snprintf(c->host, sizeof c->host, "%s", host);
+    vl_snprintf(c->host, sizeof c->host, "%s", host);
     vl_buf_init(&c->plain_out, 0);
     if (https) {
       vl_saved_session *s = session_for(t, host, port, 0);
@@ -515,10 +515,10 @@ vl_status vl_vault_tunnel_closed(vl_vault *v, uint32_t conn_id, const char *why,
         const char *e = vl_http1_error(&c->http);
         /* The parser's words first (they say how much arrived), then the relay's. */
         if (*e)
-          snprintf(msg, sizeof msg, "closed early: %s (relay: %s)", e, why && *why ? why : "stream ended");
+          vl_snprintf(msg, sizeof msg, "closed early: %s (relay: %s)", e, why && *why ? why : "stream ended");
         else
-          snprintf(msg, sizeof msg, "closed before the response was complete (relay: %s)",
-                   why && *why ? why : "stream ended");
+          vl_snprintf(msg, sizeof msg, "closed before the response was complete (relay: %s)",
+                      why && *why ? why : "stream ended");
         fail_job(v, c, msg, now_ms);
       }
     }

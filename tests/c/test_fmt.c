@@ -1,0 +1,94 @@
+/* vl_snprintf (src/fmt.c) against the C library's snprintf, format by format:
+ * the same text, the same return value, and the same truncation. */
+#include <stdint.h>
+
+#include "fmt.h"
+#include "vltest.h"
+
+/* (src/limits.h is on the include path, so the C library's is not reachable.) */
+#define I_MAX __INT_MAX__
+#define I_MIN (-__INT_MAX__ - 1)
+#define U_MAX (__INT_MAX__ * 2u + 1u)
+#define L_MAX __LONG_MAX__
+#define L_MIN (-__LONG_MAX__ - 1L)
+#define UL_MAX (__LONG_MAX__ * 2ul + 1ul)
+#define LL_MAX __LONG_LONG_MAX__
+#define LL_MIN (-__LONG_LONG_MAX__ - 1LL)
+#define ULL_MAX (__LONG_LONG_MAX__ * 2ull + 1ull)
+
+#define SAME(...)                                                      \
+  do {                                                                 \
+    char a_[64], b_[64];                                               \
+    int ra_ = vl_snprintf(a_, sizeof a_, __VA_ARGS__);                 \
+    int rb_ = snprintf(b_, sizeof b_, __VA_ARGS__);                    \
+    CHECK_EQ_INT(ra_, rb_);                                            \
+    CHECK_EQ_STR(a_, b_);                                              \
+    for (size_t n_ = 0; n_ < 12; n_++) { /* every short buffer size */ \
+      char c_[12], d_[12];                                             \
+      memset(c_, 'Z', sizeof c_);                                      \
+      memset(d_, 'Z', sizeof d_);                                      \
+      CHECK_EQ_INT(vl_snprintf(n_ ? c_ : NULL, n_, __VA_ARGS__), ra_); \
+      snprintf(n_ ? d_ : NULL, n_, __VA_ARGS__);                       \
+      CHECK_EQ_MEM(c_, sizeof c_, d_, sizeof d_);                      \
+    }                                                                  \
+  } while (0)
+
+static void strings(void) {
+  SAME("plain text");
+  SAME("%s and %s", "one", "two");
+  SAME("[%.3s]", "abcdef");
+  SAME("[%.*s]", 2, "abcdef");
+  SAME("[%.*s]", 0, "abcdef");
+  SAME("[%.10s]", "abc");
+  SAME("[%8s|%-8s]", "ab", "cd");
+  SAME("[%*s|%-*s]", 5, "x", 4, "y");
+  SAME("[%*s]", -5, "x");
+  SAME("%c%c%c", 'a', '"', '\\');
+  SAME("100%% sure");
+  SAME("%s", "");
+  SAME("a very long string that does not fit in the short buffers: %s", "tail");
+}
+
+/* %.Ns reads no further than N bytes: a string without a NUL is fine. */
+static void precision_reads_no_further(void) {
+  const char raw[3] = {'a', 'b', 'c'};
+  char out[8];
+  CHECK_EQ_INT(vl_snprintf(out, sizeof out, "%.3s", raw), 3);
+  CHECK_EQ_STR(out, "abc");
+  CHECK_EQ_INT(vl_snprintf(out, sizeof out, "%.*s", 2, raw), 2);
+  CHECK_EQ_STR(out, "ab");
+}
+
+static void integers(void) {
+  SAME("%d %d %d", 0, -1, 42);
+  SAME("%d %d", I_MAX, I_MIN);
+  SAME("%i", -7);
+  SAME("%u %u", 0u, U_MAX);
+  SAME("%ld %ld", L_MAX, L_MIN);
+  SAME("%lu", UL_MAX);
+  SAME("%lld %lld", LL_MAX, LL_MIN);
+  SAME("%llu", ULL_MAX);
+  SAME("%zu %zu", (size_t)0, SIZE_MAX);
+  SAME("%x %X %x", 0xdeadbeefu, 0xabcu, 0u);
+  SAME("%02x%02x%02x", 0u, 7u, 255u);
+  SAME("\\u%04x", 0x1fu);
+  SAME("[%5d|%-5d|%05d]", 42, 42, 42);
+  SAME("[%05d|%5d]", -42, -42);
+  SAME("[%.3d|%.0d|%.0d]", 7, 0, 1);
+  SAME("%hhu %hu", (unsigned char)200, (unsigned short)60000);
+  SAME(":%d", 8443);
+}
+
+/* Conversions outside the subset print '?' and end the text, rather than
+ * read an argument of the wrong type. */
+static void unsupported_conversions_stop(void) {
+  char out[32];
+  CHECK_EQ_INT(vl_snprintf(out, sizeof out, "x=%f then %s", 1.5, "never read"), 3);
+  CHECK_EQ_STR(out, "x=?");
+  CHECK_EQ_INT(vl_snprintf(out, sizeof out, "%p!", (void *)out), 1);
+  CHECK_EQ_STR(out, "?");
+  CHECK_EQ_INT(vl_snprintf(out, sizeof out, "%s", (const char *)NULL), 6);
+  CHECK_EQ_STR(out, "(null)");
+}
+
+VLT_MAIN(TEST(strings), TEST(precision_reads_no_further), TEST(integers), TEST(unsupported_conversions_stop))
