@@ -138,3 +138,22 @@ test('a request with no "{{vault:" is answered in JS without entering wasm, exac
   assert.equal(calls, 2);
   v.wipe();
 });
+
+test('preloadVault(): resolves (never rejects) and createVault() after it uses the one compiled shipped module', async () => {
+  const { preloadVault } = await import('vaultlink');
+  const HOOKS = Symbol.for('vaultlink.testHooks');
+  assert.equal(await preloadVault(), undefined);
+  assert.equal(await preloadVault(null), undefined, 'bad options: nothing to preload, no throw');
+  assert.equal(await preloadVault({ wasm: new Uint8Array([1, 2, 3]) }), undefined, 'options.wasm: nothing is compiled (these bytes would not)');
+  const modules = [];
+  const hooks = { [HOOKS]: { onCore: (c) => modules.push(c.module) } };
+  const a = await createVault({ ...hooks });
+  const b = await createVault({ ...hooks });
+  assert.ok(modules[0] instanceof WebAssembly.Module);
+  assert.equal(modules[0], modules[1], 'both vaults instantiate the preloaded module');
+  assert.ok(!WebAssembly.Module.exports(modules[0]).some((e) => e.name === 'vl_w_tunnel_begin'), 'the default transport preloads the core, not the tunnel module');
+  a.link('k', { provider: 'local', value: 'v' });
+  assert.equal((await a.resolve({ url: 'https://h.example/{{vault:k}}' })).url, 'https://h.example/v');
+  a.wipe();
+  b.wipe();
+});

@@ -228,6 +228,14 @@ export class Vault {
 
 export function createVault(options?: VaultOptions): Promise<Vault>;
 
+/**
+ * Starts fetching and compiling the shipped module createVault(options) will
+ * use (the core, or the core with the tunnel for a transport that may tunnel),
+ * so a later createVault() only instantiates it. Does nothing with
+ * `options.wasm`. Never rejects: the next createVault() retries and reports a failure.
+ */
+export function preloadVault(options?: Pick<VaultOptions, 'transport' | 'wasm'>): Promise<void>;
+
 export interface WorkerVaultOptions extends Omit<VaultOptions, 'wasm' | 'onRestore'> {
   /** The wasm module for the Worker: a URL (relative to web/src/), a WebAssembly.Module or its bytes. */
   wasm?: WebAssembly.Module | BufferSource | URL | string;

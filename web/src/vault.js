@@ -7,7 +7,7 @@
 //
 // The shim owns I/O and lifecycle; the core (wasm) owns every secret byte.
 
-import { loadCore, loadCoreSync } from './bridge.js';
+import { compileCore, loadCore, loadCoreSync } from './bridge.js';
 import { VaultError } from './errors.js';
 import { shapeHeaders, requestParts, needsNoCore, applyPatchOutput, EMPTY_PATCH } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
@@ -20,6 +20,30 @@ export { fetchTransport } from './transports/fetch.js';
 const enc = new TextEncoder();
 const TEST_HOOKS = Symbol.for('vaultlink.testHooks');
 
+/** Whether a vault made with `options` needs the module with the tunnel:
+ * any custom transport unless it says `tunnel: false` (fetchTransport does),
+ * since a wrapper may hand its jobs to a tunnel. The default (fetch) gets the core alone. */
+const wantsTunnel = (options) => (options.transport ? options.transport.tunnel !== false : false);
+
+/**
+ * Starts fetching and compiling the module that createVault(options) will
+ * use, so that a later createVault() only instantiates it (the fetch and the
+ * compile are most of a first createVault(): tests/bench/lean.bench.mjs).
+ * Nothing is fetched unless the app asks: a page that never makes a vault, or
+ * makes only tunnel vaults, downloads nothing it does not use. Only the
+ * shipped modules are kept compiled: with `options.wasm` this does nothing
+ * (compile your WebAssembly.Module once and pass it instead). Never rejects:
+ * a failed load is tried again, and reported, by the createVault() after it.
+ * @param {import('./vault').VaultOptions} [options]  only `transport` and `wasm` matter
+ */
+export function preloadVault(options = {}) {
+  if (options === null || typeof options !== 'object' || options.wasm !== undefined) return Promise.resolve();
+  return compileCore(undefined, { tunnel: wantsTunnel(options) }).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 /**
  * Creates a vault: a fresh wasm instance with its own memory.
  * @param {import('./vault').VaultOptions} [options]
@@ -28,10 +52,7 @@ export async function createVault(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new VaultError('bad_argument', 'createVault(options): options must be an object');
   }
-  // A transport that may tunnel needs the module with TLS and HTTP: any custom
-  // transport unless it says `tunnel: false` (fetchTransport does), since a
-  // wrapper may hand its jobs to a tunnel. The default (fetch) gets the core alone.
-  const tunnel = options.transport ? options.transport.tunnel !== false : false;
+  const tunnel = wantsTunnel(options);
   const core = await loadCore(options.wasm, { tunnel });
   if (tunnel && !core.hasTunnel) {
     core.destroy?.();
