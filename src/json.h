@@ -1,6 +1,6 @@
 /* JSON beside cJSON: its number reader, a compact writer and the source
  * text of a parsed value, so the core needs neither the C library's strtod
- * nor its printf (their floating-point code is most of 10 KB of wasm).
+ * nor its printf: their floating-point code is most of 10 KB of wasm.
  *
  * - vl_json_strtod reads numbers for cJSON (cJSON.c is compiled with
  *   strtod=vl_json_strtod). Integers of up to 15 digits, and decimals whose
@@ -15,10 +15,10 @@
  *   or an object comes out as the provider wrote it, digit for digit. */
 #ifndef VL_JSON_H
 #define VL_JSON_H
+#include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cJSON.h>
 #include "vaultlink.h"
 
 double vl_json_strtod(const char *s, char **end);
