@@ -16,22 +16,21 @@ static uint32_t le32(const uint8_t *p) {
 #ifdef VL_CHACHA_VECTOR
 typedef uint32_t vl_row __attribute__((vector_size(16)));
 
-#define ROTL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-#define QROUND(a, b, c, d) \
-  do {                     \
-    a += b;                \
-    d ^= a;                \
-    d = ROTL(d, 16);       \
-    c += d;                \
-    b ^= c;                \
-    b = ROTL(b, 12);       \
-    a += b;                \
-    d ^= a;                \
-    d = ROTL(d, 8);        \
-    c += d;                \
-    b ^= c;                \
-    b = ROTL(b, 7);        \
-  } while (0)
+static vl_row rotl(vl_row x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
+
+/* The quarter round on the four columns (or, rows rotated, diagonals) at once. */
+static void qround(vl_row *a, vl_row *b, vl_row *c, vl_row *d) {
+  *a += *b;
+  *d = rotl(*d ^ *a, 16);
+  *c += *d;
+  *b = rotl(*b ^ *c, 12);
+  *a += *b;
+  *d = rotl(*d ^ *a, 8);
+  *c += *d;
+  *b = rotl(*b ^ *c, 7);
+}
 
 uint32_t vl_chacha20_run(const void *key, const void *iv, uint32_t cc, void *data, size_t len) {
   const uint8_t *k = key, *n = iv;
@@ -43,20 +42,29 @@ uint32_t vl_chacha20_run(const void *key, const void *iv, uint32_t cc, void *dat
   while (len > 0) {
     vl_row a = a0, b = b0, c = c0, d = d0;
     for (int i = 0; i < 10; i++) {
-      QROUND(a, b, c, d); /* columns */
+      qround(&a, &b, &c, &d); /* columns */
       b = __builtin_shufflevector(b, b, 1, 2, 3, 0);
       c = __builtin_shufflevector(c, c, 2, 3, 0, 1);
       d = __builtin_shufflevector(d, d, 3, 0, 1, 2);
-      QROUND(a, b, c, d); /* diagonals */
+      qround(&a, &b, &c, &d); /* diagonals */
       b = __builtin_shufflevector(b, b, 3, 0, 1, 2);
       c = __builtin_shufflevector(c, c, 2, 3, 0, 1);
       d = __builtin_shufflevector(d, d, 1, 2, 3, 0);
     }
     vl_row rows[4] = {a + a0, b + b0, c + c0, d + d0};
+    size_t clen = len < 64 ? len : 64, u = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The rows are the key stream's bytes in order: XOR 16 bytes at a time. */
+    for (; u + 16 <= clen; u += 16) {
+      vl_row m;
+      memcpy(&m, buf + u, 16);
+      m ^= rows[u >> 4];
+      memcpy(buf + u, &m, 16);
+    }
+#endif
     uint32_t w[16];
     memcpy(w, rows, sizeof w);
-    size_t clen = len < 64 ? len : 64;
-    for (size_t u = 0; u < clen; u++) buf[u] ^= (uint8_t)(w[u >> 2] >> ((u & 3) << 3));
+    for (; u < clen; u++) buf[u] ^= (uint8_t)(w[u >> 2] >> ((u & 3) << 3));
     buf += clen;
     len -= clen;
     d0[0] = ++cc;

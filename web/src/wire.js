@@ -418,7 +418,7 @@ export function applyPatchOutput(parts, u8, sent) {
       break;
     }
     // One decode per field, cut by UTF-16 length: a string holding values
-    // only ever holds this field's.
+    // only ever holds this field's, and splice() leaves one flat string.
     const text = dec.decode(u8.subarray(vo, vo + bytes));
     vo += bytes;
     const src = field === 0 ? url : field === bodyField ? body : list[(field - 1) >> 1][(field - 1) & 1];
@@ -443,20 +443,19 @@ export function applyPatchOutput(parts, u8, sent) {
 
 /** Splices the n records at dv offset o into src (their offsets + base), cutting values from text. */
 function splice(src, text, dv, o, n, base) {
-  // Concatenation (no copy of a large body): the pieces are the caller's own
-  // string and `text`, which holds this field's values and nothing else, so
-  // the result keeps alive nothing that is not in it.
-  let out = '';
+  const pieces = [];
   let last = 0;
   let to = 0;
   for (let i = 0; i < n; i++, o += PATCH_RECORD) {
     const units = dv.getUint32(o + 12, true);
-    out += src.slice(last, base + dv.getUint32(o + 4, true));
-    out += n === 1 && to === 0 && units === text.length ? text : text.slice(to, to + units);
+    pieces.push(src.slice(last, base + dv.getUint32(o + 4, true)), text.slice(to, to + units));
     to += units;
     last = base + dv.getUint32(o + 8, true);
   }
-  return out + src.slice(last);
+  pieces.push(src.slice(last));
+  // join() makes one flat string: no cons string keeps the value pieces (or
+  // the decoded values they are cut from) alive beside the rendered field.
+  return pieces.join('');
 }
 
 /**
