@@ -4,14 +4,14 @@
 // 5 tokens; no slower on a 10 MB body with one token.
 //
 // Where the 4 KB time goes: the two extra rows measure it. With no vault
-// token, vaultlink's boundary alone (encode the request into wasm memory,
-// scan, parse the origin, hand back the substitutions) costs about what
-// postman-collection's whole replaceIn does (~3 µs each on the 2-core
-// machine). Each distinct secret is then unsealed with ChaCha20-Poly1305 (the
-// hygiene issue's sealed-at-rest rule: 2 ChaCha20 blocks + Poly1305, ~0.4 µs
-// in wasm) and each substitution spliced into a flat string per field. The
-// core returns only the substitutions, so a large body costs what its tokens
-// cost: that is what makes the 10 MB case fast.
+// token the request never enters wasm (answered in JS, fieldsForCore() in
+// web/src/wire.js). With tokens, only the fields holding them cross into wasm
+// (a text body as the window from its first token to its last; the URL
+// always, for its origin), each distinct secret is unsealed once per resolve
+// with ChaCha20-Poly1305 (the hygiene issue's sealed-at-rest rule: 2 ChaCha20
+// blocks + Poly1305), and each field's values are spliced into the caller's
+// own strings. The core returns only the substitutions and sees only the
+// token window of a large body: that is what makes the 10 MB case fast.
 import sdk from 'postman-collection';
 import { createVault } from 'vaultlink';
 

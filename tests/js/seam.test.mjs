@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createVault, VaultError } from 'vaultlink';
 import { TEST_WASM } from './testwasm.mjs';
+import { decodeRequest } from '../../web/src/wire.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf`;
@@ -156,4 +157,56 @@ test('preloadVault(): resolves (never rejects) and createVault() after it uses t
   assert.equal((await a.resolve({ url: 'https://h.example/{{vault:k}}' })).url, 'https://h.example/v');
   a.wipe();
   b.wipe();
+});
+
+test('only fields holding "{{vault:" cross into wasm, a text body as the window around its tokens; outputs and report offsets are the whole request\'s', async () => {
+  let core;
+  const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, [Symbol.for('vaultlink.testHooks')]: { onCore: (c) => (core = c) } });
+  const x = core.x;
+  const wrapped = Object.create(null);
+  for (const k of Object.keys(x)) wrapped[k] = x[k];
+  let sent = null;
+  wrapped.vl_w_resolve = (vh, ptr, len, ...rest) => {
+    sent = decodeRequest(new Uint8Array(x.memory.buffer, ptr, len).slice());
+    return x.vl_w_resolve(vh, ptr, len, ...rest);
+  };
+  core.x = wrapped;
+  v.link('k', { provider: 'local', value: 'V€' });
+  v.link('only', { provider: 'local', value: 'ok', domains: ['h.example'] });
+  const pad = 'é'.repeat(300);
+  const body = `日本${pad}{{{vault:k}}|{{vault:nope}}|{{x}}{{vault:k}}${pad}{{vault:k}`;
+  const r = await v.resolve({ method: 'PUT', url: 'https://h.example/{{vault:only}}', headers: [['A', 'plain'], ['B', 'x{{vault:k}}'], ['{{vault:k}}', 'c']], body });
+  // What the core saw: the URL whole, token-free header fields empty, the body
+  // from its first "{{vault:" to where its last one's match ends (or, with no
+  // match there, where the brace-free run after it stops).
+  assert.equal(sent.url, 'https://h.example/{{vault:only}}');
+  assert.deepEqual(sent.headers, [['', ''], ['', 'x{{vault:k}}'], ['{{vault:k}}', '']]);
+  assert.equal(sent.body, `{{vault:k}}|{{vault:nope}}|{{x}}{{vault:k}}${pad}{{vault:k`);
+  assert.equal(sent.bodyKind, 1);
+  // The result is the whole request's, as if every byte had been sent.
+  const expected = (t) => t.replace(/{{([^{}]*?)}}/g, (m, c) => (c === 'vault:k' ? 'V€' : c === 'vault:only' ? 'ok' : m));
+  assert.equal(r.url, 'https://h.example/ok');
+  assert.deepEqual(r.headers, [['A', 'plain'], ['B', 'xV€'], ['V€', 'c']]);
+  assert.equal(r.body, expected(body));
+  assert.equal(r.method, 'PUT');
+  // Report offsets are UTF-8 byte offsets in the whole body.
+  const [u] = r.unresolved;
+  assert.equal(r.unresolved.length, 1);
+  assert.equal(u.where, 'body');
+  assert.equal(u.offset, new TextEncoder().encode(body.slice(0, body.indexOf('{{vault:nope}}'))).length);
+  // A token-free body goes empty (bytes too, kept as bytes); a long one where a token sits near each end goes whole in between.
+  const bytes = new Uint8Array([7, 8, 9]);
+  const b = await v.resolve({ url: 'https://h.example/{{vault:k}}', body: bytes });
+  assert.equal(sent.bodyKind, 2);
+  assert.equal(sent.body.length, 0);
+  assert.deepEqual([...b.body], [7, 8, 9]);
+  assert.notEqual(b.body, bytes);
+  const t = await v.resolve({ url: 'https://h.example/', body: 'plain text', headers: { X: '{{vault:k}}' } });
+  assert.equal(sent.body, '');
+  assert.equal(t.body, 'plain text');
+  // postmanCompat renders the whole request: every field goes.
+  await v.resolve({ url: 'https://h.example/', headers: [['A', 'plain']], body: `a{{vault:k}}b` }, { postmanCompat: true });
+  assert.deepEqual(sent.headers, [['A', 'plain']]);
+  assert.equal(sent.body, 'a{{vault:k}}b');
+  v.wipe();
 });

@@ -9,7 +9,7 @@
 // outbox (wasm/exports.c), read right after the call.
 
 import { VaultError } from './errors.js';
-import { encodeRequestInto, encodeRequest, decodeRequest, applyPatchOutput } from './wire.js';
+import { encodeRequestInto, encodeRequest, decodeRequest, applyPatchOutput, placeReport } from './wire.js';
 
 // Two shipped modules: the core, and the core with the tunnel transport's
 // TLS and HTTP (loaded only by a vault whose transport is a tunnel).
@@ -248,10 +248,15 @@ export class Core {
   }
 
   out(i) {
+    return this.outs()[i];
+  }
+
+  /** The outbox as a fresh view (read it right after the call that filled it). */
+  outs() {
     if (!this.outView || this.outView.buffer !== this.memory.buffer) {
       this.outView = new Uint32Array(this.memory.buffer, this.outbox, 8);
     }
-    return this.outView[i];
+    return this.outView;
   }
 
   /** Copies bytes into a new core allocation; returns its address. */
@@ -481,45 +486,66 @@ export class Core {
    *   dead() is the error to throw when it is not.
    */
   async resolve(v, request, o) {
+    const r = this.resolveStart(v, request, o.compat, o.parts, o.sent);
+    return r.pending ? this.resolveJobs(v, r, o) : r;
+  }
+
+  /**
+   * resolve()'s first step, synchronous: encodes the request into wasm memory
+   * (with `sent`, see fieldsForCore() in wire.js, only what can change) and
+   * opens the resolve. A resolve that needs no job (local and
+   * cached secrets) is rendered in the same call: then its result
+   * {out, unresolved, shape}; otherwise {pending: handle, …} for resolveJobs().
+   */
+  resolveStart(v, request, compat, validated, sent) {
     const x = this.x;
     // Encoded straight into wasm memory; the core takes ownership of the buffer.
-    const { ptr, len, parts, shape } = encodeRequestInto(
-      request,
-      (size) => {
-        const p = x.vl_alloc(size) >>> 0;
-        if (!p) throw new VaultError('nomem', 'out of memory in the core');
-        return { u8: this.u8(), ptr: p };
-      },
-      (p) => x.vl_free(p),
-      this.limits(),
-      o.parts,
-    );
+    const { ptr, len, parts, shape } = encodeRequestInto(request, this.#allocIn, this.#freeIn, this.limits(), validated, compat ? undefined : sent);
     // The request is not copied back: the core returns where the values go and
     // this shim splices them into the strings it already holds. (Postman's
     // repeated passes rescan rendered text, so that mode returns it whole.)
-    const flags = o.compat ? FLAG_POSTMAN_COMPAT : FLAG_PATCH;
-    this.check(v, x.vl_w_resolve(v, ptr, len, flags, Date.now()), 'resolve');
-    const h = this.out(0);
+    this.check(v, x.vl_w_resolve(v, ptr, len, compat ? FLAG_POSTMAN_COMPAT : FLAG_PATCH, Date.now()), 'resolve');
+    const box = this.outs();
+    const h = box[0];
+    if (compat) sent = undefined;
+    if (h) return { pending: h, parts, shape, compat, sent };
+    return this.#rendered(box, parts, shape, compat, sent);
+  }
+
+  /** resolve()'s jobs (through `o.perform`) for what resolveStart() left pending, then the render. */
+  async resolveJobs(v, { pending: h, parts, shape, compat, sent }, o) {
     const alive = () => this.x && o.live();
-    if (h) {
-      // `run.open` turns false the moment this resolve ends, however it ends:
-      // a job answered later is dropped (its bytes zeroed), never ingested.
-      const run = { h, open: true };
-      try {
-        await this.#runJobs(v, run, o.perform, alive, o.dead);
-        if (!alive()) throw o.dead();
-        this.check(v, this.x.vl_w_render(v, h, Date.now()), 'resolve');
-      } finally {
-        run.open = false;
-        if (alive()) this.x.vl_w_resolve_free(v, h);
-      }
-    }
-    const outPtr = this.out(1), outLen = this.out(2), repPtr = this.out(3), repLen = this.out(4);
+    // `run.open` turns false the moment this resolve ends, however it ends:
+    // a job answered later is dropped (its bytes zeroed), never ingested.
+    const run = { h, open: true };
     try {
-      const bytes = this.u8().subarray(outPtr, outPtr + outLen);
-      const out = o.compat ? decodeRequest(bytes) : applyPatchOutput(parts, bytes);
+      await this.#runJobs(v, run, o.perform, alive, o.dead);
+      if (!alive()) throw o.dead();
+      this.check(v, this.x.vl_w_render(v, h, Date.now()), 'resolve');
+    } finally {
+      run.open = false;
+      if (alive()) this.x.vl_w_resolve_free(v, h);
+    }
+    return this.#rendered(this.outs(), parts, shape, compat, sent);
+  }
+
+  #allocIn = (size) => {
+    const p = this.x.vl_alloc(size) >>> 0;
+    if (!p) throw new VaultError('nomem', 'out of memory in the core');
+    return { u8: this.u8(), ptr: p };
+  };
+
+  #freeIn = (p) => this.x.vl_free(p);
+
+  /** The render in outbox[1..4], applied to the caller's strings; then wiped and freed. */
+  #rendered(box, parts, shape, compat, sent) {
+    const outPtr = box[1], outLen = box[2], repPtr = box[3], repLen = box[4];
+    try {
+      const u8 = this.u8();
+      const bytes = u8.subarray(outPtr, outPtr + outLen);
+      const out = compat ? decodeRequest(bytes) : applyPatchOutput(parts, bytes, sent);
       // The report names tokens, never values.
-      const unresolved = repLen === 2 ? [] : JSON.parse(dec.decode(this.u8().subarray(repPtr, repPtr + repLen)));
+      const unresolved = repLen === 2 ? [] : placeReport(parts, sent, JSON.parse(dec.decode(u8.subarray(repPtr, repPtr + repLen))));
       return { out, unresolved, shape };
     } finally {
       this.release(outPtr); // wipes the rendered request (or the values of its patches)

@@ -9,7 +9,7 @@
 
 import { compileCore, loadCore, loadCoreSync } from './bridge.js';
 import { VaultError } from './errors.js';
-import { shapeHeaders, requestParts, needsNoCore, applyPatchOutput, EMPTY_PATCH } from './wire.js';
+import { shapeHeaders, requestParts, fieldsForCore, BODY_TEXT, BODY_BYTES } from './wire.js';
 import { fetchTransport } from './transports/fetch.js';
 import { postmanSecretResolver } from './postman.js';
 
@@ -328,21 +328,27 @@ export class Vault {
     const v = this.#v;
     const epoch = this.#epoch;
     const parts = requestParts(request);
-    if (needsNoCore(parts, core.limits())) {
+    const compat = opts.postmanCompat ?? this.#options.postmanCompat;
+    const sent = fieldsForCore(parts, core.limits());
+    if (sent === null) {
       // No "{{vault:" anywhere: nothing to substitute, nothing to fetch, and
       // the core would return it unchanged. Answered here, without wasm.
-      const out = applyPatchOutput(parts, EMPTY_PATCH);
-      const result = { method: out.method, url: out.url, headers: shapeHeaders(parts.shape, out.headers), unresolved: [] };
-      if (out.body !== undefined) result.body = out.body;
+      const result = { method: parts.method, url: parts.url, headers: shapeHeaders(parts.shape, parts.list), unresolved: [] };
+      if (parts.kind === BODY_TEXT) result.body = parts.body;
+      else if (parts.kind === BODY_BYTES) result.body = parts.body.slice(); // a copy, as from the core
       return result;
     }
-    const { out, unresolved, shape } = await core.resolve(v, request, {
-      parts,
-      compat: opts.postmanCompat ?? this.#options.postmanCompat,
-      perform: (job) => this.#perform(job),
-      live: () => this.#v === v && this.#epoch === epoch,
-      dead: () => (this.#v ? this.#wipedError(`${this.#lastWipe} while the call was in flight`) : this.#wipedError()),
-    });
+    // Only the fields that can change cross into wasm; a resolve that needs no
+    // job (local and cached secrets) is done in this one synchronous step.
+    let r = core.resolveStart(v, request, compat, parts, sent);
+    if (r.pending) {
+      r = await core.resolveJobs(v, r, {
+        perform: (job) => this.#perform(job),
+        live: () => this.#v === v && this.#epoch === epoch,
+        dead: () => (this.#v ? this.#wipedError(`${this.#lastWipe} while the call was in flight`) : this.#wipedError()),
+      });
+    }
+    const { out, unresolved, shape } = r;
     const result = { method: out.method, url: out.url, headers: shapeHeaders(shape, out.headers), unresolved };
     if (out.body !== undefined) result.body = out.body;
     return result;

@@ -12,6 +12,7 @@ const dec = new TextDecoder('utf-8', { fatal: false });
 export const BODY_NONE = 0;
 export const BODY_TEXT = 1;
 export const BODY_BYTES = 2;
+const EMPTY_BYTES = new Uint8Array(0);
 
 const wellFormed =
   typeof String.prototype.isWellFormed === 'function'
@@ -94,21 +95,100 @@ function bytesInclude(b, needle) {
 }
 
 /**
- * True when a validated request holds no "{{vault:" anywhere (so no vault
- * token, in any mode) and is certainly inside the core's limits (every
- * length × 3 under its limit: UTF-8 can be no longer): the core would hand it
- * back unchanged, so it need not enter wasm at all.
+ * What of a validated request must cross into the core: {send, bodyFrom,
+ * bodyTo}, or null when nothing need (see below).
+ *
+ * send, by field number (0 the URL, 1 + 2i header i's name, 2 + 2i its value,
+ * 1 + 2 × header count the body), is 1 for a field that goes and 0 for one
+ * sent empty. A field is left out only when it holds no "{{vault:" (so no
+ * vault token, in any mode) and is certainly inside the core's limits (its
+ * length × 3 under its limit: UTF-8 can be no longer), so the core would
+ * neither change nor refuse it. The URL always goes (its origin decides the
+ * domains).
+ *
+ * A text body with tokens goes as body[bodyFrom, bodyTo) only: from its
+ * first "{{vault:" to the end of its last one's match. A match is decided by
+ * the bytes from its own "{{" on (postman-collection's /{{([^{}]*?)}}/g: no
+ * earlier match can reach a "{{" it does not start at), so the core finds the
+ * same vault tokens in the window; applyPatchOutput() moves its offsets back.
+ *
+ * null: no field holds "{{vault:" and every one is certainly inside the
+ * limits, so the core would hand the request back unchanged: it need not
+ * enter wasm at all.
  */
-export function needsNoCore(p, limits) {
-  if (p.method.length * 3 > 32 || p.url.length * 3 > limits.url || p.list.length > limits.headers) return false;
-  if (p.url.includes(VAULT_OPEN)) return false;
-  for (let i = 0; i < p.list.length; i++) {
-    const [k, v] = p.list[i];
-    if (k.length * 3 > limits.header || v.length * 3 > limits.header || k.includes(VAULT_OPEN) || v.includes(VAULT_OPEN)) return false;
+export function fieldsForCore(p, limits) {
+  const { url, list, body } = p;
+  let token = url.includes(VAULT_OPEN);
+  let sure = p.method.length * 3 <= 32 && url.length * 3 <= limits.url && list.length <= limits.headers;
+  const send = new Uint8Array(2 + 2 * list.length);
+  send[0] = 1;
+  const max = limits.header;
+  for (let i = 0; i < list.length; i++) {
+    const pair = list[i];
+    for (let j = 0; j < 2; j++) {
+      const s = pair[j];
+      const has = s.includes(VAULT_OPEN);
+      const fits = s.length * 3 <= max;
+      if (has || !fits) send[1 + 2 * i + j] = 1;
+      token ||= has;
+      sure &&= fits;
+    }
   }
-  if (p.body === null) return true;
-  if (typeof p.body === 'string') return p.body.length * 3 <= limits.body && !p.body.includes(VAULT_OPEN);
-  return p.body.length <= limits.body && !bytesInclude(p.body, VAULT_OPEN_BYTES);
+  let bodyFrom = 0;
+  let bodyTo = body === null ? 0 : body.length;
+  if (body !== null) {
+    const text = typeof body === 'string';
+    const from = text ? body.indexOf(VAULT_OPEN) : bytesInclude(body, VAULT_OPEN_BYTES) ? 0 : -1;
+    const fits = body.length * (text ? 3 : 1) <= limits.body;
+    if (from !== -1 || !fits) send[send.length - 1] = 1;
+    if (text && from !== -1 && fits) {
+      // Forward from each "{{vault:" to the next (lastIndexOf searches backwards, slowly).
+      bodyFrom = from;
+      for (let q = from; q !== -1; q = body.indexOf(VAULT_OPEN, bodyTo)) bodyTo = matchEnd(body, q);
+    }
+    token ||= from !== -1;
+    sure &&= fits;
+  }
+  return token || !sure ? { send, bodyFrom, bodyTo } : null;
+}
+
+/** Where a match starting with the "{{vault:" at s[q] ends (after its "}}"),
+ * or, when none starts there, where the brace-free run after it stops. */
+function matchEnd(s, q) {
+  let j = q + VAULT_OPEN.length;
+  for (let c = s.charCodeAt(j); j < s.length && c !== 0x7b && c !== 0x7d; c = s.charCodeAt(++j));
+  return s.charCodeAt(j) === 0x7d && s.charCodeAt(j + 1) === 0x7d ? j + 2 : j;
+}
+
+/** UTF-8 length of s[0, end) (s well-formed). */
+function utf8Length(s, end) {
+  let n = end;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdbff ? (i++, 2) : 2;
+  }
+  return n;
+}
+
+/**
+ * The core's report for a request sent with a body window (fieldsForCore()):
+ * body offsets are moved back to the whole body's (UTF-8 bytes).
+ * @param {object[]} unresolved  the parsed report (changed in place)
+ */
+export function placeReport(parts, sent, unresolved) {
+  if (!sent || !sent.bodyFrom) return unresolved;
+  let base = -1;
+  for (const u of unresolved) {
+    if (u.where !== 'body') continue;
+    if (base < 0) base = utf8Length(parts.body, sent.bodyFrom);
+    u.offset += base;
+  }
+  return unresolved;
+}
+
+/** True when a validated request need not enter wasm at all (fieldsForCore() is null). */
+export function needsNoCore(p, limits) {
+  return fieldsForCore(p, limits) === null;
 }
 
 /** A patch output with no substitutions: applyPatchOutput(parts, EMPTY_PATCH) is the request as given. */
@@ -179,17 +259,20 @@ function checkLimits(p, limits) {
  * Encodes a request straight into memory obtained from alloc(size) → {u8, ptr}
  * (the wasm heap): one allocation, no intermediate copies of a large body.
  * Returns {ptr, len, shape, bodyKind, parts} (parts: the validated request).
+ * With `sent` (fieldsForCore()), a field marked 0 goes as an empty string (a
+ * byte body as no bytes, its kind kept), so field numbers and header indices
+ * stay those of the whole request, and a text body goes as its window.
  */
-export function encodeRequestInto(req, alloc, release, limits, validated) {
+export function encodeRequestInto(req, alloc, release, limits, validated, sent) {
   const p = validated ?? parts(req);
   if (limits) checkLimits(p, limits);
   // Most text is ASCII: size the buffer for that first (one byte per code
   // unit), and only if a string does not fit, again for the worst case (3).
   // Every byte of a block is wiped when it is freed, so a tight block is cheaper.
-  const first = encodeParts(p, alloc, 1);
+  const first = encodeParts(p, alloc, 1, sent);
   if (first.ok) return first;
   if (release) release(first.ptr);
-  return encodeParts(p, alloc, 3);
+  return encodeParts(p, alloc, 3, sent);
 }
 
 function putU32(u8, o, v) {
@@ -222,10 +305,25 @@ function putStr(u8, o, s, end) {
   return o + 4 + r.written;
 }
 
-function encodeParts(p, alloc, factor) {
-  const { method, url, list, kind, body } = p;
+/** A field left out (see fieldsForCore()): length 0. */
+function putEmpty(u8, o) {
+  putU32(u8, o, 0);
+  return o + 4;
+}
+
+function encodeParts(p, alloc, factor, sent) {
+  const { method, url, list, kind } = p;
+  const n = list.length;
+  const send = sent?.send;
+  let body = p.body;
+  if (send && !send[1 + 2 * n]) body = kind === BODY_TEXT ? '' : kind === BODY_BYTES ? EMPTY_BYTES : null;
+  else if (send && kind === BODY_TEXT && (sent.bodyFrom || sent.bodyTo !== body.length)) body = body.slice(sent.bodyFrom, sent.bodyTo);
   let bound = 4 + 4 + method.length * 3 + 4 + url.length * 3 + 4 + 8;
-  for (let i = 0; i < list.length; i++) bound += 8 + (list[i][0].length + list[i][1].length) * 3;
+  for (let i = 0; i < n; i++) {
+    if (!send || send[1 + 2 * i]) bound += list[i][0].length * 3;
+    if (!send || send[2 + 2 * i]) bound += list[i][1].length * 3;
+    bound += 8;
+  }
   bound += kind === BODY_TEXT ? body.length * factor + 16 : body ? body.length : 0;
   const { u8, ptr } = alloc(bound);
   const end = ptr + bound;
@@ -235,18 +333,18 @@ function encodeParts(p, alloc, factor) {
   u8[ptr + 3] = 0x31;
   let o = putStr(u8, ptr + 4, method, end);
   o = putStr(u8, o, url, end);
-  putU32(u8, o, list.length);
+  putU32(u8, o, n);
   o += 4;
-  for (let i = 0; i < list.length; i++) {
-    o = putStr(u8, o, list[i][0], end);
-    o = putStr(u8, o, list[i][1], end);
+  for (let i = 0; i < n; i++) {
+    o = !send || send[1 + 2 * i] ? putStr(u8, o, list[i][0], end) : putEmpty(u8, o);
+    o = !send || send[2 + 2 * i] ? putStr(u8, o, list[i][1], end) : putEmpty(u8, o);
   }
   putU32(u8, o, kind);
   o += 4;
   if (kind === BODY_TEXT) {
     o = putStr(u8, o, body, end);
   } else {
-    const b = body || new Uint8Array(0);
+    const b = body || EMPTY_BYTES;
     putU32(u8, o, b.length);
     u8.set(b, o + 4);
     o += 4 + b.length;
@@ -291,8 +389,9 @@ function spliceBytes(template, patches) {
  * to the request parts encodeRequestInto() sent: only substituted tokens come
  * back; every other byte is the caller's own string. Returns
  * {method, url, headers: [[name, value]…], body}; a byte body is always a copy.
+ * `sent`: what encodeRequestInto() was given (a text body's window).
  */
-export function applyPatchOutput(parts, u8) {
+export function applyPatchOutput(parts, u8, sent) {
   const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
   const count = dv.getUint32(4, true);
   let vo = 16 + PATCH_RECORD * count; // the values
@@ -323,13 +422,14 @@ export function applyPatchOutput(parts, u8) {
     const text = dec.decode(u8.subarray(vo, vo + bytes));
     vo += bytes;
     const src = field === 0 ? url : field === bodyField ? body : list[(field - 1) >> 1][(field - 1) & 1];
+    const base = field === bodyField && sent ? sent.bodyFrom : 0; // the body's window began there
     let out;
-    if (end - k === 1 && dv.getUint32(o + 4, true) === 0 && dv.getUint32(o + 8, true) === src.length) {
+    if (end - k === 1 && base === 0 && dv.getUint32(o + 4, true) === 0 && dv.getUint32(o + 8, true) === src.length) {
       out = text; // a short field comes back whole
       k++;
       o += PATCH_RECORD;
     } else {
-      out = splice(src, text, dv, o, end - k);
+      out = splice(src, text, dv, o, end - k, base);
       o += PATCH_RECORD * (end - k);
       k = end;
     }
@@ -341,16 +441,16 @@ export function applyPatchOutput(parts, u8) {
   return { method: parts.method, url, headers: list, body };
 }
 
-/** Splices the n records at dv offset o into src, cutting values from text. */
-function splice(src, text, dv, o, n) {
+/** Splices the n records at dv offset o into src (their offsets + base), cutting values from text. */
+function splice(src, text, dv, o, n, base) {
   const pieces = [];
   let last = 0;
   let to = 0;
   for (let i = 0; i < n; i++, o += PATCH_RECORD) {
     const units = dv.getUint32(o + 12, true);
-    pieces.push(src.slice(last, dv.getUint32(o + 4, true)), text.slice(to, to + units));
+    pieces.push(src.slice(last, base + dv.getUint32(o + 4, true)), text.slice(to, to + units));
     to += units;
-    last = dv.getUint32(o + 8, true);
+    last = base + dv.getUint32(o + 8, true);
   }
   pieces.push(src.slice(last));
   // join() makes one flat string: no cons string keeps the value pieces (or
