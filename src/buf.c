@@ -218,3 +218,11 @@ void vl_quote_head(char out[VL_QUOTE_MAX], const char *s) {
   out[k++] = '"';
   out[k] = 0;
 }
+
+const char *vl_strstr(const char *hay, const char *needle) {
+  size_t n = strlen(needle);
+  if (!n) return hay;
+  for (; *hay; hay++)
+    if (*hay == *needle && strncmp(hay, needle, n) == 0) return hay;
+  return NULL;
+}

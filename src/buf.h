@@ -34,6 +34,10 @@ void vl_buf_free(vl_buf *b);
  * ('[' or '{' outside strings), or SIZE_MAX if it never does. */
 size_t vl_json_too_deep(const uint8_t *s, size_t n, unsigned max);
 
+/* The first occurrence of needle in hay, or NULL: strstr without the C
+ * library's two-way search (1.4 KB of wasm; the core searches short strings). */
+const char *vl_strstr(const char *hay, const char *needle);
+
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 int vl_utf8_valid(const uint8_t *s, size_t n);
 /* UTF-16 code units in UTF-8 text s[0..n): the offset a JS string has where

@@ -9,32 +9,11 @@
 
 /* ---- the writer ----------------------------------------------------------- */
 
-/* Like cJSON: '"', '\\' and the control characters escaped, every other byte
- * as it is (so any string reads back the same). */
+/* As a JSON string: escaped by vl_buf_put_json_str (well-formed UTF-8 as
+ * it is, a malformed byte as U+FFFD). */
 static void put_string(vl_buf *b, const char *s) {
-  static const char hex[] = "0123456789abcdef";
   vl_buf_put(b, "\"", 1);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    const char *e = NULL;
-    switch (*p) {
-      case '"': e = "\\\""; break;
-      case '\\': e = "\\\\"; break;
-      case '\b': e = "\\b"; break;
-      case '\f': e = "\\f"; break;
-      case '\n': e = "\\n"; break;
-      case '\r': e = "\\r"; break;
-      case '\t': e = "\\t"; break;
-      default: break;
-    }
-    if (e) {
-      vl_buf_put(b, e, 2);
-    } else if (*p < 0x20) {
-      char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-      vl_buf_put(b, u, 6);
-    } else {
-      vl_buf_put(b, p, 1);
-    }
-  }
+  vl_buf_put_json_str(b, (const uint8_t *)s, strlen(s));
   vl_buf_put(b, "\"", 1);
 }
 

@@ -177,7 +177,7 @@ static vl_status aws_parse(const cJSON *member, const char *shorthand, cJSON **p
     st = VL_ERR_REFERENCE;
   }
   const char *role = member ? vl_json_str(member, "roleArn") : NULL;
-  if (!st && role && (strncmp(role, "arn:aws", 7) != 0 || !strstr(role, ":iam::") || !strstr(role, ":role/"))) {
+  if (!st && role && (strncmp(role, "arn:aws", 7) != 0 || !vl_strstr(role, ":iam::") || !vl_strstr(role, ":role/"))) {
     char head[VL_QUOTE_MAX];
     vl_quote_head(head, role);
     vl_snprintf(err, errlen, "\"roleArn\" %s is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", head);
@@ -286,7 +286,7 @@ static void base_url(const vl_pstate *ps, const cJSON *params, const char *servi
 
 /* The host[:port] of a base URL, for the signed Host header. */
 static void host_of(const char *url, char *out, size_t outlen) {
-  const char *p = strstr(url, "://");
+  const char *p = vl_strstr(url, "://");
   p = p ? p + 3 : url;
   size_t n = strcspn(p, "/?#");
   vl_snprintf(out, outlen, "%.*s", (int)n, p);
@@ -501,7 +501,7 @@ static vl_reason reason_for(const char *code, const char *msg, unsigned status) 
     return VL_REASON_CREDENTIALS_REJECTED;
   if (strcmp(code, "InvalidSignatureException") == 0 || strcmp(code, "SignatureDoesNotMatch") == 0) {
     /* "Signature expired": the clock is off, not the key. */
-    if (strstr(msg, "expired") || strstr(msg, "Signature not yet current")) return VL_REASON_MISCONFIGURED;
+    if (vl_strstr(msg, "expired") || vl_strstr(msg, "Signature not yet current")) return VL_REASON_MISCONFIGURED;
     return VL_REASON_CREDENTIALS_REJECTED;
   }
   if (strcmp(code, "RequestExpired") == 0) return VL_REASON_MISCONFIGURED;
@@ -550,7 +550,7 @@ static const char *const KNOWN_CODES[] = {"ResourceNotFoundException",
 static vl_step_kind fail_with_code(vl_fetch *f, const char *code, const char *msg, unsigned status, vl_step_out *out) {
   vl_reason why = reason_for(code, msg, status);
   /* msg is the provider's free text: it may steer the hint, never be quoted. */
-  const char *hint = why == VL_REASON_MISCONFIGURED && (strstr(msg, "expired") || strstr(code, "RequestExpired"))
+  const char *hint = why == VL_REASON_MISCONFIGURED && (vl_strstr(msg, "expired") || vl_strstr(code, "RequestExpired"))
                          ? " (is this device's clock right?)"
                          : "";
   const char *known = code[0] ? vl_quote_enum(code, KNOWN_CODES) : "error";

@@ -221,7 +221,7 @@ static vl_status take_pair(vl_azure_challenge *c, const char *part, size_t n, in
 
 /* The path of an absolute URL without its leading '/', or NULL if not a URL. */
 static const char *url_path(const char *url, size_t *n) {
-  const char *p = strstr(url, "://");
+  const char *p = vl_strstr(url, "://");
   if (!p || p == url) return NULL;
   for (const char *c = url; c < p; c++)
     if (!is_alnum(*c) && *c != '+' && *c != '-' && *c != '.') return NULL;
@@ -290,7 +290,7 @@ int vl_azure_challenge_scope(const vl_azure_challenge *c, char *out, size_t outl
 }
 
 int vl_azure_resource_matches(const char *scope, const char *request_host) {
-  const char *p = strstr(scope, "://");
+  const char *p = vl_strstr(scope, "://");
   if (!p || p == scope) return 0;
   p += 3;
   size_t h = strcspn(p, "/?#");
@@ -688,10 +688,10 @@ static vl_step_kind on_refused(const vl_pstate *ps, vl_fetch *f, uint32_t status
     why = VL_REASON_THROTTLED;
     hint = vl_resp_header(resp, "retry-after") ? " (Retry-After given)" : "";
   } else if (status == 403) {
-    if (strcmp(inner, "SecretDisabled") == 0 || strstr(msg, "disabled")) {
+    if (strcmp(inner, "SecretDisabled") == 0 || vl_strstr(msg, "disabled")) {
       why = VL_REASON_DISABLED_AT_PROVIDER;
       hint = ": the secret is disabled";
-    } else if (strstr(msg, "expired") || strstr(msg, "not yet valid") || strstr(msg, "not valid before")) {
+    } else if (vl_strstr(msg, "expired") || vl_strstr(msg, "not yet valid") || vl_strstr(msg, "not valid before")) {
       why = VL_REASON_DISABLED_AT_PROVIDER;
       hint = ": the secret is outside its activation (nbf) / expiry (exp) window";
     } else {

@@ -610,7 +610,7 @@ static vl_step_kind next_job(vl_pstate *ps, vl_fetch *f, vl_step_out *out) {
 static int errors_contain(const cJSON *body, const char *needle) {
   const cJSON *e;
   cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(body, "errors")) {
-    if (cJSON_IsString(e) && strstr(e->valuestring, needle)) return 1;
+    if (cJSON_IsString(e) && vl_strstr(e->valuestring, needle)) return 1;
   }
   return 0;
 }
@@ -763,7 +763,7 @@ static vl_step_kind on_read(vl_pstate *ps, vl_fetch *f, uint32_t status, const v
     if (kv == 2 && gone_version(data, f, out)) return VL_STEP_FAIL;
     const cJSON *w;
     cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(body, "warnings")) {
-      if (cJSON_IsString(w) && strstr(w->valuestring, "Invalid path for a versioned K/V")) {
+      if (cJSON_IsString(w) && vl_strstr(w->valuestring, "Invalid path for a versioned K/V")) {
         forget_kv(ps, f->params);
         return vl_step_fail(out, VL_REASON_MISCONFIGURED,
                             "hashicorp: the engine is KV v2 but was read as KV v1 (HTTP 404) for %.120s", f->canonical);

@@ -2,6 +2,7 @@
  * the same text, the same return value, and the same truncation. */
 #include <stdint.h>
 
+#include "buf.h"
 #include "fmt.h"
 #include "vltest.h"
 
@@ -91,4 +92,14 @@ static void unsupported_conversions_stop(void) {
   CHECK_EQ_STR(out, "(null)");
 }
 
-VLT_MAIN(TEST(strings), TEST(precision_reads_no_further), TEST(integers), TEST(unsupported_conversions_stop))
+/* vl_strstr (src/buf.c) finds what strstr finds. */
+static void find_like_strstr(void) {
+  const char *hay[] = {"", "a", "abc", "https://h.example", "aaab", "xx://yy://", "token expired", "ab"};
+  const char *needle[] = {"", "a", "b", "c", "://", "aab", "abc", "expired", "abcd", "x"};
+  for (size_t i = 0; i < sizeof hay / sizeof *hay; i++)
+    for (size_t j = 0; j < sizeof needle / sizeof *needle; j++)
+      CHECK(vl_strstr(hay[i], needle[j]) == strstr(hay[i], needle[j]));
+}
+
+VLT_MAIN(TEST(strings), TEST(find_like_strstr), TEST(precision_reads_no_further), TEST(integers),
+         TEST(unsupported_conversions_stop))

@@ -125,7 +125,7 @@ static void print_is(const char *json, const char *want) {
 
 static void writer(void) {
   print_is("{ \"a\" : 1, \"b\" : [ true, false, null ], \"c\" : \"x\\\"y\\n\\u0001/\" }",
-           "{\"a\":1,\"b\":[true,false,null],\"c\":\"x\\\"y\\n\\u0001/\"}");
+           "{\"a\":1,\"b\":[true,false,null],\"c\":\"x\\\"y\\u000a\\u0001/\"}");
   print_is("[]", "[]");
   print_is("{}", "{}");
   print_is("[{\"\":{}}, [[]]]", "[{\"\":{}},[[]]]");
