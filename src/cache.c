@@ -11,7 +11,12 @@
 
 vl_status vl_cache_init(vl_cache *c) {
   memset(c, 0, sizeof *c);
-  return vl_random(c->key, sizeof c->key);
+  uint8_t fresh[sizeof c->key + sizeof c->prefix];
+  vl_status st = vl_random(fresh, sizeof fresh);
+  memcpy(c->key, fresh, sizeof c->key);
+  memcpy(c->prefix, fresh + sizeof c->key, sizeof c->prefix);
+  vl_wipe(fresh, sizeof fresh);
+  return st;
 }
 
 static void entry_clear(vl_cache *c, vl_cache_entry *e) {
@@ -83,9 +88,12 @@ vl_status vl_cache_put_owned(vl_cache *c, const char *key, const char *name, con
   uint8_t *sealed = vl_alloc(sealed_len);
   char *k = vl_memdup(key, strlen(key));
   char *n = vl_memdup(name ? name : "", name ? strlen(name) : 0);
-  vl_status st = (sealed && k && n) ? vl_random(sealed, 4) : VL_ERR_NOMEM;
+  vl_status st = (sealed && k && n) ? VL_OK : VL_ERR_NOMEM;
   if (st == VL_OK) {
-    /* nonce = 4 random bytes ‖ 64-bit counter: unique under one session key */
+    /* nonce = the session's random prefix ‖ a 64-bit counter: unique under
+     * the session key, which dies with the cache. No entropy call per seal
+     * (each was a round trip out of wasm to crypto.getRandomValues). */
+    memcpy(sealed, c->prefix, sizeof c->prefix);
     uint64_t ctr = ++c->counter;
     for (int i = 0; i < 8; i++) sealed[4 + i] = (uint8_t)(ctr >> (8 * i));
     st = vl_chacha20poly1305_seal(c->key, sizeof c->key, sealed, NONCE_LEN, (const uint8_t *)key, strlen(key), value,

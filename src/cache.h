@@ -29,13 +29,15 @@ typedef struct vl_cache_entry {
 } vl_cache_entry;
 
 typedef struct {
-  uint8_t key[32]; /* per-session sealing key */
+  uint8_t key[32];   /* per-session sealing key */
+  uint8_t prefix[4]; /* the nonces' first 4 bytes, random with the key */
   vl_cache_entry *entries;
   size_t count, cap, bytes;
-  uint64_t counter; /* nonce uniqueness on top of randomness */
+  uint64_t counter; /* the nonces' last 8 bytes: one per seal, never reused */
 } vl_cache;
 
-/* Fresh random session key. VL_ERR_CRYPTO if no entropy. */
+/* Fresh random session key and nonce prefix (one entropy call). VL_ERR_CRYPTO
+ * if no entropy. */
 vl_status vl_cache_init(vl_cache *c);
 /* Wipes every entry and the key. */
 void vl_cache_free(vl_cache *c);

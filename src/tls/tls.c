@@ -6,6 +6,7 @@
 #include "crypto/random.h"
 #include "limits.h"
 #include "mem.h"
+#include "tls/ec_tls.h"
 #include "tls/tls_error.h"
 
 /* RFC 5246 §F.1.4 suggests an upper limit of 24 hours on session ID lifetimes. */
@@ -43,7 +44,9 @@ static const char *alpn[] = {"http/1.1"}; /* BearSSL takes const char **, and ne
 /* Implementations named explicitly (the core never takes *_get_default()):
  * constant-time AES (ct64: 64-bit arithmetic, which wasm has natively),
  * GHASH and Poly1305 with constant-time multiplies, the m31 EC code (X25519,
- * P-256, P-384, P-521; also what the core's own X25519 uses) and i31 RSA. */
+ * P-256, P-384, P-521; also what the core's own X25519 uses) with a
+ * variable-time P-256 muladd for ECDSA verification only (vl_ec_tls,
+ * src/tls/ec_tls.c), and i31 RSA. */
 static void configure(vl_tls *c, const br_x509_trust_anchor *tas, size_t n) {
   br_ssl_engine_context *eng = &c->cc.eng;
   br_x509_minimal_context *xc = &c->x509.minimal;
@@ -57,7 +60,7 @@ static void configure(vl_tls *c, const br_x509_trust_anchor *tas, size_t n) {
   br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
   br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
   br_x509_minimal_set_rsa(xc, br_rsa_i31_pkcs1_vrfy);
-  br_x509_minimal_set_ecdsa(xc, &br_ec_all_m31, br_ecdsa_i31_vrfy_asn1);
+  br_x509_minimal_set_ecdsa(xc, &vl_ec_tls, br_ecdsa_i31_vrfy_asn1);
   vl_tls_chain_watch_init(&c->x509);
   br_ssl_engine_set_x509(eng, &c->x509.vtable);
 
@@ -66,7 +69,7 @@ static void configure(vl_tls *c, const br_x509_trust_anchor *tas, size_t n) {
   br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
   br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
   br_ssl_engine_set_rsavrfy(eng, br_rsa_i31_pkcs1_vrfy);
-  br_ssl_engine_set_ec(eng, &br_ec_all_m31); /* ECDHE, and the server's ECDSA key */
+  br_ssl_engine_set_ec(eng, &vl_ec_tls); /* ECDHE, and the server's ECDSA key */
   br_ssl_engine_set_ecdsa(eng, br_ecdsa_i31_vrfy_asn1);
   br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
   br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);

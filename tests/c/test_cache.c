@@ -1,7 +1,20 @@
 /* The sealed value cache: sealing, associated data, expiry, sweep, LRU. */
+#include <unistd.h>
+
 #include "cache.h"
 #include "mem.h"
 #include "vltest.h"
+
+/* The test's own entropy source, counting calls (a C definition takes the
+ * place of the C library's, natively and in wasm): deterministic bytes are
+ * enough for what these tests check. */
+static unsigned entropy_calls;
+int getentropy(void *buf, size_t len) {
+  static uint8_t next;
+  entropy_calls++;
+  for (size_t i = 0; i < len; i++) ((uint8_t *)buf)[i] = next += 37;
+  return 0;
+}
 
 static void test_seal_roundtrip_and_binding(void) {
   vl_cache c;
@@ -83,4 +96,37 @@ static void test_lru_bounds_and_drop(void) {
   vl_cache_free(&c);
 }
 
-VLT_MAIN(TEST(test_seal_roundtrip_and_binding), TEST(test_expiry_on_read_and_sweep), TEST(test_lru_bounds_and_drop))
+/* Every seal under one session key has its own nonce (the session's prefix and
+ * a counter), and sealing draws no entropy: one call, at init. Each draw was a
+ * round trip out of wasm to crypto.getRandomValues on every seal. */
+static void test_nonces_unique_no_entropy_per_seal(void) {
+  vl_cache c;
+  unsigned before = entropy_calls;
+  CHECK_EQ_INT(vl_cache_init(&c), VL_OK);
+  CHECK(entropy_calls == before + 1);
+  enum { N = 64 };
+  uint8_t nonces[N][12];
+  for (int i = 0; i < N; i++) {
+    char key[16];
+    key[0] = (char)('a' + i % 26);
+    key[1] = (char)('a' + i / 26);
+    key[2] = 0;
+    CHECK_EQ_INT(vl_cache_put(&c, key, "n", (const uint8_t *)"same", 4, 2000, 1000), VL_OK);
+    memcpy(nonces[i], c.entries[c.count - 1].sealed, 12);
+  }
+  CHECK(entropy_calls == before + 1);
+  for (int i = 0; i < N; i++) {
+    CHECK(memcmp(nonces[i], nonces[0], 4) == 0); /* the session's prefix */
+    for (int j = i + 1; j < N; j++) CHECK(memcmp(nonces[i], nonces[j], 12) != 0);
+  }
+  /* A new session has a new key and prefix. */
+  vl_cache d;
+  CHECK_EQ_INT(vl_cache_init(&d), VL_OK);
+  CHECK(memcmp(c.key, d.key, sizeof c.key) != 0);
+  CHECK(memcmp(c.prefix, d.prefix, sizeof c.prefix) != 0);
+  vl_cache_free(&d);
+  vl_cache_free(&c);
+}
+
+VLT_MAIN(TEST(test_seal_roundtrip_and_binding), TEST(test_nonces_unique_no_entropy_per_seal),
+         TEST(test_expiry_on_read_and_sweep), TEST(test_lru_bounds_and_drop))
