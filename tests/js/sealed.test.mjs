@@ -3,6 +3,7 @@
 // fetching them through a transport, and each failure's reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { createVault, VaultError } from 'vaultlink';
 import { sealForRecipient, envelopeToBase64 } from '../../web/src/seal.js';
 
@@ -116,6 +117,13 @@ test('sealForRecipient checks its arguments and the key id', async () => {
   await assert.rejects(sealForRecipient({ ...k, keyId: '0000000000000000' }, REF, 'x'), /does not match/);
   await assert.rejects(sealForRecipient(k, '', 'x'), /reference/);
   await assert.rejects(sealForRecipient(k, REF, 'x', { aead: 'rot13' }), /aead/);
+  // The page's core module only opens envelopes: sealing with it is a named error.
+  const coreOnly = new URL('../../web/dist/vaultlink.wasm', import.meta.url);
+  await assert.rejects(sealForRecipient(k, REF, 'x', { wasm: new Uint8Array(await readFile(coreOnly)) }), (e) => {
+    assert.equal(e.code, 'bad_argument', e.message);
+    assert.match(e.message, /cannot seal.*vaultlink-tunnel\.wasm/);
+    return true;
+  });
   const env = await sealForRecipient(k, REF, new Uint8Array([1, 2, 3]), { aead: 1 });
   assert.equal(new TextDecoder().decode(env.subarray(0, 3)), 'VLE');
   v.wipe();

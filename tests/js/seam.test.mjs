@@ -32,11 +32,12 @@ test('the shipped module exports the vault ABI only; the test build adds the hoo
   for (const name of hooks) assert.ok(testBuild.includes(name), `${name} is in the test build`);
 });
 
-test('the core module has no tunnel; vaultlink-tunnel.wasm adds exactly its entry points', async () => {
+test('the core module has no tunnel and no sealing side; vaultlink-tunnel.wasm adds exactly their entry points', async () => {
   const core = await exportsOf(path.join(ROOT, 'web/dist/vaultlink.wasm'));
   const tunnel = await exportsOf(path.join(ROOT, 'web/dist/vaultlink-tunnel.wasm'));
-  const tunnelNames = await listed('tunnel-exports.txt');
-  assert.ok(tunnelNames.length >= 8);
+  const tunnelNames = [...(await listed('tunnel-exports.txt')), ...(await listed('seal-exports.txt'))];
+  assert.ok(tunnelNames.length >= 11);
+  assert.ok(tunnelNames.includes('vl_w_envelope_seal'));
   for (const name of tunnelNames) {
     assert.ok(!core.includes(name), `${name} is not in the core module`);
     assert.ok(tunnel.includes(name), `${name} is in the tunnel module`);

@@ -428,6 +428,9 @@ export class Core {
 
   /** Seals `plain` for recipient key pk (docs/envelope.md): the envelope bytes. */
   envelopeSeal(pk, aeadId, reference, expiresMs, plain) {
+    if (!this.x.vl_w_envelope_seal) {
+      throw new VaultError('bad_argument', 'sealForRecipient: this module cannot seal (the sealing side is in vaultlink-tunnel.wasm)');
+    }
     const st = this.with([pk, reference, plain.length ? plain : new Uint8Array(1)], (pp, _pl, rp, rl, vp) =>
       this.x.vl_w_envelope_seal(pp, aeadId, rp, rl, expiresMs, vp, plain.length),
     );

@@ -44,7 +44,9 @@ export async function sealForRecipient(recipient, reference, value, options = {}
   if (!aead) throw new VaultError('bad_argument', `sealForRecipient: unknown aead "${options.aead}"`);
   const expires = (options.now ?? Date.now()) + Math.round(ttl * 1000);
 
-  const core = await loadCore(options.wasm);
+  // The sealing side's exports are in the larger module (wasm/seal-exports.txt):
+  // a page's core module only opens envelopes.
+  const core = await loadCore(options.wasm, { tunnel: true });
   const plain = typeof value === 'string' ? enc.encode(value) : value;
   try {
     const env = core.envelopeSeal(pk, aead, enc.encode(reference), expires, plain);
