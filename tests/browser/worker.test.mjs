@@ -1,7 +1,8 @@
 // createVaultInWorker() in real Chromium: the core runs in a dedicated Worker
 // (web/src/worker.js) and the page holds a proxy whose methods all return
-// Promises. Link/resolve/status/connect through the Worker, errors as
-// VaultErrors with the Worker's code and message, wipe() → terminate() and
+// Promises. Link/resolve/status/connect (and connect's verification result)
+// through the Worker, errors as VaultErrors with the Worker's code and
+// message, wipe() → terminate() and
 // 'vault wiped' for good, pagehide/freeze → terminate and a new, empty Worker
 // on a bfcache restore, and a heap snapshot of the page: the secret value is
 // only in the rendered result the page holds (it lives in the Worker).
@@ -97,6 +98,31 @@ test('link, resolve, links, status, connect, publicKey through the Worker (all P
   assert.deepEqual(r.key, { kem: 'X25519', len: 32, isBytes: true, keyId: r.key.keyId });
   assert.match(r.key.keyId, /^[0-9a-f]{16}$/);
   assert.equal(typeof r.sweep, 'number');
+  await page.evaluate(() => window.iw.vault.wipe());
+  await page.close();
+});
+
+test("connect() verifies through the Worker: the check's result, and a rejected key as a VaultError", async () => {
+  const page = await iwPage();
+  await page.evaluate(() => window.iw.create({ fakeAws: true }));
+  const r = await page.evaluate(async () => {
+    const v = window.iw.vault;
+    const ok = await v.connect('aws', { accessKeyId: 'AKIAFAKEWORKER', secretAccessKey: 'fake/secret' });
+    const connected = (await v.status()).providers.find((p) => p.provider === 'aws')?.connected;
+    const bad = await window.iw.settle(v.connect('aws', { accessKeyId: 'AKIAREJECTEDWORKER', secretAccessKey: 'wrong/secret' }));
+    const after = (await v.status()).providers.find((p) => p.provider === 'aws')?.connected ?? false;
+    return { ok, connected, bad, after };
+  });
+  const { expiresAt, ...rest } = r.ok;
+  assert.deepEqual(rest, { provider: 'aws', verified: true, method: 'sts:GetCallerIdentity', identity: 'arn:aws:iam::123456789012:user/worker' });
+  assert.ok(expiresAt > Date.now(), 'the credentials expiry, as status() has it');
+  assert.equal(r.connected, true);
+  assert.equal(r.bad.ok, false);
+  assert.equal(r.bad.error.isVaultError, true, 'a VaultError in the page, from the Worker');
+  assert.equal(r.bad.error.code, 'credentials_rejected');
+  assert.match(r.bad.error.message, /connect\("aws"\): the provider rejected the credentials \(HTTP 403\)/);
+  assert.ok(!r.bad.error.message.includes('wrong/secret'), 'no secret in the message');
+  assert.equal(r.after, false, 'rejected credentials are not kept');
   await page.evaluate(() => window.iw.vault.wipe());
   await page.close();
 });
