@@ -14,14 +14,14 @@
  * everything secret use mul() and mulgen(), which stay BearSSL's
  * constant-time code.
  *
- * Built inside the BearSSL library targets (CMakeLists.txt), not the core's:
+ * Built inside the `bearssl` library target (CMakeLists.txt), not the core's:
  * it includes BearSSL's ec_p256_m31.c from the pinned source package in the
  * build tree, renamed, to reach its static field and point functions; no
  * BearSSL source is copied into the repository.
  */
 #include "ec_tls.h" /* (this file is built without src/ on the include path) */
 
-#define br_ec_p256_m31 vl_ec_p256_m31_base /* BearSSL's table, renamed: this file is the only copy linked */
+#define br_ec_p256_m31 vl_ec_p256_m31_base /* renamed: never clashes with BearSSL's own, which TLS no longer names */
 #include "ec/ec_p256_m31.c"                // NOLINT(bugprone-suspicious-include): BearSSL's source, included on purpose
 #undef br_ec_p256_m31
 
