@@ -828,8 +828,9 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   vl_buf o;
   vl_buf_init(&o, VL_MAX_OUTPUT_BYTES);
   if (c.patch) {
-    /* Room for every record and typical values up front: no regrowth. */
-    vl_buf_reserve(&o, 16 + VL_PATCH_RECORD * r->ntoks + 1);
+    /* Room for every record and typical values up front (the values are
+     * appended to o at the end): no regrowth. */
+    vl_buf_reserve(&o, 16 + (VL_PATCH_RECORD + 64) * r->ntoks + 1);
     vl_buf_reserve(&c.values, 64 * r->ntoks);
     vl_buf_put(&o, "VLP1", 4);
     vl_buf_put(&o, "\0\0\0\0\0\0\0\0\0\0\0\0", 12); /* record count, text bytes, reserved: set below */

@@ -68,12 +68,20 @@ vl_status vl_aes_gcm_open(const uint8_t *key, size_t key_len, const uint8_t *non
   return st;
 }
 
+static void chacha20poly1305_run(const uint8_t *key, const uint8_t *nonce, uint8_t *data, size_t len,
+                                 const uint8_t *aad, size_t aad_len, uint8_t *tag, int encrypt) {
+  vl_chacha20_pre ps;
+  vl_chacha20_pre_init(&ps, key, nonce);
+  br_poly1305_ctmul_run(&ps, nonce, data, len, aad, aad_len, tag, vl_chacha20_pre_run, encrypt);
+  vl_wipe(ps.stream, sizeof ps.stream);
+}
+
 vl_status vl_chacha20poly1305_seal(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
                                    const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len, uint8_t *out) {
   if (bad_args(key, nonce, nonce_len, aad, aad_len, pt, pt_len, out, pt_len + VL_AEAD_TAG_LEN) || key_len != 32)
     return VL_ERR_ARG;
   if (pt_len) memmove(out, pt, pt_len);
-  br_poly1305_ctmul_run(key, nonce, out, pt_len, aad, aad_len, out + pt_len, vl_chacha20_run, 1);
+  chacha20poly1305_run(key, nonce, out, pt_len, aad, aad_len, out + pt_len, 1);
   return VL_OK;
 }
 
@@ -87,7 +95,7 @@ vl_status vl_chacha20poly1305_open(const uint8_t *key, size_t key_len, const uin
   memcpy(tag, ct + n, sizeof tag);
   if (n) memmove(out, ct, n);
   /* Computes the tag over the ciphertext and decrypts; checking is ours. */
-  br_poly1305_ctmul_run(key, nonce, out, n, aad, aad_len, calc, vl_chacha20_run, 0);
+  chacha20poly1305_run(key, nonce, out, n, aad, aad_len, calc, 0);
   vl_status st = vl_ct_equal(calc, tag, sizeof tag) ? VL_OK : VL_ERR_AUTH;
   if (st != VL_OK) vl_wipe(out, n);
   vl_wipe(tag, sizeof tag);

@@ -218,6 +218,41 @@ describe('wipe on leave', () => {
   });
 });
 
+describe('loading the module from a URL (options.wasm)', () => {
+  // The fetch goes straight to compileStreaming; a server that sends another
+  // content type still works (compiled from the whole body), and a failed
+  // load names the URL and the HTTP status.
+  test('application/wasm, another content type, and HTTP 404', async () => {
+    const p = await bed.harness();
+    const wasm = await (await fetch(`${bed.origin}/dist/vaultlink.wasm`)).arrayBuffer();
+    await p.route('**/odd/*.wasm', (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop();
+      if (name === 'missing.wasm') return route.fulfill({ status: 404, contentType: 'text/plain', body: 'no such file' });
+      if (name === 'text.wasm') return route.fulfill({ status: 200, contentType: 'text/plain', body: 'not a module' });
+      return route.fulfill({ status: 200, contentType: name === 'octet.wasm' ? 'application/octet-stream' : 'application/wasm', body: Buffer.from(wasm) });
+    });
+    const r = await p.evaluate(async () => {
+      const use = async (path) => {
+        try {
+          const v = await window.harness.createVault({ wasm: new URL(path, location.href).href });
+          v.link('k', { provider: 'local', value: 'demo-url-load' });
+          const out = (await v.resolve({ url: 'https://a.test/?k={{vault:k}}' })).url;
+          v.wipe();
+          return out;
+        } catch (e) {
+          return `error: ${e.message}`;
+        }
+      };
+      return { wasm: await use('/odd/core.wasm'), octet: await use('/odd/octet.wasm'), missing: await use('/odd/missing.wasm'), text: await use('/odd/text.wasm') };
+    });
+    assert.equal(r.wasm, 'https://a.test/?k=demo-url-load');
+    assert.equal(r.octet, 'https://a.test/?k=demo-url-load');
+    assert.match(r.missing, /^error: vaultlink: could not load http:\/\/127\.0\.0\.1:\d+\/odd\/missing\.wasm \(HTTP 404\)$/);
+    assert.match(r.text, /^error: .*WebAssembly/);
+    await p.close();
+  });
+});
+
 test('no page errors', () => {
   assert.deepEqual(bed.errors, []);
 });

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/chacha20.h"
+#include "mem.h"
 #include "vltest.h"
 
 static void test_rfc8439_vector(void) {
@@ -46,4 +47,23 @@ static void test_same_stream_as_bearssl(void) {
   }
 }
 
-VLT_MAIN(TEST(test_rfc8439_vector), TEST(test_same_stream_as_bearssl))
+/* The stream with blocks 0 and 1 computed ahead (what ChaCha20-Poly1305
+ * uses): the same bytes and counters as BearSSL's, from every counter it
+ * covers or starts after, for lengths across both precomputed blocks. */
+static void test_precomputed_stream_as_bearssl(void) {
+  uint8_t key[32], nonce[12], a[300], b[300];
+  for (size_t i = 0; i < sizeof key; i++) key[i] = (uint8_t)(0xa5 ^ (i * 7));
+  for (size_t i = 0; i < sizeof nonce; i++) nonce[i] = (uint8_t)(i * 13 + 1);
+  vl_chacha20_pre pre;
+  vl_chacha20_pre_init(&pre, key, nonce);
+  for (uint32_t cc = 0; cc < 4; cc++) {
+    for (size_t len = 0; len <= sizeof a; len++) {
+      for (size_t i = 0; i < len; i++) a[i] = b[i] = (uint8_t)(i * 29 + cc);
+      CHECK_EQ_INT(vl_chacha20_pre_run(&pre, nonce, cc, a, len), br_chacha20_ct_run(key, nonce, cc, b, len));
+      CHECK(memcmp(a, b, len) == 0);
+    }
+  }
+  vl_wipe(&pre, sizeof pre);
+}
+
+VLT_MAIN(TEST(test_rfc8439_vector), TEST(test_same_stream_as_bearssl), TEST(test_precomputed_stream_as_bearssl))

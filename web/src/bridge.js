@@ -35,14 +35,25 @@ async function readWasm(url) {
 }
 
 /** Compiles from a URL: streaming (compiling while the bytes arrive) where
- * the server sends application/wasm, from the whole body otherwise. */
+ * the server sends application/wasm, from the whole body otherwise. The
+ * fetch's promise goes straight to compileStreaming, so compiling starts when
+ * the response does, without a turn of this page's event loop in between. */
 async function compileUrl(url) {
   if (isNode && url.protocol === 'file:') return WebAssembly.compile(await readWasm(url));
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`vaultlink: could not load ${url.href} (HTTP ${res.status})`);
-  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/i.test(res.headers.get('content-type') ?? '')) {
-    return WebAssembly.compileStreaming(res);
+  const pending = fetch(url);
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(pending);
+    } catch (e) {
+      const res = await pending; // a failed fetch throws its own error here
+      if (!res.ok) throw new Error(`vaultlink: could not load ${url.href} (HTTP ${res.status})`);
+      if (/^application\/wasm\b/i.test(res.headers.get('content-type') ?? '')) throw e; // not a module
+      // Another content type: compileStreaming refused before reading the body.
+      return WebAssembly.compile(await (res.bodyUsed ? await fetch(url) : res).arrayBuffer());
+    }
   }
+  const res = await pending;
+  if (!res.ok) throw new Error(`vaultlink: could not load ${url.href} (HTTP ${res.status})`);
   return WebAssembly.compile(await res.arrayBuffer());
 }
 
@@ -243,7 +254,9 @@ export class Core {
 
   /** A fresh view: memory growth detaches old ones. */
   u8() {
-    if (!this.u8View || this.u8View.buffer !== this.memory.buffer) this.u8View = new Uint8Array(this.memory.buffer);
+    // A grown memory detaches the old buffer, and a view of a detached buffer
+    // has length 0: cheaper to test than reading memory.buffer on every call.
+    if (!this.u8View || this.u8View.length === 0) this.u8View = new Uint8Array(this.memory.buffer);
     return this.u8View;
   }
 
@@ -253,7 +266,7 @@ export class Core {
 
   /** The outbox as a fresh view (read it right after the call that filled it). */
   outs() {
-    if (!this.outView || this.outView.buffer !== this.memory.buffer) {
+    if (!this.outView || this.outView.length === 0) {
       this.outView = new Uint32Array(this.memory.buffer, this.outbox, 8);
     }
     return this.outView;
