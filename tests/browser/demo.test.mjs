@@ -21,19 +21,30 @@ after(async () => {
 function watchMemory() {
   const memories = [];
   window.__demoMemories = memories;
-  const instantiate = WebAssembly.instantiate;
-  WebAssembly.instantiate = async function (...args) {
-    const result = await instantiate.apply(this, args);
-    const instance = result instanceof WebAssembly.Instance ? result : result.instance;
-    if (instance?.exports?.memory) memories.push(instance.exports.memory);
+  const watch = (instance) => {
+    if (!instance?.exports?.memory) return;
+    memories.push(instance.exports.memory);
     setTimeout(() =>
       addEventListener('pagehide', () => {
         const zero = memories.map((m) => new Uint8Array(m.buffer).every((b) => b === 0));
         sessionStorage.setItem('demo-probe', JSON.stringify({ count: memories.length, zero }));
       }),
     );
+  };
+  // The shim instantiates with `new WebAssembly.Instance`; both ways are watched.
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async function (...args) {
+    const result = await instantiate.apply(this, args);
+    watch(result instanceof WebAssembly.Instance ? result : result.instance);
     return result;
   };
+  WebAssembly.Instance = new Proxy(WebAssembly.Instance, {
+    construct(target, args, newTarget) {
+      const instance = Reflect.construct(target, args, newTarget);
+      watch(instance);
+      return instance;
+    },
+  });
 }
 
 async function openDemo() {
