@@ -5,8 +5,8 @@
 #include "buf.h"
 #include "engine.h"
 #include "fmt.h"
+#include "input_limits.h"
 #include "json.h"
-#include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
 

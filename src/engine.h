@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "cache.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "policy.h"
 #include "reqcodec.h"
 #include "tunnel/tunnel.h"

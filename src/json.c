@@ -4,7 +4,7 @@
 
 #include "buf.h"
 #include "fmt.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 
 /* ---- the writer ----------------------------------------------------------- */

@@ -7,8 +7,8 @@
 #include "crypto/random.h"
 #include "engine.h"
 #include "fmt.h"
+#include "input_limits.h"
 #include "json.h"
-#include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
 

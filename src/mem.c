@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "vaultlink.h"
 
 #if !defined(CJSON_NESTING_LIMIT) || CJSON_NESTING_LIMIT != VL_MAX_JSON_DEPTH

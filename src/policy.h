@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "vaultlink.h"
 
 enum { VL_SCHEME_HTTP = 1, VL_SCHEME_HTTPS = 2 };

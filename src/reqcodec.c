@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "fmt.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 
 typedef struct {

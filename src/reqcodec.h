@@ -38,7 +38,7 @@ typedef struct {
   vl_slice body;
 } vl_request;
 
-/* Decodes in[0..n) without copying. Enforces limits.h. On failure writes a
+/* Decodes in[0..n) without copying. Enforces input_limits.h. On failure writes a
  * message naming the field and byte offset into err and leaves out empty. */
 vl_status vl_request_decode(const uint8_t *in, size_t n, vl_request *out, char *err, size_t errlen);
 

@@ -6,7 +6,7 @@
 #include "crypto/hash.h"
 #include "engine.h"
 #include "fmt.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "policy.h"
 #include "providers/provider.h"

@@ -3,7 +3,7 @@
 #include <bearssl.h>
 #include <string.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 
 static const char hexdigits[] = "0123456789abcdef";

@@ -35,7 +35,7 @@ typedef enum {
   VL_OK = 0,
   VL_ERR_NOMEM = 1,            /* allocation failed */
   VL_ERR_ARG = 2,              /* a parameter is invalid (NULL, wrong type, out of range) */
-  VL_ERR_LIMIT = 3,            /* an input exceeds a limit in limits.h */
+  VL_ERR_LIMIT = 3,            /* an input exceeds a limit in input_limits.h */
   VL_ERR_FORMAT = 4,           /* malformed input (encoding, JSON, wire format) */
   VL_ERR_REFERENCE = 5,        /* a link's external reference does not parse */
   VL_ERR_STATE = 6,            /* call out of order (e.g. job done twice) */

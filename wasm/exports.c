@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "policy.h"
 #include "reqcodec.h"
@@ -33,7 +33,7 @@ static void clear_outbox(void) {
   memset(outbox, 0, sizeof outbox);
 }
 
-/* The core's limits the shim checks before it copies anything in (src/limits.h). */
+/* The core's limits the shim checks before it copies anything in (src/input_limits.h). */
 uint32_t vl_w_limit(uint32_t which) {
   switch (which) {
     case 1: return (uint32_t)VL_MAX_RESPONSE_BYTES;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fmt.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 
 /* ------------------------------------------------------------- byte classes */

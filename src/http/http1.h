@@ -79,7 +79,7 @@ typedef struct {
  *                 (the message names the index, and the name unless the name
  *                 is itself bad); header i being one this writer owns (Host,
  *                 Content-Length, Transfer-Encoding, Connection, Upgrade).
- *   VL_ERR_LIMIT  method, target, a header or the body over limits.h, or
+ *   VL_ERR_LIMIT  method, target, a header or the body over input_limits.h, or
  *                 more than VL_MAX_HEADERS headers, or out's own max.
  *   VL_ERR_NOMEM  out of memory.
  */

@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "input_limits.h"
 #include "json.h"
-#include "limits.h"
 #include "mem.h"
 #include "providers/provider.h"
 #include "providers/quote.h"

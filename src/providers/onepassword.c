@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "fmt.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "refs/onepassword.h"
 #include "totp.h"

@@ -29,7 +29,7 @@
 #include "crypto/x25519.h"
 #include "envelope.h"
 #include "fmt.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "providers/provider.h"
 

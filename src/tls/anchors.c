@@ -6,7 +6,7 @@
 
 #include "buf.h"
 #include "fmt.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 
 struct vl_anchors {

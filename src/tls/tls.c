@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "crypto/random.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "tls/ec_tls.h"
 #include "tls/tls_error.h"

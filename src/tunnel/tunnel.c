@@ -9,7 +9,7 @@
 #include "engine.h"
 #include "fmt.h"
 #include "http/http1.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "policy.h"
 #include "reqcodec.h"

@@ -1,7 +1,7 @@
 /* The vault engine end to end through the C API: links, plan, render, report. */
 #include <cJSON.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "patchhelp.h"
 #include "reqhelp.h"
 #include "vltest.h"

@@ -1,7 +1,7 @@
 /* Resolve handles and credential epochs (issue #11 §1 and §3): a late answer
  * never reaches a freed resolve or another resolve's job, and a value
  * fetched with old credentials (or before a cache reset) is never cached. */
-#include "limits.h"
+#include "input_limits.h"
 #include "provhelp.h"
 #include "vltest.h"
 

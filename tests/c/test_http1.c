@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "http/http1.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "vltest.h"
 

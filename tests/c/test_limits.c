@@ -1,8 +1,8 @@
-/* Every limit in limits.h that a request or link can hit: a clear error, no
+/* Every limit in input_limits.h that a request or link can hit: a clear error, no
  * partial output, nothing leaked. */
 #include <stdio.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "reqhelp.h"
 #include "vltest.h"
 

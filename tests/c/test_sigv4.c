@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "sigv4.h"
 #include "vltest.h"

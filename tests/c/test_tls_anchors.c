@@ -4,7 +4,7 @@
  * (openssl req -x509, 100 years) and one non-CA leaf. */
 #include <stdio.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "providers/provider.h"
 #include "tls/anchors.h"

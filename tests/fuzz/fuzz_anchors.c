@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "tls/anchors.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "http/http1.h"
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "limits.h"
+#include "input_limits.h"
 #include "mem.h"
 #include "sigv4.h"
 

@@ -340,7 +340,7 @@ export class Core {
     throw new VaultError(code, detail || `${what} failed (${code})`);
   }
 
-  /** The core's input limits (src/limits.h). */
+  /** The core's input limits (src/input_limits.h). */
   limits() {
     if (!this.#limits) {
       const l = {};

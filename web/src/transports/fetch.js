@@ -11,7 +11,7 @@
 // Under Node, fetch's TypeError carries the socket error as its cause: that is
 // reported as a plain network error (still one attempt).
 
-/** The core's VL_MAX_RESPONSE_BYTES (src/limits.h): an answer past it is refused unread. */
+/** The core's VL_MAX_RESPONSE_BYTES (src/input_limits.h): an answer past it is refused unread. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /**

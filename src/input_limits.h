@@ -1,7 +1,7 @@
 /* Every input limit of the core, in one place. Each is enforced at the boundary
  * where the input enters and is tested there (tests/c/test_limits.c). */
-#ifndef VL_LIMITS_H
-#define VL_LIMITS_H
+#ifndef VL_INPUT_LIMITS_H
+#define VL_INPUT_LIMITS_H
 
 #define VL_MAX_BODY_BYTES ((size_t)16 * 1024 * 1024) /* request body */
 #define VL_MAX_URL_BYTES ((size_t)64 * 1024)         /* request URL */
