@@ -1,8 +1,8 @@
 /*
  * AEADs over BearSSL 0.6 with explicitly chosen constant-time implementations:
  * AES-GCM on br_aes_ct64_ctr + br_ghash_ctmul64, ChaCha20-Poly1305 on
- * vl_chacha20_run (crypto/chacha20.h: the rows of a block as vectors) +
- * br_poly1305_ctmul_run. Nonces are exactly 12 bytes
+ * vl_chacha20_pre_run (crypto/chacha20.h: the rows of a block as vectors,
+ * blocks 0 and 1 computed together) + br_poly1305_ctmul_run. Nonces are exactly 12 bytes
  * (BearSSL's GCM would accept any length, even 0) and tags 16 bytes, appended
  * to the ciphertext. Open checks the tag in constant time and, on failure,
  * zeroes the whole output so no unauthenticated plaintext survives.

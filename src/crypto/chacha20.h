@@ -1,7 +1,8 @@
 /* ChaCha20 (RFC 8439 §2.4) with BearSSL's br_chacha20_run signature, for
  * br_poly1305_ctmul_run. One block is four 128-bit rows, a quarter round runs
- * on the four columns (then the diagonals) at once: wasm SIMD in the module,
- * SSE2 natively (the compiler's vector extension). Add, xor and rotate only:
+ * on the four columns (then the diagonals) at once, and two blocks are
+ * computed side by side: wasm SIMD in the module, SSE2 natively (the
+ * compiler's vector extension). Add, xor, shift and byte shuffle only:
  * no table, no branch on data, so constant-time like br_chacha20_ct_run,
  * which it replaces on the per-request path (a sealed value is opened on
  * every resolve that uses it). */
