@@ -41,18 +41,19 @@ async function readWasm(url) {
 async function compileUrl(url) {
   if (isNode && url.protocol === 'file:') return WebAssembly.compile(await readWasm(url));
   const pending = fetch(url);
-  if (typeof WebAssembly.compileStreaming === 'function') {
-    try {
-      return await WebAssembly.compileStreaming(pending);
-    } catch (e) {
-      const res = await pending; // a failed fetch throws its own error here
-      if (!res.ok) throw new Error(`vaultlink: could not load ${url.href} (HTTP ${res.status})`);
-      if (/^application\/wasm\b/i.test(res.headers.get('content-type') ?? '')) throw e; // not a module
-      // Another content type: compileStreaming refused before reading the body.
-      return WebAssembly.compile(await (res.bodyUsed ? await fetch(url) : res).arrayBuffer());
-    }
+  if (typeof WebAssembly.compileStreaming !== 'function') return compileBody(url, await pending);
+  try {
+    return await WebAssembly.compileStreaming(pending);
+  } catch (e) {
+    const res = await pending; // a failed fetch throws its own error here
+    if (res.ok && /^application\/wasm\b/i.test(res.headers.get('content-type') ?? '')) throw e; // not a module
+    // An HTTP error, or another content type (refused before the body was read).
+    return compileBody(url, res.bodyUsed ? await fetch(url) : res);
   }
-  const res = await pending;
+}
+
+/** Compiles a whole response body; an HTTP error names the URL and status. */
+async function compileBody(url, res) {
   if (!res.ok) throw new Error(`vaultlink: could not load ${url.href} (HTTP ${res.status})`);
   return WebAssembly.compile(await res.arrayBuffer());
 }
