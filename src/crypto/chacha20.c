@@ -5,17 +5,20 @@
 
 #include "mem.h"
 
-static uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-#if defined(__clang__) && defined(__has_builtin)
+/* The vector path stores the key stream as rows of 32-bit words and uses
+ * their bytes in memory order: that is the stream only on a little-endian
+ * machine (wasm, x86, arm64), so anything else takes BearSSL's. */
+#if defined(__clang__) && defined(__has_builtin) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #if __has_builtin(__builtin_shufflevector)
 #define VL_CHACHA_VECTOR 1
 #endif
 #endif
 
 #ifdef VL_CHACHA_VECTOR
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 typedef uint32_t vl_row __attribute__((vector_size(16)));
 typedef uint8_t vl_row8 __attribute__((vector_size(16)));
 
