@@ -561,8 +561,7 @@ export class Core {
     const outPtr = box[1], outLen = box[2], repPtr = box[3], repLen = box[4];
     try {
       const u8 = this.u8();
-      const bytes = u8.subarray(outPtr, outPtr + outLen);
-      const out = compat ? decodeRequest(bytes) : applyPatchOutput(parts, bytes, sent);
+      const out = compat ? decodeRequest(u8.subarray(outPtr, outPtr + outLen)) : applyPatchOutput(parts, u8, sent, outPtr, outLen);
       // The report names tokens, never values.
       const unresolved = repLen === 2 ? [] : placeReport(parts, sent, JSON.parse(dec.decode(u8.subarray(repPtr, repPtr + repLen))));
       return { out, unresolved, shape };

@@ -389,29 +389,31 @@ function spliceBytes(template, patches) {
  * to the request parts encodeRequestInto() sent: only substituted tokens come
  * back; every other byte is the caller's own string. Returns
  * {method, url, headers: [[name, value]…], body}; a byte body is always a copy.
- * `sent`: what encodeRequestInto() was given (a text body's window).
+ * `sent`: what encodeRequestInto() was given (a text body's window). The
+ * output is u8[at, at + len): the bridge passes its view of all of wasm memory.
  */
-export function applyPatchOutput(parts, u8, sent) {
-  const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-  const count = dv.getUint32(4, true);
-  let vo = 16 + PATCH_RECORD * count; // the values
+export function applyPatchOutput(parts, u8, sent, at = 0, len = u8.length - at) {
+  const count = u32(u8, at + 4);
+  let vo = at + 16 + PATCH_RECORD * count; // the values
+  if (len < 16 || vo > at + len) throw new VaultError('internal', `core patch output of ${len} bytes cannot hold ${count} records`);
   const bodyField = 1 + 2 * parts.list.length;
   const bytesBody = parts.kind === BODY_BYTES;
   const list = parts.list; // fresh pairs from normalizeHeaders(): ours to change
   let url = parts.url;
   let body = parts.kind === BODY_NONE ? undefined : parts.body;
-  let o = 16;
+  let o = at + 16;
   for (let k = 0; k < count; ) {
-    const field = dv.getUint32(o, true);
+    const field = u32(u8, o);
     if (field > bodyField) throw new VaultError('internal', `core patch output names field ${field} of ${bodyField}`);
     let end = k; // this field's records: [k, end)
     let bytes = 0;
-    for (let q = o; end < count && dv.getUint32(q, true) === field; end++, q += PATCH_RECORD) bytes += dv.getUint32(q + 16, true);
+    for (let q = o; end < count && u32(u8, q) === field; end++, q += PATCH_RECORD) bytes += u32(u8, q + 16);
+    if (vo + bytes > at + len) throw new VaultError('internal', `core patch output: field ${field}'s values run past its end`);
     if (field === bodyField && bytesBody) {
       const patches = [];
       for (; k < end; k++, o += PATCH_RECORD) {
-        const n = dv.getUint32(o + 16, true);
-        patches.push({ start: dv.getUint32(o + 4, true), end: dv.getUint32(o + 8, true), value: u8.subarray(vo, vo + n) });
+        const n = u32(u8, o + 16);
+        patches.push({ start: u32(u8, o + 4), end: u32(u8, o + 8), value: u8.subarray(vo, vo + n) });
         vo += n;
       }
       body = spliceBytes(body, patches);
@@ -424,12 +426,12 @@ export function applyPatchOutput(parts, u8, sent) {
     const src = field === 0 ? url : field === bodyField ? body : list[(field - 1) >> 1][(field - 1) & 1];
     const base = field === bodyField && sent ? sent.bodyFrom : 0; // the body's window began there
     let out;
-    if (end - k === 1 && base === 0 && dv.getUint32(o + 4, true) === 0 && dv.getUint32(o + 8, true) === src.length) {
+    if (end - k === 1 && base === 0 && u32(u8, o + 4) === 0 && u32(u8, o + 8) === src.length) {
       out = text; // a short field comes back whole
       k++;
       o += PATCH_RECORD;
     } else {
-      out = splice(src, text, dv, o, end - k, base);
+      out = splice(src, text, u8, o, end - k, base);
       o += PATCH_RECORD * (end - k);
       k = end;
     }
@@ -441,16 +443,21 @@ export function applyPatchOutput(parts, u8, sent) {
   return { method: parts.method, url, headers: list, body };
 }
 
-/** Splices the n records at dv offset o into src (their offsets + base), cutting values from text. */
-function splice(src, text, dv, o, n, base) {
+/** The little-endian u32 at u8[o] (no DataView to allocate per output). */
+function u32(u8, o) {
+  return (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)) >>> 0;
+}
+
+/** Splices the n records at u8[o] into src (their offsets + base), cutting values from text. */
+function splice(src, text, u8, o, n, base) {
   const pieces = [];
   let last = 0;
   let to = 0;
   for (let i = 0; i < n; i++, o += PATCH_RECORD) {
-    const units = dv.getUint32(o + 12, true);
-    pieces.push(src.slice(last, base + dv.getUint32(o + 4, true)), text.slice(to, to + units));
+    const units = u32(u8, o + 12);
+    pieces.push(src.slice(last, base + u32(u8, o + 4)), text.slice(to, to + units));
     to += units;
-    last = base + dv.getUint32(o + 8, true);
+    last = base + u32(u8, o + 8);
   }
   pieces.push(src.slice(last));
   // join() makes one flat string: no cons string keeps the value pieces (or
