@@ -84,8 +84,12 @@ struct vl_resolve {
   size_t nopened, cap_opened;
   unsigned touched; /* VL_TOUCHED_* since vl_resolve_take_touched last asked */
   uint64_t now_ms;
-  char domain_why[VL_DOMAIN_EXPLAIN_BYTES]; /* the last domain refusal's detail (off the render stack) */
 };
+
+/* The last domain refusal's detail, until report_token() copies it (off the
+ * render stack, and out of every vl_resolve: those are zeroed and wiped per
+ * request). It names a secret and a host, never a value (vl_domain_explain). */
+static char domain_why[VL_DOMAIN_EXPLAIN_BYTES];
 
 /* Where a token sits, for the report. */
 typedef struct {
@@ -212,9 +216,9 @@ static vl_reason decide(vl_resolve *r, const uint8_t *s, const vl_token *t, int 
     int ok = 0;
     for (size_t i = 0; i < l->domain_count && !ok && !in_origin; i++) ok = vl_domain_match(&l->domains[i], origin);
     if (!ok) {
-      vl_domain_explain(s + t->name_off, t->name_len, l->domains, l->domain_count, origin, in_origin, r->domain_why,
-                        sizeof r->domain_why);
-      *detail = r->domain_why;
+      vl_domain_explain(s + t->name_off, t->name_len, l->domains, l->domain_count, origin, in_origin, domain_why,
+                        sizeof domain_why);
+      *detail = domain_why;
       return VL_REASON_DOMAIN_NOT_ALLOWED;
     }
   }
@@ -313,8 +317,7 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
     return 0;
   }
   size_t region = vl_origin_region_end(s, n);
-  vl_origin none;
-  memset(&none, 0, sizeof none);
+  static const vl_origin none; /* the origin region's own tokens are checked against no origin */
   /* The origin region is rendered as text to parse the host: into out, or in
    * patch mode (records carry no text) into a buffer aside. */
   vl_buf head;

@@ -5,7 +5,7 @@
  *
  * Only the VL_SCRUB_BYTES just below the current frame are zeroed: the deepest
  * entry point (an HPKE open) uses 2,544 bytes, so 16 KiB is over 6× that. The
- * zeroing is one explicit_bzero (memory.fill with bulk memory, which cannot be
+ * zeroing is one explicit_bzero (one memory.fill: wasm/wipe.c, which cannot be
  * elided), a fraction of a microsecond. The residue tests
  * (tests/js/residue.test.mjs) scan all of memory to hold this. */
 #ifndef VL_WASM_SCRUB_H
