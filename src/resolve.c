@@ -75,7 +75,8 @@ struct vl_resolve {
   vl_request req;
   vl_ftoken *toks; /* found once by begin, in field and offset order */
   size_t ntoks, cap_toks;
-  vl_origin template_origin;
+  vl_origin template_origin; /* the template URL's, parsed when first needed: template_origin() */
+  int template_origin_parsed;
   vl_task *tasks;
   size_t ntasks;
   vl_jobrec *jobs;
@@ -115,6 +116,9 @@ typedef struct {
   size_t text_bytes;  /* how many of values' bytes are text values */
   vl_buf *shadow;     /* patch mode: also the rendered text (a URL's origin region) */
   size_t substituted; /* tokens replaced by values so far */
+  /* The URL's origin region had nothing replaced: its origin is the
+   * template's, parsed only if a restricted secret asks (template_origin()). */
+  int origin_is_template;
 } render_ctx;
 
 static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, const vl_where *w, vl_reason why,
@@ -204,15 +208,27 @@ static vl_reason missing_reason(vl_resolve *r, const vl_link *l, const char **de
   return VL_REASON_NOT_CONNECTED;
 }
 
+/* The template URL's origin, parsed on first use: only a secret with allowed
+ * domains reads an origin, so a request that uses none never parses it. */
+static const vl_origin *template_origin(vl_resolve *r) {
+  if (!r->template_origin_parsed) {
+    vl_origin_parse(r->req.url.p, r->req.url.n, &r->template_origin);
+    r->template_origin_parsed = 1;
+  }
+  return &r->template_origin;
+}
+
 /* Decides one token: the value to substitute, or why not. */
-static vl_reason decide(vl_resolve *r, const uint8_t *s, const vl_token *t, int in_origin, const vl_origin *origin,
+static vl_reason decide(render_ctx *c, const uint8_t *s, const vl_token *t, int in_origin, const vl_origin *origin,
                         int text_field, const uint8_t **val, size_t *val_len, const char **detail) {
+  vl_resolve *r = c->r;
   const vl_link *l = vl_vault_find(r->v, s + t->name_off, t->name_len);
   if (!l) return VL_REASON_UNKNOWN;
   if (!l->enabled) return VL_REASON_DISABLED;
   if (l->domain_count) {
     /* A restricted secret never goes into the scheme or authority: it could
      * change the very host it is checked against. */
+    if (!in_origin && c->origin_is_template) origin = template_origin(r);
     int ok = 0;
     for (size_t i = 0; i < l->domain_count && !ok && !in_origin; i++) ok = vl_domain_match(&l->domains[i], origin);
     if (!ok) {
@@ -290,7 +306,7 @@ static size_t render_span(render_ctx *c, const uint8_t *s, size_t n, size_t from
     const uint8_t *val = NULL;
     size_t val_len = 0;
     const char *detail = NULL;
-    vl_reason why = decide(c->r, s, &t, in_origin, origin, text_field, &val, &val_len, &detail);
+    vl_reason why = decide(c, s, &t, in_origin, origin, text_field, &val, &val_len, &detail);
     if (why != VL_REASON_NONE) {
       report_token(c, s, &t, w, why, detail);
       continue;
@@ -316,6 +332,7 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
     memset(origin, 0, sizeof *origin);
     return 0;
   }
+  c->origin_is_template = 0;
   size_t region = vl_origin_region_end(s, n);
   static const vl_origin none; /* the origin region's own tokens are checked against no origin */
   /* The origin region is rendered as text to parse the host: into out, or in
@@ -330,11 +347,12 @@ static size_t render_url_pass(render_ctx *c, const uint8_t *s, size_t n, vl_orig
   size_t region_end = text->len;
   vl_buf_put(text, s + region, n - region); /* tail still literal: parse the host */
   if (!text->failed) {
-    if (c->stored && c->substituted == before)
-      *origin = c->r->template_origin; /* nothing replaced: the template itself, parsed by begin */
-    else
+    if (c->stored && c->substituted == before) {
+      c->origin_is_template = 1; /* nothing replaced: the template's own, parsed if asked for */
+    } else {
       vl_origin_parse(text->p + start, text->len - start, origin);
-    origin->from_values = c->substituted != before; /* its host holds a value: never quoted */
+      origin->from_values = c->substituted != before; /* its host holds a value: never quoted */
+    }
     text->len = region_end;
   }
   if (head.failed && !out->failed) {
@@ -548,12 +566,12 @@ static void task_outcome(vl_resolve *r, size_t ti, vl_step_kind kind, vl_step_ou
 }
 
 /* Plans the fetch of one external secret, unless cached or already planned. */
-static void plan_link(vl_resolve *r, const vl_link *l, const vl_origin *template_origin) {
+static void plan_link(vl_resolve *r, const vl_link *l) {
   if (find_task(r, l->cache_key) || vl_cache_has(&r->v->cache, l->cache_key, r->now_ms)) return;
-  if (l->domain_count && template_origin->determined) {
+  if (l->domain_count && template_origin(r)->determined) {
     /* The host is known and final: do not fetch what cannot be used. */
     int ok = 0;
-    for (size_t i = 0; i < l->domain_count && !ok; i++) ok = vl_domain_match(&l->domains[i], template_origin);
+    for (size_t i = 0; i < l->domain_count && !ok; i++) ok = vl_domain_match(&l->domains[i], template_origin(r));
     if (!ok) return;
   }
   vl_task *grown = vl_realloc(r->tasks, (r->ntasks + 1) * sizeof *grown);
@@ -708,11 +726,10 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
   }
   r->now_ms = now_ms;
   vl_vault_check_credentials(v, now_ms);
-  vl_origin_parse(r->req.url.p, r->req.url.n, &r->template_origin);
   for (size_t i = 0; i < r->ntoks; i++) {
     const vl_ftoken *ft = &r->toks[i];
     const vl_link *l = vl_vault_find(v, fields[ft->field]->p + ft->t.name_off, ft->t.name_len);
-    if (l && l->enabled && l->provider != VL_PROVIDER_LOCAL) plan_link(r, l, &r->template_origin);
+    if (l && l->enabled && l->provider != VL_PROVIDER_LOCAL) plan_link(r, l);
   }
   *out = r;
   return VL_OK;

@@ -410,8 +410,51 @@ static void test_value_field_is_refused(void) {
   vl_vault_free(v);
 }
 
+/* No token in the URL's scheme or authority: a restricted secret is checked
+ * against the template's own host (parsed only then, resolve.c's
+ * template_origin()), wherever the token is, in both render modes. */
+static void test_domains_against_the_template_host(void) {
+  vl_vault *v = vl_vault_new(NULL);
+  CHECK_EQ_INT(tlink(v, "key", "{\"source\":{\"provider\":\"local\"},\"domains\":[\"*.good.com\"]}", "K"), VL_OK);
+  CHECK_EQ_INT(tlink(v, "free", LOCAL, "F"), VL_OK);
+  vl_request out;
+  uint8_t *o;
+  char *rep;
+  treq ok = {.url = "https://api.good.com/x?k={{vault:key}}&f={{vault:free}}",
+             .headers = {{"A", "{{vault:key}}"}},
+             .header_count = 1,
+             .body = "b={{vault:key}}"};
+  CHECK_EQ_INT(tresolve(v, &ok, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://api.good.com/x?k=K&f=F"));
+  CHECK(slice_eq(out.headers[0].value, "K"));
+  CHECK(slice_eq(out.body, "b=K"));
+  CHECK_EQ_INT(report_count(rep), 0);
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  check_patch_equals_full(v, &ok);
+  treq bad = {.url = "https://api.evil.com/x?k={{vault:key}}&f={{vault:free}}",
+              .headers = {{"A", "{{vault:key}}"}},
+              .header_count = 1,
+              .body = "b={{vault:key}}"};
+  CHECK_EQ_INT(tresolve(v, &bad, 0, &out, &o, &rep), VL_OK);
+  CHECK(slice_eq(out.url, "https://api.evil.com/x?k={{vault:key}}&f=F"));
+  CHECK(slice_eq(out.headers[0].value, "{{vault:key}}"));
+  CHECK(slice_eq(out.body, "b={{vault:key}}"));
+  CHECK_EQ_INT(report_count(rep), 3);
+  char b[64];
+  for (int i = 0; i < 3; i++) CHECK_EQ_STR(reason_at(rep, i, b, sizeof b), "domain_not_allowed");
+  CHECK(strstr(rep, "api.evil.com") != NULL); /* the detail names the template's host */
+  vl_request_clear(&out);
+  vl_free(o);
+  vl_free(rep);
+  check_patch_equals_full(v, &bad);
+  vl_vault_free(v);
+}
+
 VLT_MAIN(TEST(test_patch_output_matches_full_render), TEST(test_empty_fields_in_postman_mode),
          TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons), TEST(test_domains_and_host_tokens),
-         TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values), TEST(test_link_errors_name_the_problem),
+         TEST(test_domains_against_the_template_host), TEST(test_no_reexpansion_unless_compat),
+         TEST(test_binary_values), TEST(test_link_errors_name_the_problem),
          TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks), TEST(test_link_errors_quote_only_the_head),
          TEST(test_value_field_is_refused))
