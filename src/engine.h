@@ -54,6 +54,7 @@ typedef struct {
 struct vl_vault {
   vl_link *links; /* sorted by name (bytewise) */
   size_t link_count, link_cap;
+  uint32_t links_gen; /* bumped when links are added, replaced or removed: a resolve's found links go stale */
   vl_options opts;
   vl_cache cache;
   struct vl_pstate *providers; /* VL_PROVIDER_COUNT entries */

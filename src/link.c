@@ -414,6 +414,7 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
     if (v->links[at].provider != VL_PROVIDER_LOCAL) vl_cache_drop(&v->cache, v->links[at].cache_key);
     link_clear(&v->links[at]);
     v->links[at] = l;
+    v->links_gen++;
     return VL_OK;
   }
   if (v->link_count == v->link_cap) {
@@ -429,6 +430,7 @@ vl_status vl_vault_link(vl_vault *v, const uint8_t *name, size_t name_len, const
   memmove(&v->links[at + 1], &v->links[at], (v->link_count - at) * sizeof *v->links);
   v->links[at] = l;
   v->link_count++;
+  v->links_gen++;
   return VL_OK;
 fail:
   cJSON_Delete(root);
@@ -449,6 +451,7 @@ vl_status vl_vault_unlink(vl_vault *v, const uint8_t *name, size_t name_len) {
   memmove(&v->links[at], &v->links[at + 1], (v->link_count - at - 1) * sizeof *v->links);
   v->link_count--;
   vl_wipe(&v->links[v->link_count], sizeof *v->links);
+  v->links_gen++;
   return VL_OK;
 }
 

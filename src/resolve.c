@@ -65,6 +65,7 @@ typedef struct {
 typedef struct {
   vl_token t;
   uint32_t field;
+  const vl_link *link; /* its link (or NULL: none), as begin found it; valid while links_gen holds */
 } vl_ftoken;
 
 struct vl_resolve {
@@ -75,6 +76,7 @@ struct vl_resolve {
   vl_request req;
   vl_ftoken *toks; /* found once by begin, in field and offset order */
   size_t ntoks, cap_toks;
+  uint32_t links_gen;        /* the vault's when begin looked the tokens' links up */
   vl_origin template_origin; /* the template URL's, parsed when first needed: template_origin() */
   int template_origin_parsed;
   vl_task *tasks;
@@ -119,6 +121,7 @@ typedef struct {
   /* The URL's origin region had nothing replaced: its origin is the
    * template's, parsed only if a restricted secret asks (template_origin()). */
   int origin_is_template;
+  const vl_ftoken *from; /* the stored token next_token() gave last, or NULL (a scan) */
 } render_ctx;
 
 static void report_token(render_ctx *c, const uint8_t *s, const vl_token *t, const vl_where *w, vl_reason why,
@@ -222,7 +225,8 @@ static const vl_origin *template_origin(vl_resolve *r) {
 static vl_reason decide(render_ctx *c, const uint8_t *s, const vl_token *t, int in_origin, const vl_origin *origin,
                         int text_field, const uint8_t **val, size_t *val_len, const char **detail) {
   vl_resolve *r = c->r;
-  const vl_link *l = vl_vault_find(r->v, s + t->name_off, t->name_len);
+  const vl_link *l =
+      c->from && r->links_gen == r->v->links_gen ? c->from->link : vl_vault_find(r->v, s + t->name_off, t->name_len);
   if (!l) return VL_REASON_UNKNOWN;
   if (!l->enabled) return VL_REASON_DISABLED;
   if (l->domain_count) {
@@ -253,6 +257,7 @@ static vl_reason decide(render_ctx *c, const uint8_t *s, const vl_token *t, int 
  * position-determined (postman-collection's regex cannot overlap), so both
  * give the same tokens. */
 static int next_token(render_ctx *c, const uint8_t *s, size_t n, size_t *pos, size_t to, vl_token *t) {
+  c->from = NULL;
   if (!c->stored) return *pos < to && vl_template_next(s, n, pos, t) && t->end <= to;
   const vl_resolve *r = c->r;
   while (c->ti < r->ntoks && r->toks[c->ti].field < c->field) c->ti++;
@@ -261,6 +266,7 @@ static int next_token(render_ctx *c, const uint8_t *s, size_t n, size_t *pos, si
   if (f->field != c->field || f->t.start < *pos || f->t.end > to) return 0;
   *t = f->t;
   *pos = t->end;
+  c->from = f;
   c->ti++;
   return 1;
 }
@@ -727,10 +733,11 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
   r->now_ms = now_ms;
   vl_vault_check_credentials(v, now_ms);
   for (size_t i = 0; i < r->ntoks; i++) {
-    const vl_ftoken *ft = &r->toks[i];
-    const vl_link *l = vl_vault_find(v, fields[ft->field]->p + ft->t.name_off, ft->t.name_len);
+    vl_ftoken *ft = &r->toks[i];
+    const vl_link *l = ft->link = vl_vault_find(v, fields[ft->field]->p + ft->t.name_off, ft->t.name_len);
     if (l && l->enabled && l->provider != VL_PROVIDER_LOCAL) plan_link(r, l);
   }
+  r->links_gen = v->links_gen;
   *out = r;
   return VL_OK;
 }

@@ -452,9 +452,55 @@ static void test_domains_against_the_template_host(void) {
   vl_vault_free(v);
 }
 
+/* Links added, replaced and removed between begin and render (a resolve's
+ * jobs take a while): the render uses the links as they are then, not where
+ * begin found them (resolve.c caches those while the vault's links_gen holds). */
+static void test_links_changed_between_begin_and_render(void) {
+  for (int patch = 0; patch < 2; patch++) {
+    vl_vault *v = vl_vault_new(NULL);
+    CHECK_EQ_INT(tlink(v, "m", LOCAL, "M"), VL_OK);
+    CHECK_EQ_INT(tlink(v, "z", LOCAL, "Z"), VL_OK);
+    treq t = {.url = "https://x.com/{{vault:m}}/{{vault:z}}", .headers = {{"A", "{{vault:m}}"}}, .header_count = 1};
+    size_t len, olen, rlen;
+    uint8_t *frame = treq_encode(&t, &len), *o = NULL, *rep = NULL;
+    vl_resolve *r = NULL;
+    uint32_t flags = patch ? VL_RESOLVE_PATCH : 0;
+    CHECK_EQ_INT(vl_resolve_begin(v, frame, len, flags, 1000, &r), VL_OK);
+    CHECK_EQ_INT(tlink(v, "a", LOCAL, "A"), VL_OK); /* sorts first: m and z move */
+    CHECK_EQ_INT(vl_vault_unlink(v, (const uint8_t *)"z", 1), VL_OK);
+    CHECK_EQ_INT(tlink(v, "m", LOCAL, "M2"), VL_OK); /* relinked */
+    CHECK_EQ_INT(vl_resolve_render(r, 1000, &o, &olen, &rep, &rlen), VL_OK);
+    if (patch) {
+      vl_request tpl;
+      char err[128];
+      size_t rebuilt_len = 0;
+      CHECK_EQ_INT(vl_request_decode(frame, len, &tpl, err, sizeof err), VL_OK);
+      uint8_t *full = patch_apply(&tpl, o, olen, &rebuilt_len);
+      vl_request_clear(&tpl);
+      vl_free(o);
+      o = full;
+      olen = rebuilt_len;
+    }
+    vl_request out;
+    char err[128];
+    CHECK_EQ_INT(vl_request_decode(o, olen, &out, err, sizeof err), VL_OK);
+    CHECK(slice_eq(out.url, "https://x.com/M2/{{vault:z}}"));
+    CHECK(slice_eq(out.headers[0].value, "M2"));
+    char b[64];
+    CHECK_EQ_INT(report_count((char *)rep), 1);
+    CHECK_EQ_STR(reason_at((char *)rep, 0, b, sizeof b), "unknown");
+    vl_request_clear(&out);
+    vl_free(o);
+    vl_free(rep);
+    vl_resolve_free(r);
+    vl_free(frame);
+    vl_vault_free(v);
+  }
+}
+
 VLT_MAIN(TEST(test_patch_output_matches_full_render), TEST(test_empty_fields_in_postman_mode),
          TEST(test_substitutes_everywhere), TEST(test_unresolved_reasons), TEST(test_domains_and_host_tokens),
-         TEST(test_domains_against_the_template_host), TEST(test_no_reexpansion_unless_compat),
-         TEST(test_binary_values), TEST(test_link_errors_name_the_problem),
+         TEST(test_domains_against_the_template_host), TEST(test_links_changed_between_begin_and_render),
+         TEST(test_no_reexpansion_unless_compat), TEST(test_binary_values), TEST(test_link_errors_name_the_problem),
          TEST(test_report_is_valid_json_for_odd_names), TEST(test_no_leaks), TEST(test_link_errors_quote_only_the_head),
          TEST(test_value_field_is_refused))
