@@ -32,6 +32,13 @@ test('the shipped module exports the vault ABI only; the test build adds the hoo
   for (const name of hooks) assert.ok(testBuild.includes(name), `${name} is in the test build`);
 });
 
+test('each module imports getentropy alone: no clock, no memory-growth hook (its malloc grows memory itself)', async () => {
+  for (const file of ['web/dist/vaultlink.wasm', 'web/dist/vaultlink-tunnel.wasm', fileURLToPath(TEST_WASM)]) {
+    const mod = await WebAssembly.compile(await readFile(path.isAbsolute(file) ? file : path.join(ROOT, file)));
+    assert.deepEqual(WebAssembly.Module.imports(mod), [{ module: 'env', name: 'getentropy', kind: 'function' }], file);
+  }
+});
+
 test('the core module has no tunnel and no sealing side; vaultlink-tunnel.wasm adds exactly their entry points', async () => {
   const core = await exportsOf(path.join(ROOT, 'web/dist/vaultlink.wasm'));
   const tunnel = await exportsOf(path.join(ROOT, 'web/dist/vaultlink-tunnel.wasm'));

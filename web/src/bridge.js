@@ -80,7 +80,8 @@ export function compileCore(source, opts = {}) {
   return compiled.get(url.href);
 }
 
-/** The two imports the core needs, bound to `core`'s memory. */
+/** The one import the core needs, bound to `core`'s memory (its malloc,
+ * wasm/malloc.c, grows the memory itself and tells no one). */
 function coreImports(core) {
   return {
     env: {
@@ -89,7 +90,6 @@ function coreImports(core) {
         globalThis.crypto.getRandomValues(new Uint8Array(core.memory.buffer, ptr, len));
         return 0;
       },
-      emscripten_notify_memory_growth() {},
     },
   };
 }
