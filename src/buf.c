@@ -37,7 +37,8 @@ void vl_buf_reserve(vl_buf *b, size_t n) {
 }
 
 void vl_buf_put(vl_buf *b, const void *p, size_t n) {
-  if (n == 0 || !grow(b, b->len + n)) return;
+  /* Most puts fit (renders reserve up front): no call to grow() then. */
+  if (n == 0 || ((b->failed || n > b->cap - b->len) && !grow(b, b->len + n))) return;
   memcpy(b->p + b->len, p, n);
   b->len += n;
 }

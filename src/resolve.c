@@ -161,7 +161,7 @@ static vl_task *find_task(vl_resolve *r, const char *key) {
 /* Opens a value once per render: a local secret's sealed value or a cache entry. */
 static vl_status open_value(vl_resolve *r, const vl_link *l, const vl_opened **out) {
   for (size_t i = 0; i < r->nopened; i++) {
-    if (strcmp(r->opened[i].key, l->cache_key) == 0) {
+    if (r->opened[i].key == l->cache_key || strcmp(r->opened[i].key, l->cache_key) == 0) {
       *out = &r->opened[i];
       return VL_OK;
     }
