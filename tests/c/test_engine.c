@@ -433,10 +433,8 @@ static void test_domains_against_the_template_host(void) {
   vl_free(o);
   vl_free(rep);
   check_patch_equals_full(v, &ok);
-  treq bad = {.url = "https://api.evil.com/x?k={{vault:key}}&f={{vault:free}}",
-              .headers = {{"A", "{{vault:key}}"}},
-              .header_count = 1,
-              .body = "b={{vault:key}}"};
+  treq bad = ok; /* the same request, to another host */
+  bad.url = "https://api.evil.com/x?k={{vault:key}}&f={{vault:free}}";
   CHECK_EQ_INT(tresolve(v, &bad, 0, &out, &o, &rep), VL_OK);
   CHECK(slice_eq(out.url, "https://api.evil.com/x?k={{vault:key}}&f=F"));
   CHECK(slice_eq(out.headers[0].value, "{{vault:key}}"));
