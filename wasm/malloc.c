@@ -57,6 +57,7 @@ void *realloc(void *p, size_t n) {
   void *q = malloc(n);
   if (!q) return NULL;
   memcpy(q, p, have);
+  explicit_bzero(p, have); /* a move leaves no copy behind, whoever the caller */
   free(p);
   return q;
 }
