@@ -20,24 +20,15 @@ static uint32_t le32(const uint8_t *p) {
 }
 
 typedef uint32_t vl_row __attribute__((vector_size(16)));
-typedef uint8_t vl_row8 __attribute__((vector_size(16)));
 
 /* All always inlined: at -Os a call per quarter round passed the rows through
- * memory and was a fifth of a 4 KB resolve (tests/bench/resolve.bench.mjs). */
+ * memory and was a fifth of a 4 KB resolve (tests/bench/resolve.bench.mjs).
+ * Every rotation is two shifts and an or, also by 16 and 8: with a byte
+ * shuffle (i8x16.shuffle) for the rotation by 8, two blocks took 8-10%
+ * longer under V8 (Node 20 and Chromium 156, measured side by side); by 16
+ * the two measured the same. */
 static inline __attribute__((always_inline)) vl_row rotl(vl_row x, int n) {
   return (x << n) | (x >> (32 - n));
-}
-
-/* Rotations by 16 and 8 move whole bytes: one byte shuffle (i8x16.shuffle,
- * pshufb) instead of two shifts and an or. */
-static inline __attribute__((always_inline)) vl_row rotl16(vl_row x) {
-  vl_row8 b = (vl_row8)x;
-  return (vl_row)__builtin_shufflevector(b, b, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-}
-
-static inline __attribute__((always_inline)) vl_row rotl8(vl_row x) {
-  vl_row8 b = (vl_row8)x;
-  return (vl_row)__builtin_shufflevector(b, b, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
 }
 
 /* The quarter round on the four columns (or, rows rotated, diagonals) at once,
@@ -47,11 +38,11 @@ static inline __attribute__((always_inline)) vl_row rotl8(vl_row x) {
 static inline __attribute__((always_inline)) void qround2(vl_row *a, vl_row *b, vl_row *c, vl_row *d, vl_row *e,
                                                           vl_row *f, vl_row *g, vl_row *h) {
   *a += *b, *e += *f;
-  *d = rotl16(*d ^ *a), *h = rotl16(*h ^ *e);
+  *d = rotl(*d ^ *a, 16), *h = rotl(*h ^ *e, 16);
   *c += *d, *g += *h;
   *b = rotl(*b ^ *c, 12), *f = rotl(*f ^ *g, 12);
   *a += *b, *e += *f;
-  *d = rotl8(*d ^ *a), *h = rotl8(*h ^ *e);
+  *d = rotl(*d ^ *a, 8), *h = rotl(*h ^ *e, 8);
   *c += *d, *g += *h;
   *b = rotl(*b ^ *c, 7), *f = rotl(*f ^ *g, 7);
 }
