@@ -835,6 +835,32 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
   return VL_OK;
 }
 
+/* Field f of the template (0 the URL, 1 + 2i header i's name, 2 + 2i its
+ * value, 1 + 2 × header count the body). */
+static const vl_slice *field_of(const vl_resolve *r, uint32_t f) {
+  if (f == 0) return &r->req.url;
+  if (f > 2 * r->req.header_count) return &r->req.body;
+  const vl_header *h = &r->req.headers[(f - 1) / 2];
+  return f % 2 ? &h->name : &h->value;
+}
+
+/* Room for a patch render's values: the short text fields with tokens come
+ * back whole (render_field), about their template's length each; a value of
+ * a token elsewhere is typically under 64 bytes. */
+static size_t values_estimate(const vl_resolve *r) {
+  size_t n = 0;
+  for (size_t i = 0; i < r->ntoks; i++) {
+    uint32_t f = r->toks[i].field;
+    const vl_slice *s = field_of(r, f);
+    int text = s != &r->req.body || r->req.body_kind != VL_BODY_BYTES;
+    if (!text || s->n > VL_PATCH_WHOLE_MAX)
+      n += 64;
+    else if (!i || r->toks[i - 1].field != f) /* once per field: tokens are in field order */
+      n += s->n + 32;                         /* + 32: its values may be longer than their tokens */
+  }
+  return n;
+}
+
 vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_t *out_len, uint8_t **report,
                             size_t *report_len) {
   if (!r || !out || !out_len || !report || !report_len) return VL_ERR_ARG;
@@ -856,9 +882,11 @@ vl_status vl_resolve_render(vl_resolve *r, uint64_t now_ms, uint8_t **out, size_
   vl_buf_init(&o, VL_MAX_OUTPUT_BYTES);
   if (c.patch) {
     /* Room for every record and typical values up front (the values are
-     * appended to o at the end): no regrowth. */
-    vl_buf_reserve(&o, 16 + (VL_PATCH_RECORD + 64) * r->ntoks + 1);
-    vl_buf_reserve(&c.values, 64 * r->ntoks);
+     * appended to o at the end), and for the short fields that come back
+     * whole (render_field): no regrowth. */
+    size_t values = values_estimate(r);
+    vl_buf_reserve(&o, 16 + VL_PATCH_RECORD * r->ntoks + values + 1);
+    vl_buf_reserve(&c.values, values);
     vl_buf_put(&o, "VLP1", 4);
     vl_buf_put(&o, "\0\0\0\0\0\0\0\0\0\0\0\0", 12); /* record count, text bytes, reserved: set below */
   } else {
