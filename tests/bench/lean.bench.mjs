@@ -9,8 +9,9 @@
 // are what ships (web/lib, web/dist). Also printed: import + first (the import
 // is not in the target, but nothing may hide in it), where the first
 // createVault() went (the module's request by Resource Timing, and the same
-// steps split by hand), the network floor (one tiny fetch from the same
-// server in the same page), and createVault() after preloadVault().
+// steps split by hand), the network floor (one tiny fetch, and one of the
+// module's bytes with nothing compiled, from the same server in the same
+// page), and createVault() after preloadVault().
 //   node tests/bench/lean.bench.mjs [samples=9]
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -88,6 +89,7 @@ console.table([
   { what: `response body (${(statSync(join(ROOT, 'web/dist/vaultlink.wasm')).size / 1024).toFixed(0)} KB)`, ms: f(vl.body) },
   { what: 'body received → vault ready (compile, instantiate, init)', ms: f(vl.afterBody) },
   { what: 'network floor: one fetch of a tiny file, same server and page', ms: f(vl.floor) },
+  { what: 'network floor: the module\'s bytes alone (fetch + arrayBuffer, nothing compiled)', ms: f(vl.moduleFloor) },
   { what: 'by hand: fetch() → headers', ms: f(hand.fetch) },
   { what: 'by hand: compileStreaming (body + compile)', ms: f(hand.compile) },
   { what: 'by hand: instantiate', ms: f(hand.instantiate) },
