@@ -2,8 +2,10 @@
 // provider over HTTPS — AWS (and AWS through STS AssumeRole), HashiCorp Vault,
 // Azure Key Vault and 1Password Connect (which send no CORS headers), GCP and
 // sealed envelopes — through the real wisp-js relay and through Debian's
-// websockify, with the browser's own WebSocket. Then a heap snapshot: no
-// token and no value anywhere in the page's heap.
+// websockify, with the browser's own WebSocket; and from a Worker vault
+// (createVaultInWorker), whose Worker makes the tunnel itself, the page
+// opening no WebSocket. Then a heap snapshot: no token and no value anywhere
+// in the page's heap.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBrowserBed, snapshotStrings } from './setup.mjs';
@@ -79,6 +81,9 @@ async function runInPage(cfg, captured) {
   const { publicKey } = await page.evaluate((c) => window.tunnel.prepare(c), cfg);
   sealedSrv.serve(await sealForRecipient({ publicKey: Uint8Array.from(publicKey) }, SEALED.ref, SEALED.value, { ttlSeconds: 300 }));
   const verdicts = await page.evaluate((c) => window.tunnel.run(c), cfg);
+  const pageSockets = await page.evaluate(() => window.tunnel.pageSockets());
+  if (cfg.inWorker) assert.equal(pageSockets, 0, 'a Worker vault tunnels from its Worker: the page opens no WebSocket');
+  else assert.ok(pageSockets > 0);
   assert.equal(cfg.links.length, 6);
   for (const v of verdicts) {
     assert.deepEqual(v.unresolved, []);
@@ -105,6 +110,35 @@ test('Chromium, Wisp v1 (wisp-js): every provider, Azure and 1Password included,
     await relay.close();
   }
   assert.deepEqual(bed.errors, []);
+});
+
+test('Chromium, Wisp v1: a Worker vault (createVaultInWorker) makes the tunnel in its Worker; every provider resolves', async () => {
+  const relay = await startWispRelay({ allow: destinations(), capture: true });
+  try {
+    await runInPage({ ...config(relay.url, 'wisp'), inWorker: true }, relay.captured);
+  } finally {
+    await relay.close();
+  }
+  assert.deepEqual(bed.errors, []);
+});
+
+test('Chromium: a tunnelTransport that cannot be sent to a Worker is refused by createVaultInWorker(), naming why', async () => {
+  const page = await bed.page('/test/tunnel.html');
+  await page.waitForSelector('body[data-ready="yes"]');
+  const err = await page.evaluate(async () => {
+    const { createVaultInWorker, tunnelTransport } = await import('/src/vault.js');
+    const transport = tunnelTransport({ relay: 'ws://127.0.0.1:9/', protocol: 'websockify', tokenFor: () => 't' });
+    try {
+      await createVaultInWorker({ transport });
+      return null;
+    } catch (e) {
+      return { code: e.code, message: e.message, config: transport.workerConfig };
+    }
+  });
+  assert.equal(err.code, 'bad_argument');
+  assert.match(err.message, /tunnelTransport for a Worker vault needs a relay URL and no relay object, WebSocket or tokenFor/);
+  assert.equal(err.config, null);
+  await page.close();
 });
 
 test('Chromium, websockify with a token file: every provider resolves in the page', async () => {

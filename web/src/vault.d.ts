@@ -240,10 +240,14 @@ export interface WorkerVaultOptions extends Omit<VaultOptions, 'wasm' | 'onResto
   /** The wasm module for the Worker: a URL (relative to web/src/), a WebAssembly.Module or its bytes. */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /**
-   * Optional: provider jobs are sent back to this page and performed by this
-   * transport. The provider's responses, and so secret values, then pass
-   * through this page's heap; without it the Worker fetches them itself
-   * (fetchTransport) and values stay in the Worker.
+   * Optional. A tunnelTransport with a relay URL is made again inside the
+   * Worker (its `workerConfig`): TLS runs there, and nothing of a provider
+   * request or response reaches this page. A tunnelTransport whose options
+   * cannot be posted to a Worker (a relay object, WebSocket, tokenFor) is
+   * refused. Any other transport performs the Worker's jobs in this page: the
+   * provider's responses, and so secret values, then pass through this page's
+   * heap. Without one the Worker fetches them itself (fetchTransport) and
+   * values stay in the Worker.
    */
   transport?: Transport;
   /** A bfcache restore after pagehide/freeze started a new Worker with an empty vault. */

@@ -524,6 +524,10 @@ export async function createVaultInWorker(options = {}) {
   if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
     throw new VaultError('bad_argument', 'options.transport must have a perform(request) method');
   }
+  if (options.transport?.name === 'tunnel' && !options.transport.workerConfig) {
+    // Its jobs would come back to this page, which cannot tunnel them (the TLS is in the Worker's core).
+    throw new VaultError('bad_argument', 'options.transport: a tunnelTransport for a Worker vault needs a relay URL and no relay object, WebSocket or tokenFor (they cannot be sent to the Worker)');
+  }
   const v = new WorkerVault(options);
   await v.ready();
   return v;
@@ -535,7 +539,9 @@ function workerOptions(options) {
   for (const k of ['cacheTtlMinutes', 'postmanCompat', 'sweepIntervalMs']) if (options[k] !== undefined) out[k] = options[k];
   const w = options.wasm;
   if (w !== undefined) out.wasm = w instanceof URL ? w.href : typeof w === 'string' ? new URL(w, import.meta.url).href : w;
-  if (options.transport) out.transport = true; // jobs come back to options.transport in this page
+  const t = options.transport;
+  if (t?.workerConfig) out.tunnel = t.workerConfig; // the Worker makes this tunnel itself: TLS runs there
+  else if (t) out.transport = true; // jobs come back to options.transport in this page
   return out;
 }
 

@@ -4,10 +4,13 @@
 // gets structured-clone answers; wipe() zero-fills the core's memory here, and
 // the page then terminates the Worker.
 //
+// A tunnelTransport given to createVaultInWorker() is made again here from its
+// posted options (transport.workerConfig): the TLS then runs in this Worker.
+//
 // Protocol (page → worker): {kind:'call', id, op, args}, {kind:'performed', id, ok, res|error}
 //           (worker → page): {kind:'reply', id, ok, result|error}, {kind:'perform', id, req}
 
-import { createVault } from './vault.js';
+import { createVault, tunnelTransport } from './vault.js';
 
 const OPS = new Set([
   'link', 'unlink', 'setEnabled', 'links', 'connect', 'disconnect', 'status',
@@ -41,8 +44,12 @@ async function handle({ id, op, args }) {
   const transfer = [];
   if (op === 'init') {
     const options = { ...args[0] };
-    if (options.transport) options.transport = pageTransport;
+    // A tunnel is made here from its posted options (TLS in this Worker);
+    // another transport of the page's gets the jobs back (pageTransport).
+    if (options.tunnel) options.transport = tunnelTransport(options.tunnel);
+    else if (options.transport) options.transport = pageTransport;
     else delete options.transport;
+    delete options.tunnel;
     ready = createVault(options);
     vault = await ready;
     result = true;

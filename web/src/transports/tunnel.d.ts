@@ -22,6 +22,13 @@ export interface TunnelOptions {
 
 export interface TunnelTransport extends Transport {
   readonly protocol: 'wisp' | 'websockify';
+  /**
+   * The options createVaultInWorker() posts to its Worker, which makes the
+   * same transport there: TLS runs in the Worker and no job comes back to the
+   * page. null when an option cannot be posted (a relay object, WebSocket,
+   * tokenFor): such a transport cannot serve a Worker vault.
+   */
+  readonly workerConfig: Readonly<{ relay: string; protocol: 'wisp' | 'websockify'; trustAnchors?: TunnelOptions['trustAnchors']; timeoutMs: number; maxPerOrigin: number; idleMs: number }> | null;
   close(): void;
 }
 

@@ -233,11 +233,20 @@ export function tunnelTransport(opts = {}) {
     }
   }
 
+  // Everything a Worker needs to make this same transport itself
+  // (createVaultInWorker: the TLS then runs in the Worker, off this page's
+  // thread, and no job comes back here), when every option can be posted to
+  // one: a relay URL, not a relay object, a WebSocket class or tokenFor.
+  const movable = typeof opts.relay === 'string' && opts.WebSocket === undefined && opts.tokenFor === undefined;
+  const workerConfig = movable
+    ? Object.freeze({ relay: opts.relay, protocol, trustAnchors: opts.trustAnchors, timeoutMs, maxPerOrigin, idleMs })
+    : null;
   return {
     name: 'tunnel',
     /** createVault() loads the module with the tunnel (vaultlink-tunnel.wasm) for it. */
     tunnel: true,
     protocol,
+    workerConfig,
     perform,
     /** Closes every relay stream (the core's connections go with the vault). */
     close() {
