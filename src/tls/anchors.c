@@ -86,12 +86,31 @@ static void store(br_x509_trust_anchor *ta, unsigned char *block, const vl_buf *
   }
 }
 
-/* Decodes one DER certificate (input byte `where`) into anchor a->n + 1. */
+static int same_bytes(const void *a, size_t an, const void *b, size_t bn) {
+  return an == bn && (an == 0 || memcmp(a, b, an) == 0);
+}
+
+/* Whether the set already has this anchor: the same subject, key and CA flag
+ * (a bundle that lists a root twice, or the same root given again). */
+static int have_anchor(const vl_anchors *a, const vl_buf *dn, unsigned flags, const br_x509_pkey *pk) {
+  for (size_t i = 0; i < a->n; i++) {
+    const br_x509_trust_anchor *t = &a->tas[i];
+    if (t->flags != flags || t->pkey.key_type != pk->key_type || !same_bytes(t->dn.data, t->dn.len, dn->p, dn->len))
+      continue;
+    if (pk->key_type == BR_KEYTYPE_RSA
+            ? same_bytes(t->pkey.key.rsa.n, t->pkey.key.rsa.nlen, pk->key.rsa.n, pk->key.rsa.nlen) &&
+                  same_bytes(t->pkey.key.rsa.e, t->pkey.key.rsa.elen, pk->key.rsa.e, pk->key.rsa.elen)
+            : t->pkey.key.ec.curve == pk->key.ec.curve &&
+                  same_bytes(t->pkey.key.ec.q, t->pkey.key.ec.qlen, pk->key.ec.q, pk->key.ec.qlen))
+      return 1;
+  }
+  return 0;
+}
+
+/* Decodes one DER certificate (input byte `where`) into anchor a->n + 1; one
+ * the set already has is not added again (and counts toward no limit). */
 static vl_status add_der_cert(vl_anchors *a, const uint8_t *der, size_t len, size_t where, char *err, size_t errlen) {
   size_t index = a->n + 1;
-  if (a->n >= VL_MAX_ANCHORS)
-    return fail(err, errlen, VL_ERR_LIMIT, "trust anchor %zu: more than %u anchors (byte %zu)", index, VL_MAX_ANCHORS,
-                where);
   vl_buf dn;
   vl_buf_init(&dn, VL_MAX_ANCHORS_INPUT_BYTES);
   br_x509_decoder_context dc;
@@ -111,6 +130,13 @@ static vl_status add_der_cert(vl_anchors *a, const uint8_t *der, size_t len, siz
   } else if (pk->key_type != BR_KEYTYPE_RSA && pk->key_type != BR_KEYTYPE_EC) {
     st = fail(err, errlen, VL_ERR_UNSUPPORTED, "trust anchor %zu: key is neither RSA nor EC (byte %zu)", index, where);
   }
+  if (st == VL_OK && have_anchor(a, &dn, br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0, pk)) {
+    vl_buf_free(&dn);
+    return VL_OK;
+  }
+  if (st == VL_OK && a->n >= VL_MAX_ANCHORS)
+    st = fail(err, errlen, VL_ERR_LIMIT, "trust anchor %zu: more than %u anchors (byte %zu)", index, VL_MAX_ANCHORS,
+              where);
   if (st == VL_OK && a->n == a->cap) {
     size_t cap = a->cap ? a->cap * 2 : 16;
     if (cap > VL_MAX_ANCHORS) cap = VL_MAX_ANCHORS;

@@ -33,7 +33,10 @@ vl_status vl_anchors_new(vl_anchors **out);
  * PEM text (one or more "-----BEGIN CERTIFICATE-----" or "X509 CERTIFICATE"
  * blocks; text between blocks is ignored) or DER (one certificate, or
  * certificates back to back). DER is recognised by its first byte (0x30, a
- * SEQUENCE); anything else is read as PEM.
+ * SEQUENCE); anything else is read as PEM. A certificate whose anchor the set
+ * already has (the same subject, key and CA flag: a bundle listing a root
+ * twice, or a root given again) is skipped: it takes no position and counts
+ * toward no limit.
  *
  * All or nothing: on failure the set is as it was before the call. Failures:
  * VL_ERR_ARG (a or data NULL), VL_ERR_LIMIT (len over

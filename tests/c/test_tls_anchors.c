@@ -1,7 +1,7 @@
-/* The trust-anchor loader: PEM, DER, concatenated DER, all-or-nothing
- * failures with a named position, the limits, and Debian's CA bundle when
- * the machine has it. The certificates are throwaway self-signed test roots
- * (openssl req -x509, 100 years) and one non-CA leaf. */
+/* The trust-anchor loader: PEM, DER, concatenated DER, duplicates as one
+ * anchor, all-or-nothing failures with a named position, the limits, and
+ * Debian's CA bundle when the machine has it. The certificates are throwaway
+ * self-signed test roots (openssl req -x509, 100 years) and one non-CA leaf. */
 #include <stdio.h>
 
 #include "input_limits.h"
@@ -139,17 +139,68 @@ static void test_der_one_and_concatenated(void) {
   memcpy(both, rsa, rsa_len);
   memcpy(both + rsa_len, ec, ec_len);
   CHECK_EQ_INT(vl_anchors_add(a, both, ec_len + rsa_len, err, sizeof err), VL_OK);
-  CHECK_EQ_INT(vl_anchors_count(a), 3);
+  CHECK_EQ_INT(vl_anchors_count(a), 2); /* the EC root again is the anchor the set has */
   const br_x509_trust_anchor *ta = vl_anchors_list(a, NULL);
+  CHECK_EQ_INT(ta[0].pkey.key_type, BR_KEYTYPE_EC);
   CHECK_EQ_INT(ta[1].pkey.key_type, BR_KEYTYPE_RSA);
-  CHECK_EQ_INT(ta[2].pkey.key_type, BR_KEYTYPE_EC);
-  /* The same certificate from PEM and from DER gives the same anchor. */
-  CHECK_EQ_MEM(ta[0].dn.data, ta[0].dn.len, ta[2].dn.data, ta[2].dn.len);
-  CHECK_EQ_MEM(ta[0].pkey.key.ec.q, ta[0].pkey.key.ec.qlen, ta[2].pkey.key.ec.q, ta[2].pkey.key.ec.qlen);
   free(both);
   vl_free(ec);
   vl_free(rsa);
   vl_anchors_free(a);
+}
+
+/* The EC root's DER with its subject's common name ending in three hex
+ * digits of i: a distinct anchor per i (the loader checks no signature). */
+static uint8_t *ec_variant(size_t i, size_t *len) {
+  uint8_t *der = der_of(EC_PEM, len);
+  static const char cn[] = "vaultlink anchors test EC root";
+  size_t at = 0;
+  for (size_t k = 0; k + sizeof cn - 1 <= *len; k++)
+    if (memcmp(der + k, cn, sizeof cn - 1) == 0) at = k; /* the last: the subject's (the issuer's comes first) */
+  CHECK(at != 0);
+  char hex[4];
+  snprintf(hex, sizeof hex, "%03zx", i);
+  memcpy(der + at + sizeof cn - 4, hex, 3);
+  return der;
+}
+
+/* The same root twice, in one input or in two, from PEM and from DER, is one
+ * anchor: it takes no position in the set and no room under the limit. */
+static void test_duplicates_are_one_anchor(void) {
+  size_t ec_len;
+  uint8_t *ec = der_of(EC_PEM, &ec_len);
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s%s%s", EC_PEM, RSA_PEM, EC_PEM);
+  vl_anchors *a = fresh();
+  char err[160];
+  CHECK_EQ_INT(add_str(a, buf, err, sizeof err), VL_OK);
+  CHECK_EQ_INT(vl_anchors_count(a), 2);
+  size_t before = vl_mem_in_use();
+  CHECK_EQ_INT(vl_anchors_add(a, ec, ec_len, err, sizeof err), VL_OK); /* DER of the same root */
+  CHECK_EQ_INT(add_str(a, RSA_PEM, err, sizeof err), VL_OK);
+  CHECK_EQ_INT(vl_anchors_count(a), 2);
+  CHECK_EQ_INT(vl_mem_in_use(), before); /* nothing was kept for them */
+  /* The leaf has the EC root's key but another subject and no CA flag: a new anchor. */
+  CHECK_EQ_INT(add_str(a, LEAF_PEM, err, sizeof err), VL_OK);
+  CHECK_EQ_INT(vl_anchors_count(a), 3);
+  /* A failure after a duplicate names the next position in the set. */
+  snprintf(buf, sizeof buf, "%s-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n", EC_PEM);
+  CHECK_EQ_INT(add_str(a, buf, err, sizeof err), VL_ERR_FORMAT);
+  CHECK(strstr(err, "trust anchor 4:") != NULL);
+  CHECK_EQ_INT(vl_anchors_count(a), 3);
+  vl_anchors_free(a);
+  /* Distinct subjects are distinct anchors (the variants test_limits uses). */
+  size_t l0, l1;
+  uint8_t *v0 = ec_variant(0, &l0), *v1 = ec_variant(1, &l1);
+  a = fresh();
+  CHECK_EQ_INT(vl_anchors_add(a, v0, l0, err, sizeof err), VL_OK);
+  CHECK_EQ_INT(vl_anchors_add(a, v1, l1, err, sizeof err), VL_OK);
+  CHECK_EQ_INT(vl_anchors_add(a, v0, l0, err, sizeof err), VL_OK);
+  CHECK_EQ_INT(vl_anchors_count(a), 2);
+  vl_anchors_free(a);
+  vl_free(v0);
+  vl_free(v1);
+  vl_free(ec);
 }
 
 static void test_leaf_is_not_ca(void) {
@@ -204,7 +255,8 @@ static void test_refusal_names_the_third_anchor(void) {
       "-----END CERTIFICATE-----\n";
   snprintf(buf + off, sizeof buf - off, "%s", cut);
   char want[64];
-  snprintf(want, sizeof want, "trust anchor 4: not a certificate (byte %zu", off);
+  /* EC_PEM is the anchor the set has (no position), LEAF_PEM is anchor 2. */
+  snprintf(want, sizeof want, "trust anchor 3: not a certificate (byte %zu", off);
   expect_refused((const uint8_t *)buf, strlen(buf), VL_ERR_FORMAT, want);
   /* DER: a good certificate, then a truncated one at byte rsa_len. */
   uint8_t *two = malloc(rsa_len * 2);
@@ -219,15 +271,24 @@ static void test_refusal_names_the_third_anchor(void) {
 
 static void test_limits(void) {
   size_t ec_len;
-  uint8_t *ec = der_of(EC_PEM, &ec_len);
+  uint8_t *ec = ec_variant(VL_MAX_ANCHORS, &ec_len); /* the 513th distinct root */
   uint8_t *many = malloc(ec_len * (VL_MAX_ANCHORS + 1));
-  for (size_t i = 0; i <= VL_MAX_ANCHORS; i++) memcpy(many + i * ec_len, ec, ec_len);
+  for (size_t i = 0; i <= VL_MAX_ANCHORS; i++) {
+    size_t n;
+    uint8_t *v = ec_variant(i, &n);
+    CHECK_EQ_INT(n, ec_len);
+    memcpy(many + i * ec_len, v, ec_len);
+    vl_free(v);
+  }
   vl_anchors *a = fresh();
   char err[160];
   CHECK_EQ_INT(vl_anchors_add(a, many, ec_len * VL_MAX_ANCHORS, err, sizeof err), VL_OK);
   CHECK_EQ_INT(vl_anchors_count(a), VL_MAX_ANCHORS);
   CHECK_EQ_INT(vl_anchors_add(a, ec, ec_len, err, sizeof err), VL_ERR_LIMIT);
   CHECK(strstr(err, "trust anchor 513: more than 512 anchors (byte 0)") != NULL);
+  CHECK_EQ_INT(vl_anchors_count(a), VL_MAX_ANCHORS);
+  /* A root the full set already has is still fine: it takes no room. */
+  CHECK_EQ_INT(vl_anchors_add(a, many, ec_len, err, sizeof err), VL_OK);
   CHECK_EQ_INT(vl_anchors_count(a), VL_MAX_ANCHORS);
   vl_anchors_free(a);
   a = fresh();
@@ -285,5 +346,5 @@ static void test_roots_der(void) {
 }
 
 VLT_MAIN(TEST(test_pem_one_ec), TEST(test_pem_two_with_text_and_no_final_newline), TEST(test_der_one_and_concatenated),
-         TEST(test_leaf_is_not_ca), TEST(test_refuses_garbage), TEST(test_refusal_names_the_third_anchor),
-         TEST(test_limits), TEST(test_debian_bundle), TEST(test_roots_der))
+         TEST(test_duplicates_are_one_anchor), TEST(test_leaf_is_not_ca), TEST(test_refuses_garbage),
+         TEST(test_refusal_names_the_third_anchor), TEST(test_limits), TEST(test_debian_bundle), TEST(test_roots_der))
