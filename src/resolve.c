@@ -662,6 +662,15 @@ static vl_step_kind restart_stale(vl_resolve *r, vl_task *t, const vl_provider_o
   return run_step(r, ops, ps, &t->f, 0, 0, NULL, o);
 }
 
+/* Field f of the template (0 the URL, 1 + 2i header i's name, 2 + 2i its
+ * value, 1 + 2 × header count the body). */
+static const vl_slice *field_of(const vl_resolve *r, uint32_t f) {
+  if (f == 0) return &r->req.url;
+  if (f > 2 * r->req.header_count) return &r->req.body;
+  const vl_header *h = &r->req.headers[(f - 1) / 2];
+  return f % 2 ? &h->name : &h->value;
+}
+
 vl_status vl_resolve_begin(vl_vault *v, const uint8_t *req, size_t req_len, uint32_t flags, uint64_t now_ms,
                            vl_resolve **out) {
   if (!v || !out) return VL_ERR_ARG;
@@ -698,18 +707,12 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
     return st;
   }
   /* Find the vault tokens once (the limit applies before any work is done). */
-  const vl_slice *fields[2 + 2 * VL_MAX_HEADERS];
-  size_t nf = 0;
-  fields[nf++] = &r->req.url;
-  for (size_t i = 0; i < r->req.header_count; i++) {
-    fields[nf++] = &r->req.headers[i].name;
-    fields[nf++] = &r->req.headers[i].value;
-  }
-  fields[nf++] = &r->req.body;
+  size_t nf = 2 + 2 * r->req.header_count;
   for (size_t f = 0; f < nf; f++) {
+    const vl_slice *field = field_of(r, (uint32_t)f);
     size_t pos = 0;
     vl_token t;
-    while (vl_template_next(fields[f]->p, fields[f]->n, &pos, &t)) {
+    while (vl_template_next(field->p, field->n, &pos, &t)) {
       if (!t.is_vault) continue;
       if (r->ntoks == VL_MAX_TOKENS) {
         vl_set_error(v, "resolve: more than %u {{vault:…}} tokens in one request", VL_MAX_TOKENS);
@@ -734,7 +737,7 @@ vl_status vl_resolve_begin_owned(vl_vault *v, uint8_t *req, size_t req_len, uint
   vl_vault_check_credentials(v, now_ms);
   for (size_t i = 0; i < r->ntoks; i++) {
     vl_ftoken *ft = &r->toks[i];
-    const vl_link *l = ft->link = vl_vault_find(v, fields[ft->field]->p + ft->t.name_off, ft->t.name_len);
+    const vl_link *l = ft->link = vl_vault_find(v, field_of(r, ft->field)->p + ft->t.name_off, ft->t.name_len);
     if (l && l->enabled && l->provider != VL_PROVIDER_LOCAL) plan_link(r, l);
   }
   r->links_gen = v->links_gen;
@@ -833,15 +836,6 @@ vl_status vl_resolve_job_done(vl_resolve *r, uint32_t id, uint32_t http_status, 
   if (decoded) vl_request_clear(&resp_req);
   task_outcome(r, ti, kind, &o);
   return VL_OK;
-}
-
-/* Field f of the template (0 the URL, 1 + 2i header i's name, 2 + 2i its
- * value, 1 + 2 × header count the body). */
-static const vl_slice *field_of(const vl_resolve *r, uint32_t f) {
-  if (f == 0) return &r->req.url;
-  if (f > 2 * r->req.header_count) return &r->req.body;
-  const vl_header *h = &r->req.headers[(f - 1) / 2];
-  return f % 2 ? &h->name : &h->value;
 }
 
 /* Room for a patch render's values: the short text fields with tokens come
