@@ -122,34 +122,76 @@ test('Chromium, Wisp v1: a Worker vault (createVaultInWorker) makes the tunnel i
   assert.deepEqual(bed.errors, []);
 });
 
-test('Chromium: a tunnelTransport that cannot be sent to a Worker is refused by createVaultInWorker(), naming why', async () => {
-  const page = await bed.page('/test/tunnel.html');
-  await page.waitForSelector('body[data-ready="yes"]');
-  const err = await page.evaluate(async () => {
-    const { createVaultInWorker, tunnelTransport } = await import('/src/vault.js');
-    const transport = tunnelTransport({ relay: 'ws://127.0.0.1:9/', protocol: 'websockify', tokenFor: () => 't' });
-    try {
-      await createVaultInWorker({ transport });
-      return null;
-    } catch (e) {
-      return { code: e.code, message: e.message, config: transport.workerConfig };
-    }
-  });
-  assert.equal(err.code, 'bad_argument');
-  assert.match(err.message, /tunnelTransport for a Worker vault needs a relay URL and no relay object, WebSocket or tokenFor/);
-  assert.equal(err.config, null);
-  await page.close();
-});
-
-test('Chromium, websockify with a token file: every provider resolves in the page', async () => {
+/** Every provider through Debian's websockify (a token file naming each emulator), in the page or from a Worker vault. */
+async function websockifyCase(inWorker) {
   const targets = {};
   destinations().forEach((d, i) => (targets[`p${i}`] = `${d.host}:${d.port}`));
   const relay = await startWebsockify({ targets, capture: true });
   try {
     const tokens = Object.fromEntries(destinations().map((d) => [`${d.host}:${d.port}`, relay.tokenFor(d.host, d.port)]));
-    await runInPage(config(relay.url, 'websockify', tokens), relay.captured);
+    await runInPage({ ...config(relay.url, 'websockify', tokens), inWorker }, relay.captured);
+  } finally {
+    await relay.close();
+  }
+  assert.deepEqual(bed.errors, []);
+}
+
+test('Chromium, websockify: a Worker vault gets its relay tokens as data (tokens) and tunnels from its Worker; every provider resolves', () => websockifyCase(true));
+
+test('Chromium, Wisp v1: a Worker vault with a routeTransport makes its tunnel routes in the Worker and sends the others back to this page, by provider', async () => {
+  const relay = await startWispRelay({ allow: destinations(), capture: true });
+  try {
+    const cfg = config(relay.url, 'wisp');
+    const want = { 'aws-stripe': bytes(VALUES['aws-stripe']), 'op-credential': bytes(VALUES['op-credential']) };
+    const page = await bed.page('/test/tunnel.html');
+    await page.waitForSelector('body[data-ready="yes"]');
+    const r = await page.evaluate((c) => window.tunnel.routeRun(c), { ...cfg, want });
+    assert.deepEqual(r.resolved, ['aws-stripe', 'op-credential'], 'the tunnelled routes resolved, in the Worker');
+    assert.deepEqual(r.unresolved.map(([n]) => n).sort(), ['azure-secret', 'vault-api-key']);
+    for (const [, reason] of r.unresolved) assert.equal(reason, 'unreachable');
+    // Each page route got its own provider's job (the Worker names the provider; the page routes by it).
+    assert.deepEqual(r.seen.map((s) => [s.route, s.provider]).sort(), [['default', 'azure'], ['hashicorp', 'hashicorp']]);
+    // Posted: the one tunnel for both of its routes, null for the page's.
+    assert.deepEqual(Object.fromEntries(r.config), { aws: relay.url, '1password': relay.url, hashicorp: null, default: null });
+    assert.equal(await page.evaluate(() => window.tunnel.pageSockets()), 0, 'the tunnel routes ran in the Worker: no WebSocket in the page');
+    const leaks = [...Object.values(VALUES), ...CREDENTIALS, 'Bearer ', 'Signature='].filter((s) => capturedContains(relay.captured, s));
+    assert.deepEqual(leaks, []);
+    const cdp = await page.context().newCDPSession(page);
+    const strings = await snapshotStrings(cdp);
+    const found = [VALUES['aws-stripe'], VALUES['op-credential'], DEMO_AWS_KEY.secretAccessKey, DEMO_1P.token].filter((s) => strings.some((x) => x.includes(s)));
+    assert.deepEqual(found, [], "the tunnel routes' values and credentials never reached the page heap");
+    await page.close();
   } finally {
     await relay.close();
   }
   assert.deepEqual(bed.errors, []);
 });
+
+test('Chromium: a tunnelTransport that cannot be sent to a Worker, alone or as a routeTransport route, is refused by createVaultInWorker(), naming why', async () => {
+  const page = await bed.page('/test/tunnel.html');
+  await page.waitForSelector('body[data-ready="yes"]');
+  const errs = await page.evaluate(async () => {
+    const { createVaultInWorker, tunnelTransport, routeTransport, fetchTransport } = await import('/src/vault.js');
+    const stuck = tunnelTransport({ relay: 'ws://127.0.0.1:9/', protocol: 'websockify', tokenFor: () => 't' });
+    const out = [];
+    for (const transport of [stuck, routeTransport({ azure: stuck, default: fetchTransport() })]) {
+      try {
+        await createVaultInWorker({ transport });
+        out.push(null);
+      } catch (e) {
+        out.push({ code: e.code, message: e.message, config: transport.workerConfig });
+      }
+    }
+    return out;
+  });
+  for (const err of errs) {
+    assert.equal(err.code, 'bad_argument');
+    assert.match(err.message, /a tunnelTransport for a Worker vault needs a relay URL and no relay object, WebSocket or tokenFor/);
+    assert.equal(err.config, null);
+  }
+  assert.doesNotMatch(errs[0].message, /route/);
+  assert.match(errs[1].message, /^vaultlink: options\.transport: routeTransport route "azure": /, 'the route is named');
+  await page.close();
+});
+
+test('Chromium, websockify with a token file: every provider resolves in the page (tokenFor)', () => websockifyCase(false));

@@ -244,10 +244,13 @@ export interface WorkerVaultOptions extends Omit<VaultOptions, 'wasm' | 'onResto
    * Worker (its `workerConfig`): TLS runs there, and nothing of a provider
    * request or response reaches this page. A tunnelTransport whose options
    * cannot be posted to a Worker (a relay object, WebSocket, tokenFor) is
-   * refused. Any other transport performs the Worker's jobs in this page: the
-   * provider's responses, and so secret values, then pass through this page's
-   * heap. Without one the Worker fetches them itself (fetchTransport) and
-   * values stay in the Worker.
+   * refused (use `tokens` for websockify). A routeTransport's tunnel routes
+   * are made in the Worker the same way, and its other routes perform their
+   * jobs in this page (routed by provider); one with a tunnel route that
+   * cannot be posted is refused, naming the route. Any other transport
+   * performs the Worker's jobs in this page: the provider's responses, and so
+   * secret values, then pass through this page's heap. Without one the Worker
+   * fetches them itself (fetchTransport) and values stay in the Worker.
    */
   transport?: Transport;
   /** A bfcache restore after pagehide/freeze started a new Worker with an empty vault. */
@@ -293,4 +296,4 @@ export class WorkerVault {
 export function createVaultInWorker(options?: WorkerVaultOptions): Promise<WorkerVault>;
 
 export { tunnelTransport, routeTransport } from './transports/tunnel';
-export type { TunnelOptions, TunnelTransport } from './transports/tunnel';
+export type { TunnelOptions, TunnelTransport, RouteTransport } from './transports/tunnel';

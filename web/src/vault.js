@@ -524,9 +524,13 @@ export async function createVaultInWorker(options = {}) {
   if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
     throw new VaultError('bad_argument', 'options.transport must have a perform(request) method');
   }
-  if (options.transport?.name === 'tunnel' && !options.transport.workerConfig) {
-    // Its jobs would come back to this page, which cannot tunnel them (the TLS is in the Worker's core).
-    throw new VaultError('bad_argument', 'options.transport: a tunnelTransport for a Worker vault needs a relay URL and no relay object, WebSocket or tokenFor (they cannot be sent to the Worker)');
+  // A tunnel (or a route's tunnel) that cannot be made in the Worker: its jobs
+  // would come back to this page, which cannot tunnel them (the TLS is in the Worker's core).
+  const t = options.transport;
+  const stuck = t?.name === 'route' ? Object.keys(t.routes ?? {}).filter((k) => t.routes[k]?.name === 'tunnel' && !t.routes[k].workerConfig) : [];
+  if ((t?.name === 'tunnel' && !t.workerConfig) || stuck.length) {
+    const where = stuck.length ? `routeTransport route ${stuck.map((k) => `"${k}"`).join(', ')}: ` : '';
+    throw new VaultError('bad_argument', `options.transport: ${where}a tunnelTransport for a Worker vault needs a relay URL and no relay object, WebSocket or tokenFor (they cannot be sent to the Worker)`);
   }
   const v = new WorkerVault(options);
   await v.ready();
@@ -540,15 +544,17 @@ function workerOptions(options) {
   const w = options.wasm;
   if (w !== undefined) out.wasm = w instanceof URL ? w.href : typeof w === 'string' ? new URL(w, import.meta.url).href : w;
   const t = options.transport;
-  if (t?.workerConfig) out.tunnel = t.workerConfig; // the Worker makes this tunnel itself: TLS runs there
+  if (t?.workerConfig?.routes) out.route = t.workerConfig.routes; // tunnel routes made in the Worker, the rest come back
+  else if (t?.workerConfig) out.tunnel = t.workerConfig; // the Worker makes this tunnel itself: TLS runs there
   else if (t) out.transport = true; // jobs come back to options.transport in this page
   return out;
 }
 
 /** A job as a page-side transport sees it (the Worker already made the request). */
-function pageJob(req) {
+function pageJob(req, provider) {
   return {
     identity: undefined,
+    provider, // a routeTransport in this page routes by it
     request: () => req,
     origin() {
       const u = new URL(req.url);
@@ -606,7 +612,7 @@ export class WorkerVault {
   #onMessage(w, m) {
     if (w !== this.#worker) return;
     if (m?.kind === 'perform') {
-      this.#perform(w, m.id, m.req);
+      this.#perform(w, m.id, m.req, m.provider);
       return;
     }
     const p = this.#pending.get(m?.id);
@@ -617,9 +623,9 @@ export class WorkerVault {
   }
 
   /** A provider job for options.transport (the response passes through this page). */
-  async #perform(w, id, req) {
+  async #perform(w, id, req, provider) {
     try {
-      const res = await this.#options.transport.perform(pageJob(req));
+      const res = await this.#options.transport.perform(pageJob(req, provider));
       const body = res.body instanceof Uint8Array ? res.body.slice() : new Uint8Array(res.body ?? 0);
       if (w === this.#worker) w.postMessage({ kind: 'performed', id, ok: true, res: { status: res.status, headers: res.headers, body } }, [body.buffer]);
     } catch (e) {

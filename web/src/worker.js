@@ -10,7 +10,7 @@
 // Protocol (page → worker): {kind:'call', id, op, args}, {kind:'performed', id, ok, res|error}
 //           (worker → page): {kind:'reply', id, ok, result|error}, {kind:'perform', id, req}
 
-import { createVault, tunnelTransport } from './vault.js';
+import { createVault, routeTransport, tunnelTransport } from './vault.js';
 
 const OPS = new Set([
   'link', 'unlink', 'setEnabled', 'links', 'connect', 'disconnect', 'status',
@@ -30,10 +30,22 @@ const pageTransport = {
     return new Promise((resolve, reject) => {
       const id = nextPerform++;
       performing.set(id, { resolve, reject });
-      self.postMessage({ kind: 'perform', id, req });
+      self.postMessage({ kind: 'perform', id, req, provider: job.provider });
     });
   },
 };
+
+/** A routeTransport's routes as posted: a tunnel's options (made here, one
+ * transport per posted object) or null (the page performs that route). */
+function workerRoutes(posted) {
+  const made = new Map();
+  const routes = {};
+  for (const [provider, cfg] of Object.entries(posted)) {
+    if (cfg && !made.has(cfg)) made.set(cfg, tunnelTransport(cfg));
+    routes[provider] = cfg ? made.get(cfg) : pageTransport;
+  }
+  return routeTransport(routes);
+}
 
 function errorOf(e) {
   return { name: e?.name ?? 'Error', code: e?.code, message: String(e?.message ?? e) };
@@ -47,9 +59,11 @@ async function handle({ id, op, args }) {
     // A tunnel is made here from its posted options (TLS in this Worker);
     // another transport of the page's gets the jobs back (pageTransport).
     if (options.tunnel) options.transport = tunnelTransport(options.tunnel);
+    else if (options.route) options.transport = workerRoutes(options.route);
     else if (options.transport) options.transport = pageTransport;
     else delete options.transport;
     delete options.tunnel;
+    delete options.route;
     ready = createVault(options);
     vault = await ready;
     result = true;

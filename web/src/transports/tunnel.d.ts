@@ -8,6 +8,12 @@ export interface TunnelOptions {
   protocol?: 'wisp' | 'websockify';
   /** websockify only: the relay token for host:port (undefined: refused). */
   tokenFor?: (host: string, port: number) => string | undefined;
+  /**
+   * websockify only, instead of tokenFor: {"host:port": token}. Data, so a
+   * Worker vault can be sent it. A key that is not "host:port" or a value
+   * that is not a non-empty string is refused (TypeError).
+   */
+  tokens?: { [hostPort: string]: string };
   /** PEM text or DER bytes, or a list of them; default: web/dist/roots.der (scripts/roots), loaded on first use. */
   trustAnchors?: string | Uint8Array | Array<string | Uint8Array>;
   /** A WebSocket class (Node: the 'ws' package); default: the global one. */
@@ -28,10 +34,26 @@ export interface TunnelTransport extends Transport {
    * page. null when an option cannot be posted (a relay object, WebSocket,
    * tokenFor): such a transport cannot serve a Worker vault.
    */
-  readonly workerConfig: Readonly<{ relay: string; protocol: 'wisp' | 'websockify'; trustAnchors?: TunnelOptions['trustAnchors']; timeoutMs: number; maxPerOrigin: number; idleMs: number }> | null;
+  readonly workerConfig: Readonly<{ relay: string; protocol: 'wisp' | 'websockify'; trustAnchors?: TunnelOptions['trustAnchors']; tokens?: { [hostPort: string]: string }; timeoutMs: number; maxPerOrigin: number; idleMs: number }> | null;
+  close(): void;
+}
+
+export interface RouteTransport extends Transport {
+  /** The routes as given (frozen). */
+  readonly routes: Readonly<{ [provider: string]: Transport; default: Transport }>;
+  /**
+   * What createVaultInWorker() posts to its Worker: each tunnel route's
+   * workerConfig (the Worker makes that tunnel: TLS runs there; routes that
+   * share a tunnel share it there too), every other route null (its jobs come
+   * back to this page's transport for that route). null when no route is a
+   * tunnel; a route whose tunnel cannot be posted makes createVaultInWorker()
+   * refuse the transport, naming the route.
+   */
+  readonly workerConfig: Readonly<{ routes: Readonly<{ [provider: string]: TunnelTransport['workerConfig'] }> }> | null;
+  /** Closes each route's transport that has close() (a shared one once). */
   close(): void;
 }
 
 export function tunnelTransport(opts: TunnelOptions): TunnelTransport;
 /** Routes jobs by provider, e.g. {azure: tunnel, '1password': tunnel, default: fetchTransport()}. */
-export function routeTransport(routes: { [provider: string]: Transport; default: Transport }): Transport;
+export function routeTransport(routes: { [provider: string]: Transport; default: Transport }): RouteTransport;

@@ -76,6 +76,7 @@ function yieldToPage() {
  *   relay: string | { open(host: string, port: number): Promise<any>, close(): void },
  *   protocol?: 'wisp' | 'websockify',
  *   tokenFor?: (host: string, port: number) => string | undefined,
+ *   tokens?: {[hostPort: string]: string},
  *   trustAnchors?: string | Uint8Array | Array<string | Uint8Array>,
  *   WebSocket?: any,
  *   timeoutMs?: number,
@@ -83,18 +84,22 @@ function yieldToPage() {
  *   idleMs?: number,
  * }} opts
  *   relay: the relay's WebSocket URL (Wisp: ending in '/'), or a relay object.
+ *   tokens (websockify): {"host:port": token}, the same as a tokenFor() that
+ *   looks them up, but data, so a Worker vault can be sent it.
  *   trustAnchors: PEM text or DER bytes (or a list); default: web/dist/roots.der
  *   (Debian's CA bundle, loaded only when the tunnel first needs it).
  */
 export function tunnelTransport(opts = {}) {
   const protocol = opts.protocol ?? 'wisp';
   if (protocol !== 'wisp' && protocol !== 'websockify') throw new TypeError(`tunnelTransport: unknown protocol "${protocol}"`);
+  const tokens = relayTokens(opts, protocol);
+  const tokenFor = tokens ? (host, port) => tokens.get(`${String(host).toLowerCase()}:${port}`) : opts.tokenFor;
   const relay =
     typeof opts.relay === 'object' && opts.relay && typeof opts.relay.open === 'function'
       ? opts.relay
       : protocol === 'wisp'
         ? wispRelay(String(opts.relay), { WebSocket: opts.WebSocket })
-        : websockifyRelay(String(opts.relay), { WebSocket: opts.WebSocket, tokenFor: opts.tokenFor });
+        : websockifyRelay(String(opts.relay), { WebSocket: opts.WebSocket, tokenFor });
   const timeoutMs = opts.timeoutMs ?? 15000;
   const maxPerOrigin = opts.maxPerOrigin ?? 4;
   const idleMs = opts.idleMs ?? 30000;
@@ -239,7 +244,7 @@ export function tunnelTransport(opts = {}) {
   // one: a relay URL, not a relay object, a WebSocket class or tokenFor.
   const movable = typeof opts.relay === 'string' && opts.WebSocket === undefined && opts.tokenFor === undefined;
   const workerConfig = movable
-    ? Object.freeze({ relay: opts.relay, protocol, trustAnchors: opts.trustAnchors, timeoutMs, maxPerOrigin, idleMs })
+    ? Object.freeze({ relay: opts.relay, protocol, trustAnchors: opts.trustAnchors, timeoutMs, maxPerOrigin, idleMs, ...(tokens ? { tokens: Object.fromEntries(tokens) } : {}) })
     : null;
   return {
     name: 'tunnel',
@@ -255,6 +260,23 @@ export function tunnelTransport(opts = {}) {
   };
 }
 
+/** opts.tokens as a Map ("host:port" with the host in lower case → token), or null; refuses a malformed one, naming it. */
+function relayTokens(opts, protocol) {
+  const given = opts.tokens;
+  if (given === undefined) return null;
+  if (opts.tokenFor !== undefined) throw new TypeError('tunnelTransport: give tokens or tokenFor, not both');
+  if (protocol !== 'websockify') throw new TypeError('tunnelTransport: tokens name websockify targets (protocol: "websockify")');
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new TypeError('tunnelTransport: tokens must be an object {"host:port": token}');
+  const map = new Map();
+  for (const [target, token] of Object.entries(given)) {
+    const shown = target.slice(0, 80).replace(/[^\x20-\x7e]/g, '?');
+    if (!/^[^:\s]+:[0-9]{1,5}$/.test(target)) throw new TypeError(`tunnelTransport: tokens key "${shown}" is not "host:port"`);
+    if (typeof token !== 'string' || token.length === 0) throw new TypeError(`tunnelTransport: tokens["${shown}"] must be a non-empty string`);
+    map.set(target.toLowerCase(), token);
+  }
+  return map;
+}
+
 /**
  * Routes each job by its provider: e.g. the tunnel for Azure and 1Password
  * (no CORS) and direct fetch for AWS.
@@ -262,11 +284,29 @@ export function tunnelTransport(opts = {}) {
  */
 export function routeTransport(routes) {
   if (!routes || typeof routes.default?.perform !== 'function') throw new TypeError('routeTransport: routes.default must be a transport');
+  const table = Object.freeze({ ...routes });
+  const entries = Object.entries(table).filter(([, t]) => t !== undefined && t !== null);
+  for (const [k, t] of entries) if (typeof t.perform !== 'function') throw new TypeError(`routeTransport: routes["${k}"] must be a transport`);
+  // For createVaultInWorker(): each tunnel route as the options its Worker
+  // makes it from (one object per transport, so routes sharing a tunnel share
+  // it there too), every other route null (its jobs come back to this page).
+  // null when there is no tunnel route, or one that cannot be sent.
+  const tunnels = entries.filter(([, t]) => t.name === 'tunnel');
+  const workerConfig =
+    tunnels.length && tunnels.every(([, t]) => t.workerConfig)
+      ? Object.freeze({ routes: Object.freeze(Object.fromEntries(entries.map(([k, t]) => [k, t.name === 'tunnel' ? t.workerConfig : null]))) })
+      : null;
   return {
     name: 'route',
-    tunnel: Object.values(routes).some((t) => t?.tunnel !== false),
+    tunnel: entries.some(([, t]) => t.tunnel !== false),
+    routes: table,
+    workerConfig,
     perform(job) {
-      return (routes[job.provider] ?? routes.default).perform(job);
+      return (table[job.provider] ?? table.default).perform(job);
+    },
+    /** Closes each route's transport that can be closed (a shared one once). */
+    close() {
+      for (const t of new Set(entries.map(([, t]) => t))) t.close?.();
     },
   };
 }
