@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { snapshotStrings, startBrowserBed } from './setup.mjs';
+import { startAwsEmulator } from '../emulators/aws.mjs';
 
 const VALUE = 'worker-heap-VALUE-3e91c7';
 const AWS_VALUE = 'worker-aws-VALUE-81f2d0';
@@ -265,6 +266,44 @@ test("heap snapshot of the page: the value is only in the rendered result it hol
   assert.deepEqual(await page.evaluate(() => ({ ...window.iw.workers })), { created: 1, terminated: 1 });
   await cdp.detach();
   await page.close();
+});
+
+test('a fetchTransport, alone or as a routeTransport route, is made in the Worker: the Worker fetches and the page sees no response', async () => {
+  const key = { accessKeyId: 'AKIDWORKERMADE', secretAccessKey: 'emulator-only-worker-made' };
+  const secret = { name: 'worker-made', suffix: 'W0rkM4', string: 'worker-made-VALUE-6a0c13' };
+  const aws = await startAwsEmulator({ secrets: [secret], keys: [{ ...key, principal: 'arn:aws:iam::123456789012:user/worker', allow: ['worker-made'] }] });
+  try {
+    for (const route of [false, true]) {
+      const page = await iwPage();
+      await page.evaluate((r) => window.iw.createMade(r), route);
+      const r = await page.evaluate(
+        async ({ key, endpoint, route }) => {
+          const v = window.iw.vault;
+          await v.connect('aws', { ...key, endpoint }, { verify: false });
+          await v.link('db', { provider: 'aws', aws: { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:worker-made-W0rkM4' } });
+          const headers = { 'X-Db': '{{vault:db}}' };
+          if (route) {
+            // Another provider: its job goes to the route's page transport.
+            await v.connect('hashicorp', { address: 'http://127.0.0.1:9', token: 'hvs.unused' }, { verify: false });
+            await v.link('hc', { provider: 'hashicorp', hashicorp: { engine: 'secret', path: 'app', key: 'pw' } });
+            headers['X-Hc'] = '{{vault:hc}}';
+          }
+          const out = await v.resolve({ url: 'https://api.example.com/', headers });
+          await v.wipe();
+          return { db: out.headers['X-Db'], unresolved: out.unresolved.map((u) => [u.name, u.reason]), seen: window.iw.seen, pageFetches: window.iw.pageFetches() };
+        },
+        { key, endpoint: aws.url, route },
+      );
+      assert.equal(r.db, secret.string, `the Worker fetched the value (${route ? 'as a route' : 'alone'})`);
+      assert.equal(r.pageFetches, 0, 'the page made no fetch: no provider response passed through it');
+      assert.deepEqual(r.unresolved, route ? [['hc', 'unreachable']] : []);
+      assert.deepEqual(r.seen, route ? ['hashicorp'] : [], "only the page route's provider came back to the page");
+      await page.close();
+    }
+    assert.equal(aws.state.calls.filter((c) => /GetSecretValue/.test(c.operation)).length, 2, 'one GetSecretValue per vault, from the Worker');
+  } finally {
+    await aws.close();
+  }
 });
 
 test('no page errors', () => {

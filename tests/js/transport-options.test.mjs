@@ -1,4 +1,4 @@
-// The tunnel and route transports' options, without a relay: websockify's
+// The tunnel, fetch and route transports' options, without a relay: websockify's
 // relay tokens as data (`tokens`), what each transport posts to a Worker vault
 // (`workerConfig`), and a routeTransport's routing, close() and refusals.
 import { test } from 'node:test';
@@ -46,11 +46,18 @@ test('tokens are refused when malformed, named, and never beside tokenFor or wit
 
 test('workerConfig: a tunnel with tokens can be posted (they are data); one with tokenFor, a WebSocket or a relay object cannot', () => {
   const withTokens = tunnelTransport({ relay: WS, protocol: 'websockify', tokens: { 'H:1': 'a' } });
-  assert.deepEqual(structuredClone(withTokens.workerConfig), { relay: WS, protocol: 'websockify', trustAnchors: undefined, timeoutMs: 15000, maxPerOrigin: 4, idleMs: 30000, tokens: { 'h:1': 'a' } });
+  assert.deepEqual(structuredClone(withTokens.workerConfig), { kind: 'tunnel', relay: WS, protocol: 'websockify', trustAnchors: undefined, timeoutMs: 15000, maxPerOrigin: 4, idleMs: 30000, tokens: { 'h:1': 'a' } });
   assert.equal(Object.isFrozen(withTokens.workerConfig), true);
   assert.equal(tunnelTransport({ relay: WS, protocol: 'websockify', tokenFor: () => 'a' }).workerConfig, null);
   assert.equal(tunnelTransport({ relay: WS, WebSocket: class {} }).workerConfig, null);
   assert.equal(tunnelTransport({ relay: { open() {}, close() {} } }).workerConfig, null);
+});
+
+test('workerConfig: a fetch transport can be posted (its options), one with a custom fetch cannot', () => {
+  const f = fetchTransport({ timeoutMs: 5000, retries: 0 });
+  assert.deepEqual(structuredClone(f.workerConfig), { kind: 'fetch', timeoutMs: 5000, retries: 0, baseDelayMs: 200, maxResponseBytes: 4 * 1024 * 1024 });
+  assert.equal(Object.isFrozen(f.workerConfig), true);
+  assert.equal(fetchTransport({ fetch: globalThis.fetch }).workerConfig, null);
 });
 
 test('routeTransport: jobs go by provider, else to default; a route that is not a transport is refused, named', async () => {
@@ -62,12 +69,12 @@ test('routeTransport: jobs go by provider, else to default; a route that is not 
   await route.perform({ provider: undefined });
   assert.deepEqual(seen, [['azure', 'azure'], ['default', 'gcp'], ['default', undefined]]);
   assert.equal(route.tunnel, false, 'no route tunnels: the core without the tunnel will do');
-  assert.equal(route.workerConfig, null, 'no tunnel route: a Worker vault sends every job back to the page');
+  assert.equal(route.workerConfig, null, 'no route a Worker can make: a Worker vault sends every job back to the page');
   assert.throws(() => routeTransport({ azure: {}, default: rec('d') }), /routeTransport: routes\["azure"\] must be a transport/);
   assert.throws(() => routeTransport({ azure: rec('a') }), /routes.default must be a transport/);
 });
 
-test("routeTransport.workerConfig: each tunnel route's options (one object for a shared tunnel), null for the page's routes", () => {
+test("routeTransport.workerConfig: each tunnel and fetch route's options (one object for a shared transport), null for the page's routes", () => {
   const tunnel = tunnelTransport({ relay: WS });
   const other = tunnelTransport({ relay: 'ws://127.0.0.1:10/', protocol: 'websockify', tokens: { 'h:1': 't' } });
   const route = routeTransport({ azure: tunnel, '1password': tunnel, aws: other, default: fetchTransport() });
@@ -75,7 +82,10 @@ test("routeTransport.workerConfig: each tunnel route's options (one object for a
   assert.equal(routes.azure, tunnel.workerConfig);
   assert.equal(routes['1password'], routes.azure, 'the same object: the Worker makes one tunnel for both');
   assert.equal(routes.aws, other.workerConfig);
-  assert.equal(routes.default, null);
+  assert.deepEqual(routes.default, fetchTransport().workerConfig, 'a fetch route is made in the Worker too');
+  const custom = routeTransport({ azure: tunnel, hashicorp: { perform() {} }, default: fetchTransport({ fetch: globalThis.fetch }) }).workerConfig.routes;
+  assert.equal(custom.hashicorp, null, "a custom transport's jobs come back to the page");
+  assert.equal(custom.default, null, 'so do those of a fetch transport with a custom fetch');
   const posted = structuredClone(route.workerConfig);
   assert.equal(posted.routes['1password'], posted.routes.azure, 'structured clone keeps the sharing');
   assert.equal(route.tunnel, true);

@@ -244,10 +244,12 @@ export interface WorkerVaultOptions extends Omit<VaultOptions, 'wasm' | 'onResto
    * Worker (its `workerConfig`): TLS runs there, and nothing of a provider
    * request or response reaches this page. A tunnelTransport whose options
    * cannot be posted to a Worker (a relay object, WebSocket, tokenFor) is
-   * refused (use `tokens` for websockify). A routeTransport's tunnel routes
-   * are made in the Worker the same way, and its other routes perform their
-   * jobs in this page (routed by provider); one with a tunnel route that
-   * cannot be posted is refused, naming the route. Any other transport
+   * refused (use `tokens` for websockify). A fetchTransport is made there
+   * too (without a custom `fetch`): the Worker fetches. A routeTransport's
+   * tunnel and fetch routes are made in the Worker the same way, and its
+   * other routes perform their jobs in this page (routed by provider); one
+   * with a tunnel route that cannot be posted is refused, naming the route.
+   * Any other transport
    * performs the Worker's jobs in this page: the provider's responses, and so
    * secret values, then pass through this page's heap. Without one the Worker
    * fetches them itself (fetchTransport) and values stay in the Worker.
@@ -295,5 +297,10 @@ export class WorkerVault {
 /** Creates a vault in a dedicated Worker; rejects with code 'unsupported' where there is no Worker (Node). */
 export function createVaultInWorker(options?: WorkerVaultOptions): Promise<WorkerVault>;
 
-export { tunnelTransport, routeTransport } from './transports/tunnel';
-export type { TunnelOptions, TunnelTransport, RouteTransport } from './transports/tunnel';
+export { tunnelTransport, routeTransport } from './transports/tunnel.js';
+export { fetchTransport } from './transports/fetch.js';
+export type { FetchOptions, FetchTransport } from './transports/fetch.js';
+export { postmanSecretResolver } from './postman.js';
+export { RelayError, wispRelay, websockifyRelay, wispReasonName } from './transports/relay.js';
+export type { Relay } from './transports/relay.js';
+export type { TunnelOptions, TunnelTransport, RouteTransport } from './transports/tunnel.js';

@@ -544,8 +544,8 @@ function workerOptions(options) {
   const w = options.wasm;
   if (w !== undefined) out.wasm = w instanceof URL ? w.href : typeof w === 'string' ? new URL(w, import.meta.url).href : w;
   const t = options.transport;
-  if (t?.workerConfig?.routes) out.route = t.workerConfig.routes; // tunnel routes made in the Worker, the rest come back
-  else if (t?.workerConfig) out.tunnel = t.workerConfig; // the Worker makes this tunnel itself: TLS runs there
+  if (t?.workerConfig?.routes) out.route = t.workerConfig.routes; // routes made in the Worker, the rest come back
+  else if (t?.workerConfig) out.made = t.workerConfig; // the Worker makes this transport itself (a tunnel's TLS runs there)
   else if (t) out.transport = true; // jobs come back to options.transport in this page
   return out;
 }

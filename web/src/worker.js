@@ -4,13 +4,16 @@
 // gets structured-clone answers; wipe() zero-fills the core's memory here, and
 // the page then terminates the Worker.
 //
-// A tunnelTransport given to createVaultInWorker() is made again here from its
-// posted options (transport.workerConfig): the TLS then runs in this Worker.
+// A tunnelTransport or fetchTransport given to createVaultInWorker() is made
+// again here from its posted options (transport.workerConfig): the TLS, or the
+// fetch, then runs in this Worker and no response passes through the page. A
+// routeTransport's routes are made here the same way where they can be; its
+// other routes' jobs go back to the page, named by provider.
 //
 // Protocol (page → worker): {kind:'call', id, op, args}, {kind:'performed', id, ok, res|error}
-//           (worker → page): {kind:'reply', id, ok, result|error}, {kind:'perform', id, req}
+//           (worker → page): {kind:'reply', id, ok, result|error}, {kind:'perform', id, req, provider}
 
-import { createVault, routeTransport, tunnelTransport } from './vault.js';
+import { createVault, fetchTransport, routeTransport, tunnelTransport } from './vault.js';
 
 const OPS = new Set([
   'link', 'unlink', 'setEnabled', 'links', 'connect', 'disconnect', 'status',
@@ -35,13 +38,20 @@ const pageTransport = {
   },
 };
 
-/** A routeTransport's routes as posted: a tunnel's options (made here, one
- * transport per posted object) or null (the page performs that route). */
+/** A transport from its posted workerConfig: a tunnel or a fetch transport. */
+function makeHere(cfg) {
+  if (cfg.kind === 'fetch') return fetchTransport(cfg);
+  if (cfg.kind === 'tunnel') return tunnelTransport(cfg);
+  throw new TypeError(`the page posted an unknown transport (${String(cfg.kind).slice(0, 20)})`);
+}
+
+/** A routeTransport's routes as posted: a transport's workerConfig (made
+ * here, one transport per posted object) or null (the page performs that route). */
 function workerRoutes(posted) {
   const made = new Map();
   const routes = {};
   for (const [provider, cfg] of Object.entries(posted)) {
-    if (cfg && !made.has(cfg)) made.set(cfg, tunnelTransport(cfg));
+    if (cfg && !made.has(cfg)) made.set(cfg, makeHere(cfg));
     routes[provider] = cfg ? made.get(cfg) : pageTransport;
   }
   return routeTransport(routes);
@@ -56,13 +66,14 @@ async function handle({ id, op, args }) {
   const transfer = [];
   if (op === 'init') {
     const options = { ...args[0] };
-    // A tunnel is made here from its posted options (TLS in this Worker);
-    // another transport of the page's gets the jobs back (pageTransport).
-    if (options.tunnel) options.transport = tunnelTransport(options.tunnel);
+    // A tunnel or fetch transport is made here from its posted options; a
+    // route's where it can be; any other transport of the page's gets the
+    // jobs back (pageTransport).
+    if (options.made) options.transport = makeHere(options.made);
     else if (options.route) options.transport = workerRoutes(options.route);
     else if (options.transport) options.transport = pageTransport;
     else delete options.transport;
-    delete options.tunnel;
+    delete options.made;
     delete options.route;
     ready = createVault(options);
     vault = await ready;

@@ -129,6 +129,10 @@ export function fetchTransport(opts = {}) {
     name: 'fetch',
     /** Never tunnels: createVault() loads the core without TLS for it. */
     tunnel: false,
+    /** What createVaultInWorker() posts to its Worker, which makes the same
+     * transport there (values then never pass through the page); null with a
+     * custom `fetch`, which cannot be posted. */
+    workerConfig: opts.fetch === undefined ? Object.freeze({ kind: 'fetch', timeoutMs, retries, baseDelayMs, maxResponseBytes }) : null,
     perform: withRetries,
   };
 }

@@ -1,5 +1,6 @@
-import type { Transport } from '../vault';
-import type { Relay } from './relay';
+import type { Transport } from '../vault.js';
+import type { Relay } from './relay.js';
+import type { FetchTransport } from './fetch.js';
 
 export interface TunnelOptions {
   /** The relay's WebSocket URL (Wisp: ending in '/'), or a relay object (wispRelay/websockifyRelay). */
@@ -34,7 +35,7 @@ export interface TunnelTransport extends Transport {
    * page. null when an option cannot be posted (a relay object, WebSocket,
    * tokenFor): such a transport cannot serve a Worker vault.
    */
-  readonly workerConfig: Readonly<{ relay: string; protocol: 'wisp' | 'websockify'; trustAnchors?: TunnelOptions['trustAnchors']; tokens?: { [hostPort: string]: string }; timeoutMs: number; maxPerOrigin: number; idleMs: number }> | null;
+  readonly workerConfig: Readonly<{ kind: 'tunnel'; relay: string; protocol: 'wisp' | 'websockify'; trustAnchors?: TunnelOptions['trustAnchors']; tokens?: { [hostPort: string]: string }; timeoutMs: number; maxPerOrigin: number; idleMs: number }> | null;
   close(): void;
 }
 
@@ -42,14 +43,15 @@ export interface RouteTransport extends Transport {
   /** The routes as given (frozen). */
   readonly routes: Readonly<{ [provider: string]: Transport; default: Transport }>;
   /**
-   * What createVaultInWorker() posts to its Worker: each tunnel route's
-   * workerConfig (the Worker makes that tunnel: TLS runs there; routes that
-   * share a tunnel share it there too), every other route null (its jobs come
-   * back to this page's transport for that route). null when no route is a
-   * tunnel; a route whose tunnel cannot be posted makes createVaultInWorker()
-   * refuse the transport, naming the route.
+   * What createVaultInWorker() posts to its Worker: each tunnel or fetch
+   * route's workerConfig (the Worker makes that transport: a tunnel's TLS, or
+   * the fetch, runs there; routes that share a transport share it there too),
+   * every other route null (its jobs come back to this page's transport for
+   * that route). null when no route can be made there, or a tunnel route
+   * cannot be posted (createVaultInWorker() then refuses the transport,
+   * naming the route).
    */
-  readonly workerConfig: Readonly<{ routes: Readonly<{ [provider: string]: TunnelTransport['workerConfig'] }> }> | null;
+  readonly workerConfig: Readonly<{ routes: Readonly<{ [provider: string]: TunnelTransport['workerConfig'] | FetchTransport['workerConfig'] }> }> | null;
   /** Closes each route's transport that has close() (a shared one once). */
   close(): void;
 }

@@ -244,7 +244,7 @@ export function tunnelTransport(opts = {}) {
   // one: a relay URL, not a relay object, a WebSocket class or tokenFor.
   const movable = typeof opts.relay === 'string' && opts.WebSocket === undefined && opts.tokenFor === undefined;
   const workerConfig = movable
-    ? Object.freeze({ relay: opts.relay, protocol, trustAnchors: opts.trustAnchors, timeoutMs, maxPerOrigin, idleMs, ...(tokens ? { tokens: Object.fromEntries(tokens) } : {}) })
+    ? Object.freeze({ kind: 'tunnel', relay: opts.relay, protocol, trustAnchors: opts.trustAnchors, timeoutMs, maxPerOrigin, idleMs, ...(tokens ? { tokens: Object.fromEntries(tokens) } : {}) })
     : null;
   return {
     name: 'tunnel',
@@ -287,15 +287,15 @@ export function routeTransport(routes) {
   const table = Object.freeze({ ...routes });
   const entries = Object.entries(table).filter(([, t]) => t !== undefined && t !== null);
   for (const [k, t] of entries) if (typeof t.perform !== 'function') throw new TypeError(`routeTransport: routes["${k}"] must be a transport`);
-  // For createVaultInWorker(): each tunnel route as the options its Worker
-  // makes it from (one object per transport, so routes sharing a tunnel share
-  // it there too), every other route null (its jobs come back to this page).
-  // null when there is no tunnel route, or one that cannot be sent.
-  const tunnels = entries.filter(([, t]) => t.name === 'tunnel');
-  const workerConfig =
-    tunnels.length && tunnels.every(([, t]) => t.workerConfig)
-      ? Object.freeze({ routes: Object.freeze(Object.fromEntries(entries.map(([k, t]) => [k, t.name === 'tunnel' ? t.workerConfig : null]))) })
-      : null;
+  // For createVaultInWorker(): each route its Worker can make (a tunnel or a
+  // fetch transport with a workerConfig) as those options, one object per
+  // transport (routes sharing one share it there too), every other route
+  // null (its jobs come back to this page). null when no route can be made
+  // there, or a tunnel route cannot be sent (then the Worker vault is refused).
+  const made = (t) => (t.workerConfig && !t.workerConfig.routes ? t.workerConfig : null);
+  const movable = entries.some(([, t]) => made(t));
+  const stuck = entries.some(([, t]) => t.name === 'tunnel' && !t.workerConfig);
+  const workerConfig = movable && !stuck ? Object.freeze({ routes: Object.freeze(Object.fromEntries(entries.map(([k, t]) => [k, made(t)]))) }) : null;
   return {
     name: 'route',
     tunnel: entries.some(([, t]) => t.tunnel !== false),
