@@ -23,7 +23,7 @@ function recordingSocket(opened) {
 test('tokens: the websockify token for host:port is looked up in the data (host in any case), none is refused', async () => {
   const opened = [];
   const t = tunnelTransport({ relay: WS, protocol: 'websockify', tokens: { 'Vault.Example:8200': 'tok/1' }, WebSocket: recordingSocket(opened) });
-  const job = (host, port) => ({ tunnel: { scope: {}, addAnchors() {}, live: () => false, begin: () => ({ conn: 1, fresh: true }), abort(c, why) { job.aborted = why; } }, origin: () => ({ scheme: 'http', host, port }) });
+  const job = (host, port) => ({ tunnel: { scope: {}, addAnchors() {}, live: () => false, begin: () => ({ conn: 1, fresh: true }), abort() {} }, origin: () => ({ scheme: 'http', host, port }) });
   const a = job('vault.example', 8200);
   await t.perform(a);
   assert.deepEqual(opened, [`${WS}?token=tok%2F1`], 'the token of vault.example:8200, URL-encoded');

@@ -249,10 +249,10 @@ export interface WorkerVaultOptions extends Omit<VaultOptions, 'wasm' | 'onResto
    * tunnel and fetch routes are made in the Worker the same way, and its
    * other routes perform their jobs in this page (routed by provider); one
    * with a tunnel route that cannot be posted is refused, naming the route.
-   * Any other transport
-   * performs the Worker's jobs in this page: the provider's responses, and so
-   * secret values, then pass through this page's heap. Without one the Worker
-   * fetches them itself (fetchTransport) and values stay in the Worker.
+   * Any other transport performs the Worker's jobs in this page: the
+   * provider's responses, and so secret values, then pass through this page's
+   * heap. Without one the Worker fetches them itself (fetchTransport) and
+   * values stay in the Worker.
    */
   transport?: Transport;
   /** A bfcache restore after pagehide/freeze started a new Worker with an empty vault. */
