@@ -1,13 +1,14 @@
-// The Wisp client (web/src/transports/relay.js) against a relay that breaks
-// the protocol: a scripted `ws` server on loopback sends malformed packets,
-// before and after the handshake, then seeded random ones. Each malformed
-// packet ends the session with RelayError 'relay_protocol' naming what was
-// wrong and the relay (never a payload byte); the process never sees an
-// uncaught exception.
+// The relay clients (web/src/transports/relay.js) against relays that break
+// the protocol. Wisp: a scripted `ws` server on loopback sends malformed
+// packets, before and after the handshake, then seeded random ones; each
+// malformed packet ends the session with RelayError 'relay_protocol' naming
+// what was wrong and the relay (never a payload byte). websockify: a text
+// message, and the close codes a relay answers with. The process never sees
+// an uncaught exception.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket, WebSocketServer } from 'ws';
-import { wispRelay, RelayError } from '../../web/src/transports/relay.js';
+import { wispRelay, websockifyRelay, RelayError } from '../../web/src/transports/relay.js';
 
 const CONTINUE = 3;
 const CLOSE = 4;
@@ -160,5 +161,65 @@ test('seeded random packets after the handshake: the stream survives or closes w
     relay.close();
   }
   await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(uncaught, []);
+});
+
+// ---------------------------------------------------------------------------
+// websockify: raw bytes both ways, so only the message kind and the close can be wrong.
+
+/** A websockify-like server (subprotocol "binary") running `fn(ws)` for each socket. */
+async function websockifyLike(fn) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (p) => (p.has('binary') ? 'binary' : false) });
+  await new Promise((r) => wss.on('listening', r));
+  wss.on('connection', (ws) => fn(ws));
+  return {
+    relay: websockifyRelay(`ws://127.0.0.1:${wss.address().port}/`, { WebSocket, tokenFor: () => 't1', connectTimeoutMs: 2000 }),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    },
+  };
+}
+
+async function websockifyClose(fn) {
+  const srv = await websockifyLike(fn);
+  try {
+    const stream = await srv.relay.open('127.0.0.1', 9);
+    const got = [];
+    stream.ondata = (b) => got.push(Buffer.from(b));
+    const info = await new Promise((resolve) => {
+      stream.onclose = resolve;
+    });
+    return { info, got: Buffer.concat(got), stream };
+  } finally {
+    srv.relay.close();
+    await srv.close();
+  }
+}
+
+test('websockify: a text message closes the stream as a protocol error, after the bytes before it', async () => {
+  const { info, got, stream } = await websockifyClose((ws) => {
+    ws.send(Buffer.from([1, 2]));
+    ws.send('payload-MARKER as text');
+  });
+  assert.deepEqual(got, Buffer.from([1, 2]));
+  assert.equal(info.clean, false);
+  assert.equal(info.reason, 'relay protocol error: a text message (websockify relays binary only)');
+  assert.equal(stream.closed, true);
+});
+
+test("websockify: the relay's close codes are named, its reason text reduced to printable ASCII", async () => {
+  const cases = [
+    [1000, '', true, /^the target closed the connection$/],
+    [1011, 'connect failed', false, /could not connect to the target \(1011: connect failed\)/],
+    [1008, 'bad token', false, /refused the target \(unknown token\?\) \(1008: bad token\)/],
+    [4000, 'odd\u0007\u00e9', false, /^the relay closed the connection \(4000: odd\?\?+\)$/],
+  ];
+  for (const [code, reason, clean, what] of cases) {
+    const { info } = await websockifyClose((ws) => setTimeout(() => ws.close(code, reason), 5));
+    assert.equal(info.code, code);
+    assert.equal(info.clean, clean);
+    assert.match(info.reason, what);
+  }
   assert.deepEqual(uncaught, []);
 });
