@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fetchTransport, routeTransport, tunnelTransport } from '../../web/src/vault.js';
+import { websockifyRelay, wispRelay } from '../../web/src/transports/relay.js';
 
 const WS = 'ws://127.0.0.1:9/';
 // A page's global WebSocket (Node 20 has none): the transports below take it
@@ -98,4 +99,33 @@ test("routeTransport.close() closes each route's transport once", () => {
   const shared = { perform() {}, close: () => closed++ };
   routeTransport({ azure: shared, '1password': shared, default: { perform() {} } }).close();
   assert.equal(closed, 1);
+});
+
+test('numeric options are checked when the transport is made, each refusal naming the option and the value', () => {
+  const bad = [
+    [() => fetchTransport({ timeoutMs: 0 }), /^fetchTransport: timeoutMs must be a number in 1\.\.2147483647, got 0$/],
+    // Past setTimeout's limit a timer fires at once: every attempt would time out.
+    [() => fetchTransport({ timeoutMs: 1e10 }), /timeoutMs must be a number in 1\.\.2147483647, got 10000000000/],
+    [() => fetchTransport({ timeoutMs: '5000' }), /timeoutMs .* got string/],
+    [() => fetchTransport({ retries: Infinity }), /^fetchTransport: retries must be an integer in 0\.\.10, got Infinity$/],
+    [() => fetchTransport({ retries: 1.5 }), /retries must be an integer/],
+    [() => fetchTransport({ baseDelayMs: NaN }), /baseDelayMs must be a number in 0\.\.60000, got NaN/],
+    [() => fetchTransport({ maxResponseBytes: 5 * 1024 * 1024 }), /maxResponseBytes must be an integer in 1\.\.4194304, got 5242880/],
+    [() => fetchTransport({ fetch: 'fetch' }), /^fetchTransport: fetch must be a function$/],
+    [() => fetchTransport(null), /^fetchTransport: options must be an object$/],
+    [() => tunnelTransport({ relay: WS, timeoutMs: -1 }), /^tunnelTransport: timeoutMs must be a number in 1\.\.2147483647, got -1$/],
+    [() => tunnelTransport({ relay: WS, maxPerOrigin: 0 }), /^tunnelTransport: maxPerOrigin must be an integer in 1\.\.64, got 0$/],
+    [() => tunnelTransport({ relay: WS, idleMs: null }), /^tunnelTransport: idleMs must be a number in 0\.\.2147483647, got null$/],
+    [() => tunnelTransport(7), /^tunnelTransport: options must be an object$/],
+    [() => wispRelay(WS, { connectTimeoutMs: 0 }), /^relay: connectTimeoutMs must be a number in 1\.\.2147483647, got 0$/],
+    [() => websockifyRelay(WS, { tokenFor: () => 't', connectTimeoutMs: 2 ** 31 }), /^relay: connectTimeoutMs must be a number in 1\.\.2147483647, got 2147483648$/],
+  ];
+  for (const [make, message] of bad) assert.throws(make, (e) => e instanceof TypeError && message.test(e.message), String(make));
+  // In range, and the defaults, are taken as given.
+  assert.deepEqual(structuredClone(fetchTransport({ timeoutMs: 1, retries: 10, baseDelayMs: 0, maxResponseBytes: 1 }).workerConfig), { kind: 'fetch', timeoutMs: 1, retries: 10, baseDelayMs: 0, maxResponseBytes: 1 });
+  assert.deepEqual(structuredClone(fetchTransport().workerConfig), { kind: 'fetch', timeoutMs: 15000, retries: 2, baseDelayMs: 200, maxResponseBytes: 4 * 1024 * 1024 });
+  const t = tunnelTransport({ relay: WS, idleMs: 0, maxPerOrigin: 64 });
+  assert.equal(t.workerConfig.idleMs, 0);
+  assert.equal(t.workerConfig.maxPerOrigin, 64);
+  t.close();
 });

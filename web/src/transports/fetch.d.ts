@@ -1,13 +1,13 @@
 import type { Transport } from '../vault.js';
 
 export interface FetchOptions {
-  /** Per attempt (default 15000). */
+  /** Per attempt, in ms (default 15000; 1..2147483647). */
   timeoutMs?: number;
-  /** Further attempts after a 429, a 5xx or a timeout, with backoff and Retry-After (default 2; a CORS or network failure is never retried). */
+  /** Further attempts after a 429, a 5xx or a timeout, with backoff and Retry-After (default 2, at most 10; a CORS or network failure is never retried). */
   retries?: number;
-  /** The first backoff (default 200, doubled per attempt, with jitter). */
+  /** The first backoff in ms (default 200, at most 60000; doubled per attempt, with jitter; a wait is never over 60 s). */
   baseDelayMs?: number;
-  /** A larger answer is refused, never truncated (default 4 MiB). */
+  /** A larger answer is refused, never truncated (default and most: 4 MiB, the core's limit). */
   maxResponseBytes?: number;
   /** A fetch to use instead of the global one. */
   fetch?: typeof fetch;
@@ -25,5 +25,5 @@ export interface FetchTransport extends Transport {
   readonly workerConfig: Readonly<{ kind: 'fetch'; timeoutMs: number; retries: number; baseDelayMs: number; maxResponseBytes: number }> | null;
 }
 
-/** The direct transport: fetch() with credentials omitted, no cache, no redirects; timeouts and bounded retries. */
+/** The direct transport: fetch() with credentials omitted, no cache, no redirects; timeouts and bounded retries. A bad option is a TypeError naming it. */
 export function fetchTransport(opts?: FetchOptions): FetchTransport;

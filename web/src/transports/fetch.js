@@ -11,6 +11,8 @@
 // Under Node, fetch's TypeError carries the socket error as its cause: that is
 // reported as a plain network error (still one attempt).
 
+import { MAX_TIMER_MS, numberOptions, optionsObject } from './options.js';
+
 /** The core's VL_MAX_RESPONSE_BYTES (src/input_limits.h): an answer past it is refused unread. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -78,11 +80,15 @@ function failureMark(e) {
  * out of a request (a key string would hold its tokens and credentials).
  * @param {{timeoutMs?: number, retries?: number, baseDelayMs?: number, maxResponseBytes?: number, fetch?: typeof fetch}} [opts]
  */
-export function fetchTransport(opts = {}) {
-  const timeoutMs = opts.timeoutMs ?? 15000;
-  const retries = opts.retries ?? 2;
-  const baseDelayMs = opts.baseDelayMs ?? 200;
-  const maxResponseBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+export function fetchTransport(options) {
+  const opts = optionsObject('fetchTransport', options);
+  const num = numberOptions('fetchTransport', opts);
+  const timeoutMs = num('timeoutMs', 15000, 1, MAX_TIMER_MS);
+  const retries = num('retries', 2, 0, 10, true);
+  const baseDelayMs = num('baseDelayMs', 200, 0, 60000);
+  // Above the core's own limit an answer would be read only to be refused there.
+  const maxResponseBytes = num('maxResponseBytes', MAX_RESPONSE_BYTES, 1, MAX_RESPONSE_BYTES, true);
+  if (opts.fetch !== undefined && typeof opts.fetch !== 'function') throw new TypeError('fetchTransport: fetch must be a function');
   const doFetch = opts.fetch ?? ((...a) => globalThis.fetch(...a));
 
   async function once(req) {
@@ -120,7 +126,7 @@ export function fetchTransport(opts = {}) {
       if (!retryable || attempt >= retries) return res;
       res.body.fill(0);
       const ra = Number(new Map(res.headers).get('retry-after'));
-      const delay = Number.isFinite(ra) && ra >= 0 ? Math.min(ra * 1000, 10000) : baseDelayMs * 2 ** attempt * (0.5 + Math.random());
+      const delay = Number.isFinite(ra) && ra >= 0 ? Math.min(ra * 1000, 10000) : Math.min(baseDelayMs * 2 ** attempt * (0.5 + Math.random()), 60000);
       await new Promise((r) => setTimeout(r, delay));
     }
   }

@@ -7,6 +7,8 @@
 //     by the relay's token (a closed allow-list by construction).
 // No payload byte ever appears in an error or close reason; there is no logging.
 
+import { MAX_TIMER_MS, numberOptions } from './options.js';
+
 /** Largest payload put in one WebSocket message (one Wisp DATA packet). */
 const MAX_CHUNK = 64 * 1024;
 /** Largest hostname (UTF-8 bytes) accepted for a CONNECT. */
@@ -128,7 +130,7 @@ function checkWebSocket(WebSocket) {
 }
 
 function checkTimeout(ms) {
-  if (!Number.isFinite(ms) || ms <= 0) throw new TypeError('relay: connectTimeoutMs must be a positive number');
+  numberOptions('relay', { connectTimeoutMs: ms })('connectTimeoutMs', 0, 1, MAX_TIMER_MS);
 }
 
 /** Calls a caller's callback; a throw is reported like an event handler's, never breaks the relay. */

@@ -19,11 +19,11 @@ export interface TunnelOptions {
   trustAnchors?: string | Uint8Array | Array<string | Uint8Array>;
   /** A WebSocket class (Node: the 'ws' package); default: the global one. */
   WebSocket?: unknown;
-  /** Per job (default 15000). */
+  /** Per job, in ms (default 15000; 1..2147483647). */
   timeoutMs?: number;
-  /** Jobs at once per origin (default 4). */
+  /** Jobs at once per origin (default 4; an integer in 1..64). */
   maxPerOrigin?: number;
-  /** An idle connection is closed after this long (default 30000). */
+  /** An idle connection is closed after this long, in ms (default 30000; 0..2147483647). */
   idleMs?: number;
 }
 

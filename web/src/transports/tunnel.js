@@ -8,6 +8,7 @@
 //   const vault = await createVault({ transport: tunnelTransport({ relay: 'wss://relay.example/wisp/', trustAnchors: pem }) });
 
 import { wispRelay, websockifyRelay } from './relay.js';
+import { MAX_TIMER_MS, numberOptions, optionsObject } from './options.js';
 import { TUNNEL_STATE, DEFAULT_ROOTS } from '../bridge.js';
 
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
@@ -89,7 +90,8 @@ function yieldToPage() {
  *   trustAnchors: PEM text or DER bytes (or a list); default: web/dist/roots.der
  *   (Debian's CA bundle, loaded only when the tunnel first needs it).
  */
-export function tunnelTransport(opts = {}) {
+export function tunnelTransport(options) {
+  const opts = optionsObject('tunnelTransport', options);
   const protocol = opts.protocol ?? 'wisp';
   if (protocol !== 'wisp' && protocol !== 'websockify') throw new TypeError(`tunnelTransport: unknown protocol "${protocol}"`);
   const tokens = relayTokens(opts, protocol);
@@ -100,9 +102,10 @@ export function tunnelTransport(opts = {}) {
       : protocol === 'wisp'
         ? wispRelay(String(opts.relay), { WebSocket: opts.WebSocket })
         : websockifyRelay(String(opts.relay), { WebSocket: opts.WebSocket, tokenFor });
-  const timeoutMs = opts.timeoutMs ?? 15000;
-  const maxPerOrigin = opts.maxPerOrigin ?? 4;
-  const idleMs = opts.idleMs ?? 30000;
+  const num = numberOptions('tunnelTransport', opts);
+  const timeoutMs = num('timeoutMs', 15000, 1, MAX_TIMER_MS);
+  const maxPerOrigin = num('maxPerOrigin', 4, 1, 64, true);
+  const idleMs = num('idleMs', 30000, 0, MAX_TIMER_MS);
   let anchors = null; // Promise<Uint8Array[]>: the inputs, read once per transport
   const anchorList = () =>
     (anchors ??= (async () => {
