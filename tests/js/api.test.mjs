@@ -151,6 +151,11 @@ test('bad input gets clear errors that never contain the value', async () => {
     await assert.rejects(v.resolve(req), (e) => e instanceof VaultError && re.test(e.message));
   }
   await assert.rejects(createVault({ cacheTtlMinutes: 0 }), /cacheTtlMinutes/);
+  // An interval past setTimeout's limit would sweep every millisecond.
+  await assert.rejects(createVault({ sweepIntervalMs: 2 ** 31 }), /options\.sweepIntervalMs must be 0 \(off\) or in 10\.\.2147483647, got 2147483648/);
+  await assert.rejects(createVault({ sweepIntervalMs: 5 }), /sweepIntervalMs .* got 5$/);
+  await assert.rejects(createVault({ sweepIntervalMs: '30000' }), /sweepIntervalMs .* got string$/);
+  (await createVault({ sweepIntervalMs: 2 ** 31 - 1 })).wipe();
   v.wipe();
 });
 

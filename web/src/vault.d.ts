@@ -168,7 +168,7 @@ export interface VaultOptions {
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /** How provider jobs are performed (default: fetchTransport()). */
   transport?: Transport;
-  /** Sweep expired values and credentials every N ms (default 30000; 0 = off; unref'd in Node).
+  /** Sweep expired values and credentials every N ms (default 30000; 0 = off, else 10..2147483647; unref'd in Node).
    * The vault also sweeps on `visibilitychange` and `pageshow`. */
   sweepIntervalMs?: number;
 }

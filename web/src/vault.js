@@ -143,8 +143,9 @@ export class Vault {
     this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
     this.#transport = options.transport ?? fetchTransport();
     const every = options.sweepIntervalMs ?? 30000;
-    if (!(every === 0 || (Number.isFinite(every) && every >= 10))) {
-      throw new VaultError('bad_argument', 'options.sweepIntervalMs must be 0 (off) or at least 10');
+    // Past setTimeout's largest delay an interval fires every millisecond.
+    if (!(every === 0 || (typeof every === 'number' && every >= 10 && every <= 2 ** 31 - 1))) {
+      throw new VaultError('bad_argument', `options.sweepIntervalMs must be 0 (off) or in 10..2147483647, got ${typeof every === 'number' ? every : typeof every}`);
     }
     this.#v = core.vaultNew(ttl);
     this.#installLifecycle();
