@@ -11,6 +11,10 @@ import { VaultError } from '../errors.js';
  * @returns {Promise<string>} the callback URL (with code and state)
  */
 export function openPopupAndWait(url, { redirectUri, timeoutMs = 300_000, name, label, code }) {
+  // Compared with the clock, not given to a timer: any positive number works, but NaN would never time out.
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    return Promise.reject(new VaultError('bad_argument', `${label}: timeoutMs must be a positive number of ms, got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}`));
+  }
   if (typeof window === 'undefined' || typeof window.open !== 'function') {
     return Promise.reject(new VaultError('unsupported', `${label}: no window.open here; pass an \`open\` function`));
   }
