@@ -1,7 +1,8 @@
 // The popup sign-in loop both browser flows share (web/src/auth/popup.js),
 // through each flow's popupOpener, with a scripted window.open: the callback
 // URL comes back once the popup is on redirectUri, a closed popup and the
-// timeout are named, and a timeoutMs that could never fire is refused.
+// timeout are named, and a timeoutMs that is not a positive number (NaN
+// would never fire) is refused.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { popupOpener as azurePopup } from '../../web/src/auth/azure.js';
@@ -49,7 +50,7 @@ for (const [flow, opener, failCode] of [
     assert.equal(popup.closes, 1, 'a timed-out popup is closed');
   });
 
-  test(`${flow}: a timeoutMs that could never fire (NaN, 0, a string) is refused before any popup opens`, { timeout: 5000 }, async () => {
+  test(`${flow}: a timeoutMs that is not a positive number (NaN, which never fires; 0; negative; a string) is refused before any popup opens`, { timeout: 5000 }, async () => {
     let opened = 0;
     fakeWindow(() => opened++);
     for (const [t, got] of [[NaN, 'NaN'], [0, '0'], [-5, '-5'], ['300000', 'string']]) {
