@@ -187,8 +187,6 @@ export class VaultError extends Error {
 }
 
 export class Vault {
-  /** Vaults come from createVault(): `new Vault()` throws a TypeError. */
-  private constructor();
   /** True after wipe(), pagehide or freeze; every other call then throws a VaultError
    * with code 'wiped' whose message says why. A vault wiped by pagehide or freeze
    * becomes live and empty again when the page is restored from the back/forward

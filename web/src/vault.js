@@ -53,36 +53,15 @@ export async function createVault(options = {}) {
     throw new VaultError('bad_argument', 'createVault(options): options must be an object');
   }
   const tunnel = wantsTunnel(options);
-  // The module's fetch starts first; the shim's own setup (the option checks,
-  // the transport, the object) runs while the bytes are on their way, not
-  // after them (tests/bench/lean.bench.mjs measures the first createVault()).
-  const loading = loadCore(options.wasm, { tunnel });
-  let vault;
-  try {
-    vault = new Vault(options, CREATE);
-  } catch (e) {
-    loading.then((core) => core.destroy(), () => {}); // made for nothing: its memory goes too
-    throw e;
-  }
-  const core = await loading;
+  const core = await loadCore(options.wasm, { tunnel });
   if (tunnel && !core.hasTunnel) {
     core.destroy?.();
     throw new VaultError('bad_argument', 'options.transport is a tunnel, but options.wasm is a module without one: use vaultlink-tunnel.wasm');
   }
   // Residue tests scan the core's memory; not part of the API (see vault.d.ts).
   options[TEST_HOOKS]?.onCore?.(core);
-  try {
-    startVault(vault, core);
-  } catch (e) {
-    core.destroy(); // no vault in it: its memory is zero-filled and dropped
-    throw e;
-  }
-  return vault;
+  return new Vault(core, options);
 }
-
-/** Only createVault() makes a Vault (the constructor's second argument). */
-const CREATE = Symbol('createVault');
-let startVault; // (vault, core): set by Vault's static block
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -149,14 +128,7 @@ export class Vault {
   #restorable = false;
   #lastWipe = ''; // the reason of the latest wipe, kept across a restore
 
-  static {
-    startVault = (vault, core) => vault.#start(core);
-  }
-
-  /** Not called directly: createVault() makes vaults. Checks the options and
-   * makes the transport; the core comes after (#start), once it is loaded. */
-  constructor(options, token) {
-    if (token !== CREATE) throw new TypeError('new Vault(): use createVault() to make a vault');
+  constructor(core, options) {
     const ttl = options.cacheTtlMinutes ?? 60;
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > 525600) {
       throw new VaultError('bad_argument', 'options.cacheTtlMinutes must be an integer from 1 to 525600');
@@ -167,6 +139,7 @@ export class Vault {
     if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
       throw new VaultError('bad_argument', 'options.transport must have a perform(job) method');
     }
+    this.#core = core;
     this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
     this.#transport = options.transport ?? fetchTransport();
     const every = options.sweepIntervalMs ?? 30000;
@@ -174,12 +147,7 @@ export class Vault {
     if (!(every === 0 || (typeof every === 'number' && every >= 10 && every <= 2 ** 31 - 1))) {
       throw new VaultError('bad_argument', `options.sweepIntervalMs must be 0 (off) or in 10..2147483647, got ${typeof every === 'number' ? every : typeof every}`);
     }
-  }
-
-  /** The loaded core: the vault in it, then the lifecycle handlers. */
-  #start(core) {
-    this.#core = core;
-    this.#v = core.vaultNew(this.#options.cacheTtlMinutes ?? 60);
+    this.#v = core.vaultNew(ttl);
     this.#installLifecycle();
   }
 
