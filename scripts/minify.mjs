@@ -2,10 +2,11 @@
 // esbuild bundles and minifies web/src/ into a few files.
 //   vault.js       the vault, bridge, request codec, transports (fetch, tunnel,
 //                  relay) and the Postman adapter: one file, one request;
-//   errors.js      VaultError alone, imported by every bundle so that
-//                  `instanceof VaultError` holds across them;
 //   postman.js, transports/*.js   re-export from vault.js (no second copy);
 //   seal.js, worker.js, auth/*.js bundles of their own (worker.js imports vault.js).
+// No bundle imports a file but vault.js: each holds its own copy of VaultError
+// (web/src/errors.js: the copies recognise each other's errors), so loading
+// vault.js is one request, not a request and then another for what it imports.
 // Files keep web/src/'s layout, so the URLs the code makes from
 // import.meta.url ('./worker.js', '../dist/vaultlink.wasm') mean the same.
 // The types stay in web/src/*.d.ts.   Usage: node scripts/minify.mjs
@@ -37,7 +38,6 @@ const common = {
 };
 
 rmSync(LIB, { recursive: true, force: true });
-await build({ ...common, entryPoints: [join(SRC, 'errors.js')], outfile: join(LIB, 'errors.js') });
 await build({
   ...common,
   stdin: {
@@ -46,12 +46,11 @@ await build({
     sourcefile: 'vaultlink-entry.js',
   },
   outfile: join(LIB, 'vault.js'),
-  plugins: [keep(/\/errors\.js$/)],
 });
 for (const e of ['seal.js', 'auth/azure.js', 'auth/vault-oidc.js']) {
-  await build({ ...common, entryPoints: [join(SRC, e)], outfile: join(LIB, e), plugins: [keep(/\/errors\.js$/)] });
+  await build({ ...common, entryPoints: [join(SRC, e)], outfile: join(LIB, e) });
 }
-await build({ ...common, entryPoints: [join(SRC, 'worker.js')], outfile: join(LIB, 'worker.js'), plugins: [keep(/(\/errors|\.\/vault)\.js$/)] });
+await build({ ...common, entryPoints: [join(SRC, 'worker.js')], outfile: join(LIB, 'worker.js'), plugins: [keep(/\.\/vault\.js$/)] });
 const stub = (file, from, names) => {
   mkdirSync(dirname(join(LIB, file)), { recursive: true });
   writeFileSync(join(LIB, file), `export{${names.join(',')}}from'${from}';\n`);

@@ -2,7 +2,7 @@
 // named peers' shipped files in the same run (issue "Lean core"; issue
 // "Tunnel transport" §6). vaultlink's JS is web/lib/ (scripts/minify.mjs:
 // esbuild bundles of web/src/, what package.json's exports point at).
-//   core          web/dist/vaultlink.wasm + web/lib/vault.js + web/lib/errors.js
+//   core          web/dist/vaultlink.wasm + web/lib/vault.js (one file: it imports none)
 //   core + tunnel web/dist/vaultlink-tunnel.wasm + the same JS (vault.js
 //                 carries the tunnel and relay JS; the anchors are apart)
 // Targets: the core's wasm ≤ 70 KB; core + tunnel ≤ 130 KB (libcurl.js ships
@@ -31,7 +31,7 @@ function size(files) {
 }
 const kb = (n) => (n / 1000).toFixed(1);
 
-const JS = [lib('vault.js'), lib('errors.js')];
+const JS = [lib('vault.js')];
 const lc = (f) => join(NM, 'libcurl.js', f);
 const ep = (f) => join(NM, '@mercuryworkshop', 'epoxy-tls', f);
 const libcurl = size([lc('libcurl.wasm'), lc('libcurl.mjs')]);
@@ -50,7 +50,7 @@ function row(what, s, target) {
   });
 }
 row('vaultlink core wasm (vaultlink.wasm)', size([dist('vaultlink.wasm')]), 70);
-row('vaultlink JS (web/lib vault.js + errors.js)', size(JS));
+row('vaultlink JS (web/lib/vault.js)', size(JS));
 row('vaultlink core: wasm + JS', size([dist('vaultlink.wasm'), ...JS]));
 row('vaultlink tunnel wasm (vaultlink-tunnel.wasm)', size([dist('vaultlink-tunnel.wasm')]));
 row('vaultlink core + tunnel: wasm + JS', size([dist('vaultlink-tunnel.wasm'), ...JS]), 130);

@@ -75,7 +75,7 @@ const lc = join(NM, 'libcurl.js');
 const ep = join(NM, '@mercuryworkshop', 'epoxy-tls');
 // What a page using the tunnel downloads: the tunnel module and the shim's
 // bundle (web/lib, scripts/minify.mjs); tests/bench/size.bench.mjs has the rest.
-const vlJs = [join(ROOT, 'web', 'lib', 'vault.js'), join(ROOT, 'web', 'lib', 'errors.js')];
+const vlJs = [join(ROOT, 'web', 'lib', 'vault.js')];
 const sizes = [
   sizeRow('libcurl.js 0.7.4 libcurl.wasm + libcurl.mjs', [join(lc, 'libcurl.wasm'), join(lc, 'libcurl.mjs')]),
   sizeRow('libcurl.js 0.7.4 libcurl_full.mjs (wasm inlined)', [join(lc, 'libcurl_full.mjs')], 'the module loaded here'),
