@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { createVault, tunnelTransport } from 'vaultlink';
+import { createVault, tunnelTransport, wispRelay } from 'vaultlink';
 import { startHttpsDemoServices, sharedTestTls, startSealedServer, startRoleAws } from '../emulators/tls.mjs';
 import { startWispRelay, startWebsockify, capturedContains, hostPort } from '../relays.mjs';
 import { DEMO_AWS_KEY, DEMO_VAULT_TOKEN, DEMO_TOKENS, DEMO_1P } from '../demo-services.mjs';
@@ -208,6 +208,89 @@ test("a vault's trust anchors are parsed once, however many jobs its first resol
   } finally {
     given.close();
     defaults.close();
+    await relay.close();
+  }
+});
+
+/** A Wisp relay that records, for each stream it opens, how many anchors the
+ * vault of the job in flight had at that moment, and every stream it made. */
+function watchedRelay(url) {
+  const real = wispRelay(url, { WebSocket });
+  const seen = { current: null, atOpen: [], streams: [] };
+  const relay = {
+    async open(host, port) {
+      seen.atOpen.push(seen.current.anchorCount());
+      const stream = await real.open(host, port);
+      const send = stream.send.bind(stream);
+      const rec = { stream, sent: 0 };
+      stream.send = (b) => {
+        rec.sent += b.length;
+        return send(b);
+      };
+      seen.streams.push(rec);
+      return stream;
+    },
+    close: () => real.close(),
+  };
+  return { relay, seen };
+}
+
+/** The transport with each job's tunnel noted before it runs (one job at a time here). */
+function noting(transport, seen) {
+  const perform = transport.perform;
+  transport.perform = (job) => {
+    seen.current = job.tunnel;
+    return perform(job);
+  };
+  return transport;
+}
+
+test("a vault's first job opens its relay stream while the trust anchors load, not after", async () => {
+  const relay = await startWispRelay({ allow: destinations() });
+  const info = Object.fromEntries(demo.services.map((s) => [s.name, s.info]));
+  const cases = [
+    { name: 'the app\'s CA', trustAnchors: tls.ca, ok: true },
+    { name: 'the default set (a fetch and 144 certificates in slices)', trustAnchors: undefined, ok: false },
+  ];
+  try {
+    for (const c of cases) {
+      const { relay: watched, seen } = watchedRelay(relay.url);
+      const transport = noting(tunnelTransport({ relay: watched, trustAnchors: c.trustAnchors }), seen);
+      const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport });
+      await v.connect('gcp', info.gcp.connect, { verify: false });
+      v.link('g', info.gcp.links[0].source);
+      const r = await v.resolve({ url: 'https://api.example/{{vault:g}}' });
+      if (c.ok) assert.deepEqual(r.unresolved, [], c.name);
+      else assert.match(r.unresolved[0].detail, /TLS: unknown issuer/, c.name); // the set does not hold the test CA
+      assert.equal(seen.atOpen[0], 0, `${c.name}: the stream was asked for before any anchor was in`);
+      assert.ok(seen.current.anchorCount() >= 1, `${c.name}: the anchors are in by the end`);
+      assert.ok(seen.streams[0].sent > 0, `${c.name}: the ClientHello went on that stream`);
+      // Later jobs of the vault find the anchors in: a new stream, if one is
+      // needed, is asked for only once the core has put the job on a connection.
+      v.resetCache();
+      await v.resolve({ url: 'https://api.example/{{vault:g}}' });
+      for (const n of seen.atOpen.slice(1)) assert.ok(n >= 1, `${c.name}: a later stream opened with the anchors in (${n})`);
+      v.wipe();
+      transport.close();
+    }
+
+    // Anchors that fail to parse: the stream opened beside them is closed unused.
+    const { relay: watched, seen } = watchedRelay(relay.url);
+    const transport = noting(tunnelTransport({ relay: watched, trustAnchors: 'not a certificate' }), seen);
+    const v = await createVault({ wipeOnLeave: false, sweepIntervalMs: 0, transport });
+    await v.connect('gcp', info.gcp.connect, { verify: false });
+    v.link('g', info.gcp.links[0].source);
+    const r = await v.resolve({ url: 'https://api.example/{{vault:g}}' });
+    assert.equal(r.url, 'https://api.example/{{vault:g}}');
+    assert.equal(r.unresolved[0].reason, 'unreachable');
+    assert.equal(seen.atOpen.length, 1, 'one stream was asked for beside the anchors');
+    for (let i = 0; i < 100 && !seen.streams[0]?.stream.closed; i++) await new Promise((res) => setTimeout(res, 10)); // it may open after the answer
+    assert.equal(seen.streams.length, 1);
+    assert.equal(seen.streams[0].stream.closed, true, 'and closed');
+    assert.equal(seen.streams[0].sent, 0, 'with nothing sent on it');
+    v.wipe();
+    transport.close();
+  } finally {
     await relay.close();
   }
 });

@@ -118,6 +118,7 @@ export function tunnelTransport(options) {
   // whichever job needs them first; every concurrent job waits for the same
   // load (each adding them would parse them again and multiply the set).
   const loaded = new WeakMap();
+  const ready = new WeakSet(); // the scopes whose anchors are all in
   function ensureAnchors(t) {
     let p = loaded.get(t.scope);
     if (!p) {
@@ -134,6 +135,7 @@ export function tunnelTransport(options) {
           if (i > 0) await yieldToPage(); // the default set is parsed in slices, not in one long task
           t.addAnchors(list[i]);
         }
+        ready.add(t.scope);
       })();
       p.catch(() => {}); // reported to the jobs that await it
       loaded.set(t.scope, p);
@@ -183,11 +185,21 @@ export function tunnelTransport(options) {
     const t = job.tunnel;
     if (!t) throw new TypeError('tunnelTransport: this job cannot be tunnelled (a core without the tunnel)');
     const { scheme, host, port } = job.origin();
-    // A set that failed to parse stays failed for this vault: no job runs on a partial set.
-    if (scheme === 'https') await ensureAnchors(t);
     const key = `${host}:${port}`;
     await slot(key);
+    // A stream opened while this vault's anchors load: until they are in, no
+    // https connection of the vault exists to reuse, so the job will want a
+    // fresh one, and the relay's round trips (WebSocket, Wisp, the relay's
+    // TCP connect) overlap the anchors' fetch and parse instead of following them.
+    let early = null;
+    const open = () => relay.open(host, port).then((stream) => ({ stream }), (error) => ({ error }));
     try {
+      if (scheme === 'https') {
+        const anchors = ensureAnchors(t);
+        if (!ready.has(t.scope)) early = open();
+        // A set that failed to parse stays failed for this vault: no job runs on a partial set.
+        await anchors;
+      }
       let pool = pools.get(t.scope);
       if (!pool) pools.set(t.scope, (pool = new Map()));
       for (const [conn] of pool) if (!t.live(conn)) forget(pool, conn); // closed by the core (credentials changed)
@@ -195,14 +207,13 @@ export function tunnelTransport(options) {
       let entry = pool.get(conn);
       if (fresh || !entry) {
         if (entry) forget(pool, conn);
-        let stream;
-        try {
-          stream = await relay.open(host, port);
-        } catch (e) {
-          t.abort(conn, `relay unreachable (${e?.code ?? 'error'})`);
+        const opened = await (early ?? open());
+        early = null;
+        if (opened.error) {
+          t.abort(conn, `relay unreachable (${opened.error?.code ?? 'error'})`);
           return { ingested: true };
         }
-        entry = { stream, idleTimer: null };
+        entry = { stream: opened.stream, idleTimer: null };
         pool.set(conn, entry);
       } else clearTimeout(entry.idleTimer);
       await new Promise((resolve) => {
@@ -237,6 +248,9 @@ export function tunnelTransport(options) {
       });
       return { ingested: true };
     } finally {
+      // Opened for a connection the core did not need (it had one to reuse),
+      // or for a job whose anchors failed: closed unused.
+      early?.then((o) => o.stream?.close());
       unslot(key);
     }
   }
