@@ -306,6 +306,53 @@ test('a fetchTransport, alone or as a routeTransport route, is made in the Worke
   }
 });
 
+test("the Worker's vault runs on the module the page compiled while the Worker loaded: the Worker requests no wasm", async () => {
+  // Each kind of transport, and the module createVault() in the Worker takes for it.
+  const cases = [
+    { what: 'the default (fetch, made in the Worker)', module: 'vaultlink.wasm', make: 'none' },
+    { what: "the page's own transport", module: 'vaultlink-tunnel.wasm', make: 'page' },
+    { what: 'a fetchTransport', module: 'vaultlink.wasm', make: 'fetch' },
+    { what: "a routeTransport: fetch, and the page's own", module: 'vaultlink-tunnel.wasm', make: 'route' },
+    { what: 'a routeTransport of fetch only', module: 'vaultlink.wasm', make: 'route-fetch' },
+    { what: 'a tunnelTransport (a relay URL)', module: 'vaultlink-tunnel.wasm', make: 'tunnel' },
+  ];
+  for (const c of cases) {
+    const page = await iwPage();
+    const wasm = []; // every request for a module, the page's and the Worker's
+    page.on('request', (q) => {
+      if (q.url().endsWith('.wasm')) wasm.push(q.url().split('/').pop());
+    });
+    const { url, byPage } = await page.evaluate(async (make) => {
+      const byPage = []; // the page's own: its fetch() (the Worker has its own)
+      const fetch0 = window.fetch;
+      window.fetch = (u, ...a) => {
+        if (String(u).endsWith('.wasm')) byPage.push(String(u).split('/').pop());
+        return fetch0(u, ...a);
+      };
+      const m = await import('/src/vault.js');
+      const own = { async perform() { throw new Error('not asked in this test'); } };
+      const transport = {
+        none: undefined,
+        page: own,
+        fetch: m.fetchTransport(),
+        route: m.routeTransport({ aws: m.fetchTransport(), default: own }),
+        'route-fetch': m.routeTransport({ default: m.fetchTransport() }),
+        tunnel: m.tunnelTransport({ relay: 'ws://127.0.0.1:9/' }),
+      }[make];
+      const v = await m.createVaultInWorker({ sweepIntervalMs: 0, transport });
+      await v.link('k', { provider: 'local', value: new TextEncoder().encode('from-the-posted-module') });
+      const r = await v.resolve({ url: 'https://h.example/{{vault:k}}' });
+      await v.wipe();
+      window.fetch = fetch0;
+      return { url: r.url, byPage };
+    }, c.make);
+    assert.equal(url, 'https://h.example/from-the-posted-module', c.what);
+    assert.deepEqual(byPage, [c.module], `${c.what}: the page fetched ${c.module}`);
+    assert.deepEqual(wasm, [c.module], `${c.what}: and no other module was requested (none by the Worker)`);
+    await page.close();
+  }
+});
+
 test('no page errors', () => {
   assert.deepEqual(bed.errors, []);
 });

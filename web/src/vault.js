@@ -551,6 +551,16 @@ function workerOptions(options) {
   return out;
 }
 
+/** Whether the Worker's createVault(), given workerOptions() `o`, loads the
+ * module with the tunnel: as wantsTunnel() of the transport worker.js makes
+ * from them (a fetch transport says tunnel: false; a tunnel, and the page's
+ * own transport standing in for a route or the whole, do not). */
+function workerWantsTunnel(o) {
+  if (o.made) return o.made.kind !== 'fetch';
+  if (o.route) return Object.values(o.route).some((cfg) => !cfg || cfg.kind !== 'fetch');
+  return !!o.transport;
+}
+
 /** A job as a page-side transport sees it (the Worker already made the request). */
 function pageJob(req, provider) {
   return {
@@ -606,8 +616,23 @@ export class WorkerVault {
       e.preventDefault?.();
       this.#failAll(new VaultError('worker', `the vault's Worker failed: ${e.message || 'could not be loaded'}`));
     };
-    this.#ready = this.#post('init', [workerOptions(this.#options)]).then(() => undefined);
+    const init = workerOptions(this.#options);
+    // The shipped module is fetched and compiled here while the Worker loads
+    // its scripts (and shared with this page's own vaults), then posted: the
+    // Worker makes its vault without a fetch of its own after them. If it
+    // cannot be had here, the Worker loads it itself (and reports why not).
+    const post = init.wasm === undefined;
+    if (post) init.moduleFollows = true;
+    this.#ready = this.#post('init', [init]).then(() => undefined);
     this.#ready.catch(() => {});
+    if (post) {
+      const tunnel = workerWantsTunnel(init);
+      compileCore(undefined, { tunnel })
+        .catch(() => null)
+        .then((module) => {
+          if (w === this.#worker) w.postMessage({ kind: 'module', module, tunnel });
+        });
+    }
   }
 
   #onMessage(w, m) {

@@ -10,7 +10,8 @@
 // routeTransport's routes are made here the same way where they can be; its
 // other routes' jobs go back to the page, named by provider.
 //
-// Protocol (page → worker): {kind:'call', id, op, args}, {kind:'performed', id, ok, res|error}
+// Protocol (page → worker): {kind:'call', id, op, args}, {kind:'performed', id, ok, res|error},
+//           {kind:'module', module, tunnel} (after an init with moduleFollows)
 //           (worker → page): {kind:'reply', id, ok, result|error}, {kind:'perform', id, req, provider}
 
 import { createVault, fetchTransport, routeTransport, tunnelTransport } from './vault.js';
@@ -22,6 +23,12 @@ const OPS = new Set([
 
 let vault = null;
 let ready = null;
+// The module the page compiled for this vault (init's moduleFollows):
+// {module, tunnel}, module null when it could not. Used only if it is the one
+// createVault() would load for this transport (with the tunnel unless the
+// transport says tunnel: false); otherwise createVault() loads its own here.
+let moduleArrived;
+const posted = new Promise((resolve) => (moduleArrived = resolve));
 let nextPerform = 1;
 const performing = new Map(); // id → {resolve, reject}
 
@@ -75,7 +82,14 @@ async function handle({ id, op, args }) {
     else delete options.transport;
     delete options.made;
     delete options.route;
-    ready = createVault(options);
+    const follows = options.moduleFollows;
+    delete options.moduleFollows;
+    ready = (async () => {
+      const given = follows ? await posted : null;
+      const tunnel = options.transport ? options.transport.tunnel !== false : false;
+      if (given?.module && given.tunnel === tunnel) options.wasm = given.module;
+      return createVault(options);
+    })();
     vault = await ready;
     result = true;
   } else {
@@ -106,6 +120,10 @@ self.onmessage = (e) => {
     if (!p) return;
     if (m.ok) p.resolve(m.res);
     else p.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+    return;
+  }
+  if (m?.kind === 'module') {
+    moduleArrived({ module: m.module instanceof WebAssembly.Module ? m.module : null, tunnel: m.tunnel === true });
     return;
   }
   if (m?.kind !== 'call') return;
