@@ -11,7 +11,7 @@
 // createVault() went (the module's request by Resource Timing, and the same
 // steps split by hand), the network floor (one tiny fetch, and one of the
 // module's bytes with nothing compiled, from the same server in the same
-// page), and createVault() after preloadVault().
+// page), createVault() after preloadVault(), and createVaultInWorker().
 //   node tests/bench/lean.bench.mjs [samples=9]
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -56,7 +56,7 @@ const median = (a) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const runs = { vaultlink: [], byhand: [], preload: [], epoxy: [], libcurl: [] };
+const runs = { vaultlink: [], byhand: [], preload: [], worker: [], epoxy: [], libcurl: [] };
 try {
   for (const w of Object.keys(runs)) await sample(w); // warm the OS file cache
   for (let i = 0; i < N; i++) for (const w of Object.keys(runs)) runs[w].push(await sample(w)); // interleaved
@@ -81,6 +81,7 @@ console.table([
   { what: 'import + first createVault()', vaultlink_ms: f(vl.importFirst), ...peers(vl.importFirst) },
   { what: 'preloadVault() at import, 50 ms of app startup, then createVault()', vaultlink_ms: f(pre.first) },
   { what: '  … its import + 50 ms + createVault()', vaultlink_ms: f(pre.importFirst) },
+  { what: 'createVaultInWorker() after the import (the Worker starts; the page compiles the module and posts it)', vaultlink_ms: f(col('worker', 'first')) },
 ]);
 console.log('where the first createVault() goes (medians of each phase, ms)');
 console.table([
