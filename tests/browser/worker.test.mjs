@@ -315,6 +315,8 @@ test("the Worker's vault runs on the module the page compiled while the Worker l
     { what: "a routeTransport: fetch, and the page's own", module: 'vaultlink-tunnel.wasm', make: 'route' },
     { what: 'a routeTransport of fetch only', module: 'vaultlink.wasm', make: 'route-fetch' },
     { what: 'a tunnelTransport (a relay URL)', module: 'vaultlink-tunnel.wasm', make: 'tunnel' },
+    // A browser that cannot post a WebAssembly.Module: the Worker loads its own.
+    { what: 'the default, with no Module posting', module: 'vaultlink.wasm', make: 'none', noPost: true },
   ];
   for (const c of cases) {
     const page = await iwPage();
@@ -322,8 +324,15 @@ test("the Worker's vault runs on the module the page compiled while the Worker l
     page.on('request', (q) => {
       if (q.url().endsWith('.wasm')) wasm.push(q.url().split('/').pop());
     });
-    const { url, byPage } = await page.evaluate(async (make) => {
+    const { url, byPage } = await page.evaluate(async ({ make, noPost }) => {
       const byPage = []; // the page's own: its fetch() (the Worker has its own)
+      if (noPost) {
+        const post = Worker.prototype.postMessage;
+        Worker.prototype.postMessage = function (m, ...a) {
+          if (m?.module instanceof WebAssembly.Module) throw new DOMException('no Module here', 'DataCloneError');
+          return post.call(this, m, ...a);
+        };
+      }
       const fetch0 = window.fetch;
       window.fetch = (u, ...a) => {
         if (String(u).endsWith('.wasm')) byPage.push(String(u).split('/').pop());
@@ -345,10 +354,11 @@ test("the Worker's vault runs on the module the page compiled while the Worker l
       await v.wipe();
       window.fetch = fetch0;
       return { url: r.url, byPage };
-    }, c.make);
+    }, c);
     assert.equal(url, 'https://h.example/from-the-posted-module', c.what);
     assert.deepEqual(byPage, [c.module], `${c.what}: the page fetched ${c.module}`);
-    assert.deepEqual(wasm, [c.module], `${c.what}: and no other module was requested (none by the Worker)`);
+    if (c.noPost) assert.deepEqual(wasm, [c.module, c.module], `${c.what}: and the Worker fetched its own`);
+    else assert.deepEqual(wasm, [c.module], `${c.what}: and no other module was requested (none by the Worker)`);
     await page.close();
   }
 });

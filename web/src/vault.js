@@ -630,7 +630,12 @@ export class WorkerVault {
       compileCore(undefined, { tunnel })
         .catch(() => null)
         .then((module) => {
-          if (w === this.#worker) w.postMessage({ kind: 'module', module, tunnel });
+          if (w !== this.#worker) return;
+          try {
+            w.postMessage({ kind: 'module', module, tunnel });
+          } catch {
+            w.postMessage({ kind: 'module', module: null, tunnel }); // a browser that cannot post a Module: the Worker loads its own
+          }
         });
     }
   }
