@@ -24,7 +24,7 @@ export class VaultError extends Error {
   /** A VaultError from any copy of this class; a subclass keeps the ordinary test. */
   static [Symbol.hasInstance](x) {
     if (this !== VaultError) return Function.prototype[Symbol.hasInstance].call(this, x);
-    return (typeof x === 'object' || typeof x === 'function') && x !== null && x[BRAND] === true;
+    return x != null && x[BRAND] === true;
   }
 }
 // On the prototype, not enumerable: JSON.stringify, structuredClone and
