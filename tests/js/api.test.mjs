@@ -159,6 +159,36 @@ test('bad input gets clear errors that never contain the value', async () => {
   v.wipe();
 });
 
+test('bad options are refused before the module is loaded: no request, the option named', async () => {
+  // A module URL that is counted, never served: each bad option must fail
+  // before compileCore() asks for it (a bad option used to cost the download,
+  // and with the module unreachable the load error hid the option's).
+  const real = globalThis.fetch;
+  const asked = [];
+  globalThis.fetch = async (url) => {
+    asked.push(String(url));
+    throw new TypeError('network down');
+  };
+  try {
+    const wasm = 'http://127.0.0.1:9/vaultlink.wasm';
+    const bad = [
+      [{ cacheTtlMinutes: 0 }, /options\.cacheTtlMinutes must be an integer/],
+      [{ sweepIntervalMs: 5 }, /options\.sweepIntervalMs .* got 5$/],
+      [{ onRestore: 'x' }, /options\.onRestore must be a function/],
+      [{ transport: {} }, /options\.transport must have a perform\(job\) method/],
+    ];
+    for (const [o, re] of bad) {
+      await assert.rejects(createVault({ ...o, wasm }), (e) => e instanceof VaultError && e.code === 'bad_argument' && re.test(e.message));
+    }
+    assert.deepEqual(asked, []);
+    // Good options do load it (here: the fetch fails, and says so).
+    await assert.rejects(createVault({ wasm }), /network down/);
+    assert.deepEqual(asked, [wasm]);
+  } finally {
+    globalThis.fetch = real;
+  }
+});
+
 test('limits: oversized input is refused whole, nothing partial', async () => {
   const v = await createVault();
   v.link('k', local('v'));

@@ -52,6 +52,12 @@ export async function createVault(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new VaultError('bad_argument', 'createVault(options): options must be an object');
   }
+  // Checked before the load: a bad option costs no download, and is the error
+  // reported even when the module could not have been loaded.
+  checkOptions(options);
+  if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
+    throw new VaultError('bad_argument', 'options.transport must have a perform(job) method');
+  }
   const tunnel = wantsTunnel(options);
   const core = await loadCore(options.wasm, { tunnel });
   if (tunnel && !core.hasTunnel) {
@@ -61,6 +67,23 @@ export async function createVault(options = {}) {
   // Residue tests scan the core's memory; not part of the API (see vault.d.ts).
   options[TEST_HOOKS]?.onCore?.(core);
   return new Vault(core, options);
+}
+
+/** The options createVault() and createVaultInWorker() share, checked before
+ * anything is loaded (the transport's own check differs between the two). */
+function checkOptions(options) {
+  const ttl = options.cacheTtlMinutes ?? 60;
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 525600) {
+    throw new VaultError('bad_argument', 'options.cacheTtlMinutes must be an integer from 1 to 525600');
+  }
+  if (options.onRestore !== undefined && typeof options.onRestore !== 'function') {
+    throw new VaultError('bad_argument', 'options.onRestore must be a function');
+  }
+  const every = options.sweepIntervalMs ?? 30000;
+  // Past setTimeout's largest delay an interval fires every millisecond.
+  if (!(every === 0 || (typeof every === 'number' && every >= 10 && every <= 2 ** 31 - 1))) {
+    throw new VaultError('bad_argument', `options.sweepIntervalMs must be 0 (off) or in 10..2147483647, got ${typeof every === 'number' ? every : typeof every}`);
+  }
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -129,25 +152,14 @@ export class Vault {
   #lastWipe = ''; // the reason of the latest wipe, kept across a restore
 
   constructor(core, options) {
-    const ttl = options.cacheTtlMinutes ?? 60;
-    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 525600) {
-      throw new VaultError('bad_argument', 'options.cacheTtlMinutes must be an integer from 1 to 525600');
-    }
-    if (options.onRestore !== undefined && typeof options.onRestore !== 'function') {
-      throw new VaultError('bad_argument', 'options.onRestore must be a function');
-    }
+    checkOptions(options);
     if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
       throw new VaultError('bad_argument', 'options.transport must have a perform(job) method');
     }
     this.#core = core;
     this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
     this.#transport = options.transport ?? fetchTransport();
-    const every = options.sweepIntervalMs ?? 30000;
-    // Past setTimeout's largest delay an interval fires every millisecond.
-    if (!(every === 0 || (typeof every === 'number' && every >= 10 && every <= 2 ** 31 - 1))) {
-      throw new VaultError('bad_argument', `options.sweepIntervalMs must be 0 (off) or in 10..2147483647, got ${typeof every === 'number' ? every : typeof every}`);
-    }
-    this.#v = core.vaultNew(ttl);
+    this.#v = core.vaultNew(options.cacheTtlMinutes ?? 60);
     this.#installLifecycle();
   }
 
@@ -519,9 +531,7 @@ export async function createVaultInWorker(options = {}) {
   if (typeof Worker !== 'function') {
     throw new VaultError('unsupported', 'createVaultInWorker() needs browser dedicated Workers (in Node, use createVault())');
   }
-  if (options.onRestore !== undefined && typeof options.onRestore !== 'function') {
-    throw new VaultError('bad_argument', 'options.onRestore must be a function');
-  }
+  checkOptions(options); // here, before a Worker starts and loads the module
   if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
     throw new VaultError('bad_argument', 'options.transport must have a perform(request) method');
   }
