@@ -226,6 +226,8 @@ export class Vault {
   wipe(): void;
 }
 
+/** Creates a vault: a fresh wasm instance with its own memory. Bad options reject
+ * with code 'bad_argument' before anything is fetched. */
 export function createVault(options?: VaultOptions): Promise<Vault>;
 
 /**
@@ -294,7 +296,8 @@ export class WorkerVault {
   wipe(): Promise<void>;
 }
 
-/** Creates a vault in a dedicated Worker; rejects with code 'unsupported' where there is no Worker (Node). */
+/** Creates a vault in a dedicated Worker; rejects with code 'unsupported' where there is no Worker (Node),
+ * and with 'bad_argument' for bad options before the Worker starts. */
 export function createVaultInWorker(options?: WorkerVaultOptions): Promise<WorkerVault>;
 
 export { tunnelTransport, routeTransport } from './transports/tunnel.js';
