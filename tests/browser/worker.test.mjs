@@ -128,6 +128,29 @@ test("connect() verifies through the Worker: the check's result, and a rejected 
   await page.close();
 });
 
+test('bad options are refused in the page, before a Worker starts or the module loads', async () => {
+  const page = await iwPage();
+  const r = await page.evaluate(async () => {
+    const { settle, workers } = window.iw;
+    const fetchesBefore = window.iw.pageFetches();
+    const out = {
+      ttl: await settle(window.iw.create({ cacheTtlMinutes: 0 })),
+      sweep: await settle(window.iw.create({ sweepIntervalMs: 5 })),
+    };
+    out.created = workers.created;
+    out.fetches = window.iw.pageFetches() - fetchesBefore;
+    return out;
+  });
+  assert.equal(r.ttl.ok, false);
+  assert.equal(r.ttl.error.code, 'bad_argument');
+  assert.match(r.ttl.error.message, /options\.cacheTtlMinutes must be an integer from 1 to 525600/);
+  assert.equal(r.sweep.error.code, 'bad_argument');
+  assert.match(r.sweep.error.message, /options\.sweepIntervalMs .* got 5$/);
+  assert.equal(r.created, 0, 'no Worker was started');
+  assert.equal(r.fetches, 0, 'the page fetched nothing (no module compiled for the Worker)');
+  await page.close();
+});
+
 test('errors come back as VaultErrors with the same code and message', async () => {
   const page = await iwPage();
   await page.evaluate(() => window.iw.create());
