@@ -54,10 +54,7 @@ export async function createVault(options = {}) {
   }
   // Checked before the load: a bad option costs no download, and is the error
   // reported even when the module could not have been loaded.
-  checkOptions(options);
-  if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
-    throw new VaultError('bad_argument', 'options.transport must have a perform(job) method');
-  }
+  checkOptions(options, 'job');
   const tunnel = wantsTunnel(options);
   const core = await loadCore(options.wasm, { tunnel });
   if (tunnel && !core.hasTunnel) {
@@ -69,9 +66,11 @@ export async function createVault(options = {}) {
   return new Vault(core, options);
 }
 
-/** The options createVault() and createVaultInWorker() share, checked before
- * anything is loaded (the transport's own check differs between the two). */
-function checkOptions(options) {
+/** createVault()'s and createVaultInWorker()'s options, checked before anything
+ * is loaded (the only check of them: the Vault constructor trusts createVault()).
+ * `performs`: what a transport's perform() is given there (a job, or in a
+ * Worker vault's page a request). */
+function checkOptions(options, performs) {
   const ttl = options.cacheTtlMinutes ?? 60;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 525600) {
     throw new VaultError('bad_argument', 'options.cacheTtlMinutes must be an integer from 1 to 525600');
@@ -83,6 +82,9 @@ function checkOptions(options) {
   // Past setTimeout's largest delay an interval fires every millisecond.
   if (!(every === 0 || (typeof every === 'number' && every >= 10 && every <= 2 ** 31 - 1))) {
     throw new VaultError('bad_argument', `options.sweepIntervalMs must be 0 (off) or in 10..2147483647, got ${typeof every === 'number' ? every : typeof every}`);
+  }
+  if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
+    throw new VaultError('bad_argument', `options.transport must have a perform(${performs}) method`);
   }
 }
 
@@ -151,11 +153,8 @@ export class Vault {
   #restorable = false;
   #lastWipe = ''; // the reason of the latest wipe, kept across a restore
 
+  /** Made by createVault() only, which has checked `options` (checkOptions()). */
   constructor(core, options) {
-    checkOptions(options);
-    if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
-      throw new VaultError('bad_argument', 'options.transport must have a perform(job) method');
-    }
     this.#core = core;
     this.#options = { postmanCompat: false, wipeOnLeave: true, ...options };
     this.#transport = options.transport ?? fetchTransport();
@@ -531,10 +530,7 @@ export async function createVaultInWorker(options = {}) {
   if (typeof Worker !== 'function') {
     throw new VaultError('unsupported', 'createVaultInWorker() needs browser dedicated Workers (in Node, use createVault())');
   }
-  checkOptions(options); // here, before a Worker starts and loads the module
-  if (options.transport !== undefined && typeof options.transport?.perform !== 'function') {
-    throw new VaultError('bad_argument', 'options.transport must have a perform(request) method');
-  }
+  checkOptions(options, 'request'); // here, before a Worker starts and loads the module
   // A tunnel (or a route's tunnel) that cannot be made in the Worker: its jobs
   // would come back to this page, which cannot tunnel them (the TLS is in the Worker's core).
   const t = options.transport;
